@@ -1,0 +1,34 @@
+// An item key (a dong's name) becomes a command argument, a directory name and part of a workflow id,
+// so it must be a plain name: letters, digits, '.', '_', '-', not starting with '-' or '.'.
+export const ITEM_KEY_MAX_LENGTH = 128;
+const ITEM_KEY = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}._-]*$/u;
+
+/** Why `key` is not a valid item key, or null when it is. */
+export function itemKeyProblem(key: unknown): string | null {
+  if (typeof key !== 'string') return 'must be a string';
+  if (key.length === 0) return 'must not be empty';
+  if (key.length > ITEM_KEY_MAX_LENGTH) return `must be at most ${ITEM_KEY_MAX_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters';
+  if (/[/\\]/.test(key)) return 'must not contain path separators';
+  if (!ITEM_KEY.test(key)) return "may contain only letters, digits, '.', '_' and '-', and must start with a letter, digit or '_'";
+  return null;
+}
+
+export function isValidItemKey(key: unknown): key is string {
+  return itemKeyProblem(key) === null;
+}
+
+/** Problems with a list of item keys (each invalid or duplicate key named by index); empty when it is fine. */
+export function itemKeysProblems(keys: unknown): string[] {
+  if (!Array.isArray(keys)) return ['items must be a JSON array of item keys'];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    const problem = itemKeyProblem(key);
+    if (problem) problems.push(`items[${i}] ${JSON.stringify(key)} ${problem}`);
+    else if (seen.has(key)) problems.push(`items[${i}] ${JSON.stringify(key)} is a duplicate`);
+    else seen.add(key);
+  });
+  return problems;
+}

@@ -1,0 +1,198 @@
+// The pipeline spec: what a data scientist writes (pipelines/*.ts) and what a pipeline version stores.
+import { z } from 'zod';
+import { QUEUES } from './queues';
+
+const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
+const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+export const stepIdSchema = z.string().regex(STEP_ID, 'must be lower-case letters, digits and "-", starting with a letter');
+
+export const retryPolicySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(100).default(3),
+  initialIntervalMs: z.number().int().min(1).default(1_000),
+  backoffCoefficient: z.number().min(1).max(10).default(2),
+  maxIntervalMs: z.number().int().min(1).default(60_000),
+});
+
+export const stepTimeoutsSchema = z.strictObject({
+  /** Longest a single attempt may run. */
+  startToCloseMs: z.number().int().min(100).default(3_600_000),
+  /** A silent worker is presumed dead after this long; the attempt is then retried elsewhere. */
+  heartbeatMs: z.number().int().min(100).default(60_000),
+});
+
+export const stepScopeSchema = z.enum(['before', 'item', 'after']);
+export type StepScope = z.infer<typeof stepScopeSchema>;
+
+export const stepSpecSchema = z
+  .strictObject({
+    id: stepIdSchema,
+    title: z.string().max(200).optional(),
+    /** command: run an argv array; builtin: a step the worker ships (e.g. cafe.load); noop: does nothing (benchmarks). */
+    kind: z.enum(['command', 'builtin', 'noop']),
+    queue: z.enum(QUEUES).default('cpu'),
+    /** before: once per run, before the fan-out; item: once per item; after: once per run, after every item. */
+    scope: stepScopeSchema.default('item'),
+    needs: z.array(stepIdSchema).default([]),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    builtin: z.string().min(1).optional(),
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
+    retry: retryPolicySchema.default(retryPolicySchema.parse({})),
+    timeouts: stepTimeoutsSchema.default(stepTimeoutsSchema.parse({})),
+  })
+  .superRefine((step, ctx) => {
+    if (step.kind === 'command' && !step.command) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
+    if (step.kind === 'builtin' && !step.builtin) ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
+  });
+export type StepSpec = z.output<typeof stepSpecSchema>;
+
+export const paramSpecSchema = z.strictObject({
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'string[]']),
+  default: z.unknown().optional(),
+  description: z.string().default(''),
+});
+export type ParamSpec = z.output<typeof paramSpecSchema>;
+
+export const itemsSourceSchema = z.discriminatedUnion('source', [
+  /** A JSON file holding an array of item keys; the path may use {params.x}. */
+  z.strictObject({ source: z.literal('file'), path: z.string().min(1) }),
+  /** A string[] param holding the item keys. */
+  z.strictObject({ source: z.literal('param'), param: z.string().regex(PARAM_NAME) }),
+]);
+export type ItemsSource = z.output<typeof itemsSourceSchema>;
+
+export const pipelineSpecSchema = z
+  .strictObject({
+    slug: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and "-", 2 to 63 characters'),
+    name: z.string().min(1).max(200),
+    description: z.string().max(5_000).default(''),
+    tags: z.array(z.string().min(1).max(50)).default([]),
+    owner: z.string().max(200).optional(),
+    params: z.record(z.string().regex(PARAM_NAME, 'must be a letter then letters, digits or "_"'), paramSpecSchema).default({}),
+    items: itemsSourceSchema,
+    /** Items processed at the same time. */
+    maxInFlight: z.number().int().min(1).max(2_000).default(50),
+    steps: z.array(stepSpecSchema).min(1),
+  })
+  .superRefine((spec, ctx) => {
+    for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+    for (const [name, param] of Object.entries(spec.params)) {
+      if (param.default !== undefined && paramValueProblem(param, param.default))
+        ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `does not match its type ${param.type}` });
+    }
+    if (spec.items.source === 'param' && spec.params[spec.items.param]?.type !== 'string[]')
+      ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
+  });
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+
+interface Problem { path: (string | number)[]; message: string }
+
+/** Graph problems: duplicate or unknown ids, scope rules, placeholders naming steps not needed, cycles. */
+function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, ParamSpec> }): Problem[] {
+  const problems: Problem[] = [];
+  const byId = new Map<string, StepSpec>();
+  spec.steps.forEach((step, i) => {
+    if (byId.has(step.id)) problems.push({ path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
+    else byId.set(step.id, step);
+  });
+  const scopeOrder = { before: 0, item: 1, after: 2 } as const;
+  spec.steps.forEach((step, i) => {
+    step.needs.forEach((need, j) => {
+      const dep = byId.get(need);
+      if (!dep) problems.push({ path: ['steps', i, 'needs', j], message: `unknown step "${need}"` });
+      else if (scopeOrder[dep.scope] > scopeOrder[step.scope])
+        problems.push({ path: ['steps', i, 'needs', j], message: `a ${step.scope} step cannot need the ${dep.scope} step "${need}"` });
+    });
+    (step.command ?? []).forEach((arg, j) => {
+      for (const name of placeholders(arg)) {
+        const problem = placeholderProblem(name, step, spec.params);
+        if (problem) problems.push({ path: ['steps', i, 'command', j], message: problem });
+      }
+    });
+  });
+  const cycle = findCycle(spec.steps);
+  if (cycle) problems.push({ path: ['steps'], message: `the steps form a cycle: ${cycle.join(' -> ')}` });
+  return problems;
+}
+
+export function placeholders(arg: string): string[] {
+  return [...arg.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+function placeholderProblem(name: string, step: StepSpec, params: Record<string, ParamSpec>): string | null {
+  if (name === 'item') return step.scope === 'item' ? null : '{item} is only available to item steps';
+  if (name === 'run' || name === 'out' || name === 'runDir' || name === 'attempt') return null;
+  if (name.startsWith('in.')) {
+    const dep = name.slice(3);
+    return step.needs.includes(dep) ? null : `{${name}} names a step that "${step.id}" does not need`;
+  }
+  if (name.startsWith('params.')) return name.slice(7) in params ? null : `{${name}} names an unknown param`;
+  return `unknown placeholder {${name}}`;
+}
+
+function findCycle(steps: StepSpec[]): string[] | null {
+  const needs = new Map(steps.map((s) => [s.id, s.needs]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done' || !needs.has(id)) return null;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const dep of needs.get(id)!) {
+      const cycle = visit(dep);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const s of steps) {
+    const cycle = visit(s.id);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
+export function paramValueProblem(param: ParamSpec, value: unknown): string | null {
+  switch (param.type) {
+    case 'string': return typeof value === 'string' ? null : 'must be a string';
+    case 'number': return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'integer': return Number.isInteger(value) ? null : 'must be an integer';
+    case 'boolean': return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'string[]': return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : 'must be a list of strings';
+    default: {
+      const unreachable: never = param.type;
+      return `unknown type ${String(unreachable)}`;
+    }
+  }
+}
+
+/** Defaults filled in, unknown and ill-typed params reported by name. */
+export function resolveParams(spec: Pick<PipelineSpec, 'params'>, given: Record<string, unknown>): { params: Record<string, unknown>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const params: Record<string, unknown> = {};
+  for (const name of Object.keys(given)) if (!(name in spec.params)) problems.push({ path: ['params', name], message: 'is not a param of this pipeline' });
+  for (const [name, param] of Object.entries(spec.params)) {
+    const value = given[name] ?? param.default;
+    if (value === undefined) { problems.push({ path: ['params', name], message: 'is required' }); continue; }
+    const problem = paramValueProblem(param, value);
+    if (problem) problems.push({ path: ['params', name], message: problem });
+    else params[name] = value;
+  }
+  return { params, problems };
+}
+
+/** Sort steps so each comes after those it needs (the spec is already known to be acyclic). */
+export function stepsInOrder<T extends { id: string; needs: string[] }>(steps: T[]): T[] {
+  const done = new Set<string>();
+  const out: T[] = [];
+  while (out.length < steps.length) {
+    const before = out.length;
+    for (const s of steps) if (!done.has(s.id) && s.needs.every((n) => done.has(n))) { done.add(s.id); out.push(s); }
+    if (out.length === before) throw new Error('steps form a cycle');
+  }
+  return out;
+}

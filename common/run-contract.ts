@@ -1,0 +1,78 @@
+// What the workflows receive and return. Pure types and constants: imported by workflows, workers and the server.
+import type { StepSpec } from './pipeline-spec';
+import type { TaskQueues } from './queues';
+
+export const WORKFLOW_TYPES = { pipelineRun: 'pipelineRun', itemRun: 'itemRun' } as const;
+
+/** Temporal workflow ids derived from business keys. */
+export const workflowIds = {
+  run: (runId: string) => `run-${runId}`,
+  item: (runId: string, itemKey: string) => `run-${runId}-item-${itemKey}`,
+};
+
+/** Item key used for step runs of run-level (before/after) steps. */
+export const RUN_LEVEL_ITEM = '';
+
+export interface RunPlan {
+  runId: string;
+  pipelineSlug: string;
+  pipelineVersion: number;
+  params: Record<string, unknown>;
+  steps: StepSpec[];
+  maxInFlight: number;
+  taskQueues: TaskQueues;
+  /** Children started by one workflow execution before it continues as new (keeps history small). */
+  itemsPerExecution: number;
+}
+
+export interface PipelineRunProgress {
+  /** Ordinal of the next item to start. */
+  nextOrdinal: number;
+  itemsTotal: number;
+  succeeded: number;
+  failed: number;
+  /** Run-level "before" steps are done. */
+  prepared: boolean;
+}
+
+export interface PipelineRunInput {
+  plan: RunPlan;
+  progress?: PipelineRunProgress;
+}
+
+export type RunOutcomeStatus = 'succeeded' | 'failed' | 'partially_failed';
+
+export interface PipelineRunResult {
+  status: RunOutcomeStatus;
+  itemsTotal: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface ItemRunInput {
+  plan: RunPlan;
+  itemKey: string;
+}
+
+export interface ItemRunResult {
+  itemKey: string;
+  status: 'succeeded' | 'failed';
+  failedStep?: string;
+  error?: string;
+}
+
+/** The one activity that executes any step; bookkeeping happens inside it on the worker. */
+export interface StepRequest {
+  runId: string;
+  pipelineSlug: string;
+  itemKey: string;
+  step: StepSpec;
+  /** The steps this one needs, so the worker can find their outputs. */
+  needs: Pick<StepSpec, 'id' | 'scope'>[];
+  params: Record<string, unknown>;
+}
+
+export interface StepResult {
+  stepId: string;
+  durationMs: number;
+}

@@ -1,0 +1,78 @@
+// The monthly cafe pipeline, per dong: download images → representative images → descriptions → review summary
+// → embeddings → load; then publish once for the whole run.
+import type { PipelineSpecInput } from '~/common/pipeline-spec';
+
+const STEPS_DIR = 'pipelines/cafe/steps';
+const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
+const gpuRetry = { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 };
+
+export const cafeMonthly = {
+  slug: 'cafe-monthly',
+  name: 'Cafe monthly refresh',
+  description: 'Crawled cafes of every Seoul dong: representative images, descriptions, review summaries and embeddings, loaded for the recommendation service.',
+  tags: ['cafe', 'monthly', 'seoul'],
+  owner: 'cafe-recsys',
+  params: {
+    crawlDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Directory holding one <dong>.json crawl file per dong' },
+    dongsFile: { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' },
+    imagesPerCafe: { type: 'integer', default: 5, description: 'Representative images to keep per cafe' },
+  },
+  items: { source: 'file', path: '{params.dongsFile}' },
+  maxInFlight: 50,
+  steps: [
+    {
+      id: 'download-images',
+      title: 'Download images',
+      kind: 'command',
+      queue: 'cpu',
+      command: node('download-images.mjs', '--crawl', '{params.crawlDir}/{item}.json', '--item', '{item}', '--out', '{out}'),
+    },
+    {
+      id: 'representative-images',
+      title: 'Representative images',
+      kind: 'command',
+      queue: 'gpu',
+      needs: ['download-images'],
+      retry: gpuRetry,
+      command: node('representative-images.mjs', '--in', '{in.download-images}', '--out', '{out}', '--count', '{params.imagesPerCafe}'),
+    },
+    {
+      id: 'describe-images',
+      title: 'Image descriptions',
+      kind: 'command',
+      queue: 'gpu',
+      needs: ['representative-images'],
+      retry: gpuRetry,
+      command: node('describe-images.mjs', '--in', '{in.representative-images}', '--out', '{out}'),
+    },
+    {
+      id: 'summarise-reviews',
+      title: 'Review summary',
+      kind: 'command',
+      queue: 'gpu',
+      needs: ['describe-images'],
+      retry: gpuRetry,
+      command: node('summarise-reviews.mjs', '--crawl', '{params.crawlDir}/{item}.json', '--item', '{item}', '--out', '{out}'),
+    },
+    {
+      id: 'embed',
+      title: 'Embeddings',
+      kind: 'command',
+      queue: 'gpu',
+      needs: ['summarise-reviews', 'representative-images'],
+      retry: gpuRetry,
+      command: node('embed.mjs', '--images', '{in.representative-images}', '--texts', '{in.summarise-reviews}', '--out', '{out}'),
+    },
+    {
+      id: 'load',
+      title: 'Load results',
+      kind: 'builtin',
+      builtin: 'cafe.load',
+      queue: 'cpu',
+      needs: ['embed', 'download-images', 'representative-images', 'describe-images', 'summarise-reviews'],
+    },
+    { id: 'publish', title: 'Publish', kind: 'builtin', builtin: 'cafe.publish', queue: 'cpu', scope: 'after' },
+  ],
+} satisfies PipelineSpecInput;
+
+export default cafeMonthly;

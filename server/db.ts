@@ -1,0 +1,18 @@
+// The one Prisma client of a process (pg driver adapter).
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '~/server/generated/prisma/client';
+import { config } from './env';
+
+export type Db = PrismaClient;
+export { Prisma } from '~/server/generated/prisma/client';
+
+export function createDb(databaseUrl: string, poolSize = 10): Db {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+}
+
+const globalForDb = globalThis as unknown as { brewlineDb?: Db };
+/** Lazily created so that importing this module never needs a database (builds, unit tests). */
+export function db(): Db {
+  globalForDb.brewlineDb ??= createDb(config().databaseUrl);
+  return globalForDb.brewlineDb;
+}

@@ -1,0 +1,51 @@
+// Registers a pipeline spec: a new immutable version when the spec changed, the current one when it did not.
+import { createHash } from 'node:crypto';
+import { pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
+import type { Db } from '~/server/db';
+import { AppError } from '~/server/errors';
+
+export interface RegisteredVersion {
+  pipelineId: string;
+  slug: string;
+  version: number;
+  created: boolean;
+}
+
+/** Every problem of a spec at once, each with its path; throws AppError BAD_REQUEST. */
+export function parsePipelineSpec(input: unknown): PipelineSpec {
+  const parsed = pipelineSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    throw AppError.badRequest(
+      'The pipeline spec is invalid',
+      parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+export async function registerPipeline(db: Db, input: unknown): Promise<RegisteredVersion> {
+  const spec = parsePipelineSpec(input);
+  const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  return db.$transaction(async (tx) => {
+    const pipeline = await tx.pipeline.upsert({
+      where: { slug: spec.slug },
+      create: { slug: spec.slug, name: spec.name, description: spec.description },
+      update: {},
+    });
+    // serialise concurrent registrations of one pipeline
+    await tx.$executeRaw`SELECT 1 FROM "Pipeline" WHERE id = ${pipeline.id} FOR UPDATE`;
+    const latest = await tx.pipelineVersion.findFirst({ where: { pipelineId: pipeline.id }, orderBy: { version: 'desc' } });
+    if (latest?.specHash === specHash) return { pipelineId: pipeline.id, slug: spec.slug, version: latest.version, created: false };
+    const version = (latest?.version ?? 0) + 1;
+    await tx.pipelineVersion.create({ data: { pipelineId: pipeline.id, version, spec: spec as object, specHash } });
+    await tx.pipeline.update({ where: { id: pipeline.id }, data: { name: spec.name, description: spec.description, latestVersion: version } });
+    return { pipelineId: pipeline.id, slug: spec.slug, version, created: true };
+  });
+}

@@ -1,0 +1,73 @@
+// Starts a run of a pipeline's latest version: records it, then starts its workflow on Temporal.
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { itemKeysProblems } from '~/common/item-key';
+import { pipelineSpecSchema, resolveParams } from '~/common/pipeline-spec';
+import { WORKFLOW_TYPES, workflowIds, type PipelineRunInput, type RunPlan } from '~/common/run-contract';
+import type { Db } from '~/server/db';
+import type { AppConfig } from '~/server/env';
+import { AppError } from '~/server/errors';
+import type { RunTrigger } from '~/server/generated/prisma/enums';
+
+export interface RunServiceDeps {
+  db: Db;
+  temporal: () => Promise<Client>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
+}
+
+export interface TriggerRunInput {
+  pipelineSlug: string;
+  params?: Record<string, unknown>;
+  trigger?: RunTrigger;
+  /** Overrides the pipeline's maxInFlight for this run. */
+  maxInFlight?: number;
+}
+
+export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): Promise<{ runId: string; workflowId: string }> {
+  const pipeline = await deps.db.pipeline.findUnique({ where: { slug: input.pipelineSlug } });
+  if (!pipeline || pipeline.latestVersion === 0) throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
+  const version = await deps.db.pipelineVersion.findUniqueOrThrow({
+    where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
+  });
+  const spec = pipelineSpecSchema.parse(version.spec);
+  const { params, problems } = resolveParams(spec, input.params ?? {});
+  if (spec.items.source === 'param' && problems.length === 0) {
+    for (const message of itemKeysProblems(params[spec.items.param]).slice(0, 20)) problems.push({ path: ['params', spec.items.param], message });
+  }
+  if (problems.length) throw AppError.badRequest('The run parameters are invalid', problems);
+
+  const run = await deps.db.run.create({
+    data: {
+      pipelineId: pipeline.id,
+      pipelineVersionId: version.id,
+      trigger: input.trigger ?? 'manual',
+      params: params as object,
+      workflowId: 'pending',
+    },
+  });
+  const workflowId = workflowIds.run(run.id);
+  await deps.db.run.update({ where: { id: run.id }, data: { workflowId } });
+  const plan: RunPlan = {
+    runId: run.id,
+    pipelineSlug: spec.slug,
+    pipelineVersion: version.version,
+    params,
+    steps: spec.steps,
+    maxInFlight: input.maxInFlight ?? spec.maxInFlight,
+    taskQueues: deps.config.taskQueues,
+    itemsPerExecution: deps.config.itemsPerExecution,
+  };
+  try {
+    const client = await deps.temporal();
+    await client.workflow.start(WORKFLOW_TYPES.pipelineRun, {
+      workflowId,
+      taskQueue: deps.config.taskQueues.cpu,
+      args: [{ plan } satisfies PipelineRunInput],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    await deps.db.run.update({ where: { id: run.id }, data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` } });
+    throw new AppError('UNAVAILABLE', 'The run could not be started: Temporal is unreachable', [], { cause: err });
+  }
+  return { runId: run.id, workflowId };
+}

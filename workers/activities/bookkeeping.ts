@@ -1,0 +1,85 @@
+// Run and item bookkeeping, called by the workflows as local activities.
+import { ApplicationFailure } from '@temporalio/common';
+import { pipelineSpecSchema } from '~/common/pipeline-spec';
+import type { ItemRunResult } from '~/common/run-contract';
+import type { Db } from '~/server/db';
+import type { BookkeepingActivities, RunFinish } from './contract';
+import { ItemsError, resolveItems } from './run-items';
+
+export interface BookkeepingDeps {
+  db: Db;
+  /** Relative item-file paths resolve against this directory. */
+  cwd: string;
+}
+
+const ERROR_MAX = 4_000;
+const clip = (s: string | undefined) => (s && s.length > ERROR_MAX ? `${s.slice(0, ERROR_MAX)}…` : s);
+
+export function createBookkeepingActivities({ db, cwd }: BookkeepingDeps): BookkeepingActivities {
+  return {
+    async startRun(runId) {
+      const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { pipelineVersion: true } });
+      // a retried activity must not create the items twice
+      const existing = await db.itemRun.count({ where: { runId } });
+      if (existing > 0) return { itemsTotal: existing };
+      const spec = pipelineSpecSchema.parse(run.pipelineVersion.spec);
+      let keys: string[];
+      try {
+        keys = await resolveItems(spec.items, run.params as Record<string, unknown>, cwd);
+      } catch (err) {
+        if (err instanceof ItemsError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
+        throw err;
+      }
+      await db.$transaction([
+        db.itemRun.createMany({ data: keys.map((key, ordinal) => ({ runId, key, ordinal })), skipDuplicates: true }),
+        db.run.update({ where: { id: runId }, data: { status: 'running', startedAt: new Date(), itemsTotal: keys.length } }),
+      ]);
+      return { itemsTotal: keys.length };
+    },
+
+    async listItemKeys(runId, fromOrdinal, limit) {
+      const rows = await db.itemRun.findMany({
+        where: { runId, ordinal: { gte: fromOrdinal } },
+        orderBy: { ordinal: 'asc' },
+        take: limit,
+        select: { key: true },
+      });
+      return rows.map((r) => r.key);
+    },
+
+    async finishItem(runId: string, result: ItemRunResult) {
+      await db.$transaction(async (tx) => {
+        // counted once even when this local activity is retried
+        const { count } = await tx.itemRun.updateMany({
+          where: { runId, key: result.itemKey, status: { notIn: ['succeeded', 'failed'] } },
+          data: { status: result.status, error: clip(result.error) ?? null, endedAt: new Date() },
+        });
+        if (count === 0) return;
+        await tx.run.update({
+          where: { id: runId },
+          data: result.status === 'succeeded' ? { itemsSucceeded: { increment: 1 } } : { itemsFailed: { increment: 1 } },
+        });
+      });
+    },
+
+    async finishRun(runId: string, finish: RunFinish) {
+      const now = new Date();
+      await db.$transaction([
+        db.run.update({
+          where: { id: runId },
+          data: {
+            status: finish.status,
+            error: clip(finish.error) ?? null,
+            endedAt: now,
+            itemsTotal: finish.itemsTotal,
+            itemsSucceeded: finish.succeeded,
+            itemsFailed: finish.failed,
+          },
+        }),
+        // a cancelled or failed run leaves no item looking busy
+        db.itemRun.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', endedAt: now } }),
+        db.stepRun.updateMany({ where: { runId, status: 'running' }, data: { status: 'cancelled', endedAt: now } }),
+      ]);
+    },
+  };
+}

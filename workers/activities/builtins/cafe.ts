@@ -1,0 +1,116 @@
+// Builtin steps of the cafe sample: load one dong's results into the cafe tables, and publish a run's load.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { BadInputError, type Builtin, type BuiltinContext } from './types';
+
+const cafesFile = z.object({
+  dong: z.string(),
+  cafes: z.array(z.object({ id: z.string().min(1), name: z.string(), address: z.string().default('') })),
+});
+const representativeFile = z.object({
+  cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), file: z.string(), sourceUrl: z.string(), score: z.number() })) })),
+});
+const descriptionsFile = z.object({
+  cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), text: z.string() })) })),
+});
+const summariesFile = z.object({
+  cafes: z.array(z.object({ id: z.string(), text: z.string(), reviewCount: z.number().int() })),
+});
+const embeddingsFile = z.object({
+  dim: z.number().int().positive(),
+  cafes: z.array(z.object({ id: z.string(), image: z.array(z.object({ rank: z.number().int(), vector: z.array(z.number()) })), text: z.array(z.number()) })),
+});
+
+/** Finds `name` in the outputs of the steps this one needs; returns its parsed content and the step that made it. */
+async function input<T>(ctx: BuiltinContext, name: string, schema: z.ZodType<T>): Promise<{ data: T; stepId: string; dir: string }> {
+  for (const [stepId, dir] of Object.entries(ctx.inputDirs)) {
+    const text = await readFile(path.join(dir, name), 'utf8').catch(() => null);
+    if (text === null) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new BadInputError(`${name} from step ${stepId} is not JSON: ${(e as Error).message}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new BadInputError(`${name} from step ${stepId}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return { data: parsed.data, stepId, dir };
+  }
+  throw new BadInputError(`none of the needed steps (${Object.keys(ctx.inputDirs).join(', ')}) produced ${name}`);
+}
+
+/** Upserts a dong's cafes and replaces their images, descriptions, summary and embeddings, in one transaction. */
+export const loadCafeResults: Builtin = async (ctx) => {
+  const cafes = await input(ctx, 'cafes.json', cafesFile);
+  const reps = await input(ctx, 'representative.json', representativeFile);
+  const descs = await input(ctx, 'descriptions.json', descriptionsFile);
+  const sums = await input(ctx, 'summaries.json', summariesFile);
+  const embs = await input(ctx, 'embeddings.json', embeddingsFile);
+  if (cafes.data.dong !== ctx.itemKey) throw new BadInputError(`cafes.json is for dong ${cafes.data.dong}, not ${ctx.itemKey}`);
+  const by = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
+  const repsBy = by(reps.data.cafes);
+  const descsBy = by(descs.data.cafes);
+  const sumsBy = by(sums.data.cafes);
+  const embsBy = by(embs.data.cafes);
+  const { runId } = ctx;
+
+  await ctx.db.$transaction(
+    async (tx) => {
+      for (const cafe of cafes.data.cafes) {
+        const row = await tx.cafe.upsert({
+          where: { externalId: cafe.id },
+          create: { externalId: cafe.id, dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId },
+          update: { dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId },
+        });
+        await tx.cafeImage.deleteMany({ where: { cafeId: row.id } });
+        await tx.reviewSummary.deleteMany({ where: { cafeId: row.id } });
+        await tx.embedding.deleteMany({ where: { cafeId: row.id } });
+
+        const images = (repsBy.get(cafe.id)?.images ?? []).map((img) => ({
+          id: randomUUID(),
+          cafeId: row.id,
+          rank: img.rank,
+          uri: path.join(reps.dir, img.file),
+          sourceUrl: img.sourceUrl,
+          score: img.score,
+          runId,
+          stepId: reps.stepId,
+        }));
+        await tx.cafeImage.createMany({ data: images });
+        const imageIdByRank = new Map(images.map((i) => [i.rank, i.id]));
+        const descriptions = (descsBy.get(cafe.id)?.images ?? []).flatMap((d) => {
+          const cafeImageId = imageIdByRank.get(d.rank);
+          return cafeImageId ? [{ cafeImageId, text: d.text, runId, stepId: descs.stepId }] : [];
+        });
+        await tx.imageDescription.createMany({ data: descriptions });
+        const summary = sumsBy.get(cafe.id);
+        if (summary) await tx.reviewSummary.create({ data: { cafeId: row.id, text: summary.text, reviewCount: summary.reviewCount, runId, stepId: sums.stepId } });
+        const emb = embsBy.get(cafe.id);
+        if (emb) {
+          await tx.embedding.createMany({
+            data: [
+              ...emb.image.map((v) => ({ cafeId: row.id, kind: 'image' as const, sourceRank: v.rank, dim: v.vector.length, vector: v.vector, runId, stepId: embs.stepId })),
+              { cafeId: row.id, kind: 'text' as const, sourceRank: 0, dim: emb.text.length, vector: emb.text, runId, stepId: embs.stepId },
+            ],
+          });
+        }
+      }
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  ctx.log(`loaded ${cafes.data.cafes.length} cafes of ${ctx.itemKey}`);
+};
+
+/** Run-level finish of the cafe pipeline: reports what this run loaded. */
+export const publishCafeResults: Builtin = async (ctx) => {
+  const perDong = await ctx.db.cafe.groupBy({ by: ['dong'], where: { runId: ctx.runId }, _count: { _all: true } });
+  const total = perDong.reduce((n, d) => n + d._count._all, 0);
+  ctx.log(`this run loaded ${total} cafes in ${perDong.length} dongs`);
+};
+
+export const cafeBuiltins: Record<string, Builtin> = {
+  'cafe.load': loadCafeResults,
+  'cafe.publish': publishCafeResults,
+};

@@ -1,0 +1,22 @@
+import type { Db } from '~/server/db';
+
+/** What a builtin step (code the worker ships, e.g. cafe.load) gets to work with. */
+export interface BuiltinContext {
+  db: Db;
+  runId: string;
+  itemKey: string;
+  stepId: string;
+  params: Record<string, unknown>;
+  /** This step's output directory (already created, empty). */
+  outDir: string;
+  /** Output directories of the steps this one needs, by step id. */
+  inputDirs: Record<string, string>;
+  log(line: string): void;
+}
+
+export type Builtin = (ctx: BuiltinContext) => Promise<void>;
+
+/** A builtin's input is unusable: fail without retrying. */
+export class BadInputError extends Error {
+  override name = 'BadInputError';
+}

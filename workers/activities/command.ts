@@ -1,0 +1,114 @@
+// Runs a step's command: an argv array (never a shell), in its own process group so cancellation kills it all.
+import { spawn } from 'node:child_process';
+
+export interface CommandOptions {
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Aborting kills the process group (SIGTERM, then SIGKILL after the grace period). */
+  signal: AbortSignal;
+  log: BoundedLog;
+  onTick?: () => void;
+  tickMs?: number;
+  killGraceMs?: number;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/** Keeps the last `maxBytes` of a step's output; remembers that it dropped some. */
+export class BoundedLog {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly maxBytes: number) {}
+
+  append(chunk: Buffer | string): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.chunks.push(buf);
+    this.size += buf.length;
+    while (this.size > this.maxBytes && this.chunks.length > 0) {
+      const excess = this.size - this.maxBytes;
+      const first = this.chunks[0]!;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+      }
+      this.truncated = true;
+    }
+  }
+
+  text(): string {
+    // a cut may land inside a multi-byte character; drop the replacement character it leaves
+    return Buffer.concat(this.chunks).toString('utf8').replace(/^\uFFFD+/, '');
+  }
+
+  lastLine(): string {
+    const lines = this.text().split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.at(-1) ?? '';
+  }
+}
+
+export function runCommand(argv: string[], opts: CommandOptions): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('empty command');
+  return new Promise((resolve, reject) => {
+    const child = spawn(file === 'node' ? process.execPath : file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      killTimer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, opts.killGraceMs ?? 5_000);
+    };
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, opts.timeoutMs);
+    const ticker = opts.onTick ? setInterval(opts.onTick, opts.tickMs ?? 1_000) : undefined;
+    child.stdout!.on('data', (b: Buffer) => opts.log.append(b));
+    child.stderr!.on('data', (b: Buffer) => opts.log.append(b));
+    child.on('error', (err) => {
+      cleanup();
+      reject(err);
+    });
+    child.on('close', (exitCode, signal) => {
+      cleanup();
+      resolve({ exitCode, signal, timedOut, aborted });
+    });
+    function cleanup() {
+      clearTimeout(timeout);
+      if (killTimer) clearTimeout(killTimer);
+      if (ticker) clearInterval(ticker);
+      opts.signal.removeEventListener('abort', onAbort);
+    }
+  });
+}

@@ -1,0 +1,29 @@
+// Every activity a worker registers, built from injected dependencies.
+import type { Db } from '~/server/db';
+import { createBookkeepingActivities } from './bookkeeping';
+import { cafeBuiltins } from './builtins/cafe';
+import type { Builtin } from './builtins/types';
+import { createStepActivities } from './run-step';
+
+export interface ActivityDeps {
+  db: Db;
+  dataDir: string;
+  cwd: string;
+  stepLogBytes: number;
+  workerIdentity: string;
+  builtins?: Record<string, Builtin>;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createStepActivities({
+      db: deps.db,
+      dataDir: deps.dataDir,
+      stepCwd: deps.cwd,
+      stepLogBytes: deps.stepLogBytes,
+      workerIdentity: deps.workerIdentity,
+      builtins: { ...cafeBuiltins, ...deps.builtins },
+    }),
+    ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd }),
+  };
+}

@@ -1,0 +1,47 @@
+// Resolves a run's items from the pipeline's fan-out source.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { itemKeysProblems } from '~/common/item-key';
+import { placeholders, type ItemsSource } from '~/common/pipeline-spec';
+
+export class ItemsError extends Error {
+  override name = 'ItemsError';
+}
+
+export async function resolveItems(source: ItemsSource, params: Record<string, unknown>, cwd: string): Promise<string[]> {
+  let keys: unknown;
+  switch (source.source) {
+    case 'param':
+      keys = params[source.param];
+      break;
+    case 'file': {
+      let file = source.path;
+      for (const name of placeholders(file)) {
+        const value = name.startsWith('params.') ? params[name.slice(7)] : undefined;
+        if (typeof value !== 'string') throw new ItemsError(`items file path: {${name}} has no string value`);
+        file = file.replace(`{${name}}`, value);
+      }
+      const text = await readFile(path.resolve(cwd, file), 'utf8').catch((e: Error) => {
+        throw new ItemsError(`items file ${file} cannot be read: ${e.message}`);
+      });
+      try {
+        keys = JSON.parse(text);
+      } catch (e) {
+        throw new ItemsError(`items file ${file} is not JSON: ${(e as Error).message}`);
+      }
+      break;
+    }
+    default: {
+      const unreachable: never = source;
+      throw new ItemsError(`unknown items source ${JSON.stringify(unreachable)}`);
+    }
+  }
+  return checkItemKeys(keys);
+}
+
+/** Every key valid and unique, or one error naming each bad one. */
+export function checkItemKeys(keys: unknown): string[] {
+  const problems = itemKeysProblems(keys);
+  if (problems.length) throw new ItemsError(problems.slice(0, 20).join('; '));
+  return keys as string[];
+}

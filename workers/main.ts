@@ -1,0 +1,22 @@
+// Worker process entry: `tsx workers/main.ts --queues cpu,gpu`. Ctrl-C / SIGTERM drain and stop it.
+import { QUEUES, type QueueName } from '~/common/queues';
+import { createDb } from '~/server/db';
+import { loadConfig } from '~/server/env';
+import { loadWorkflowBundle } from './workflow-bundle';
+import { createWorkers } from './worker';
+
+function queuesFromArgs(): QueueName[] {
+  const i = process.argv.indexOf('--queues');
+  const raw = i >= 0 ? process.argv[i + 1] : (process.env.BREWLINE_WORKER_QUEUES ?? 'cpu,gpu');
+  const queues = (raw ?? '').split(',').map((q) => q.trim()).filter(Boolean);
+  for (const q of queues) if (!QUEUES.includes(q as QueueName)) throw new Error(`--queues: unknown queue "${q}" (known: ${QUEUES.join(', ')})`);
+  return queues as QueueName[];
+}
+
+const config = loadConfig();
+const queues = queuesFromArgs();
+const db = createDb(config.databaseUrl, 20);
+const workers = await createWorkers({ config, db, queues, workflowBundle: await loadWorkflowBundle() });
+console.log(`worker ready: queues ${queues.map((q) => `${q}=${config.taskQueues[q]}`).join(', ')}; GPU_SLOTS=${config.gpuSlots}`);
+await workers.run();
+await db.$disconnect();

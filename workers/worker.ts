@@ -1,0 +1,82 @@
+// Builds the Temporal workers of one process: "cpu" hosts the workflows, bookkeeping and CPU steps;
+// "gpu" runs GPU steps only, GPU_SLOTS at a time (the GPU pool).
+import os from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { QueueName } from '~/common/queues';
+import type { Db } from '~/server/db';
+import type { AppConfig } from '~/server/env';
+import { connectionOptions } from '~/server/temporal/connection';
+import { createActivities } from './activities';
+import type { Builtin } from './activities/builtins/types';
+
+export interface WorkerSetOptions {
+  config: AppConfig;
+  db: Db;
+  queues: QueueName[];
+  workflowBundle: { code: string };
+  cwd?: string;
+  builtins?: Record<string, Builtin>;
+  connection?: NativeConnection;
+}
+
+export interface WorkerSet {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
+  const { config } = opts;
+  const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
+  const ownsConnection = !opts.connection;
+  const identity = `${os.hostname()}:${process.pid}`;
+  const activities = (queue: QueueName) =>
+    createActivities({
+      db: opts.db,
+      dataDir: config.dataDir,
+      cwd: opts.cwd ?? process.cwd(),
+      stepLogBytes: config.stepLogBytes,
+      workerIdentity: `${identity}/${queue}`,
+      builtins: opts.builtins,
+    });
+
+  const workers = await Promise.all(
+    opts.queues.map((queue) => {
+      const common = { connection, namespace: config.temporal.namespace, taskQueue: config.taskQueues[queue], identity: `${identity}/${queue}` };
+      switch (queue) {
+        case 'cpu':
+          return Worker.create({
+            ...common,
+            workflowBundle: opts.workflowBundle,
+            activities: activities(queue),
+            maxConcurrentActivityTaskExecutions: config.cpuSlots,
+            maxConcurrentLocalActivityExecutions: 200,
+            maxConcurrentWorkflowTaskExecutions: 100,
+            maxCachedWorkflows: 2_000,
+          });
+        case 'gpu':
+          return Worker.create({
+            ...common,
+            activities: { runStep: activities(queue).runStep },
+            maxConcurrentActivityTaskExecutions: config.gpuSlots,
+          });
+        default: {
+          const unreachable: never = queue;
+          throw new Error(`unknown queue ${String(unreachable)}`);
+        }
+      }
+    }),
+  );
+
+  return {
+    async run() {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        if (ownsConnection) await connection.close();
+      }
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

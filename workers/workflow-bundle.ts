@@ -1,0 +1,21 @@
+// The workflow code bundle: prebuilt (BREWLINE_WORKFLOW_BUNDLE) or bundled at worker start.
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+export const WORKFLOWS_PATH = path.resolve(path.dirname(createRequire(import.meta.url).resolve('../workflows/index.ts')), 'index.ts');
+
+export async function buildWorkflowBundle(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+}
+
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  const { code } = await buildWorkflowBundle();
+  await writeFile(file, code);
+}
+
+export async function loadWorkflowBundle(file = process.env.BREWLINE_WORKFLOW_BUNDLE): Promise<{ code: string }> {
+  if (file) return { code: await readFile(file, 'utf8') };
+  return buildWorkflowBundle();
+}

@@ -1,0 +1,8 @@
+// Run and item bookkeeping runs as local activities on the workflow worker: no task-queue round trip.
+import { proxyLocalActivities } from '@temporalio/workflow';
+import type { BookkeepingActivities } from '../workers/activities/contract';
+
+export const bookkeeping = proxyLocalActivities<BookkeepingActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 0 },
+});

@@ -1,0 +1,15 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { ItemRunInput, ItemRunResult } from '../common/run-contract';
+import { bookkeeping } from './bookkeeping';
+import { runStepGraph } from './step-graph';
+
+/** One item (a dong) through every per-item step of the pipeline. Fails, naming the step, when a step fails. */
+export async function itemRun({ plan, itemKey }: ItemRunInput): Promise<ItemRunResult> {
+  const outcome = await runStepGraph(plan, itemKey, plan.steps.filter((s) => s.scope === 'item'));
+  const result: ItemRunResult = { itemKey, ...outcome };
+  await bookkeeping.finishItem(plan.runId, result);
+  if (result.status === 'failed') {
+    throw ApplicationFailure.nonRetryable(`item ${itemKey} failed at step ${result.failedStep}: ${result.error}`, 'ItemFailed', result);
+  }
+  return result;
+}
