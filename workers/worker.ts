@@ -1,7 +1,7 @@
 // Builds the Temporal workers of one process: "cpu" hosts the workflows, bookkeeping and CPU steps;
 // "gpu" runs GPU steps only, GPU_SLOTS at a time (the GPU pool).
 import os from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { QueueName } from '~/common/queues';
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
@@ -24,7 +24,16 @@ export interface WorkerSet {
   shutdown(): void;
 }
 
+let runtimeInstalled = false;
+function installRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.BREWLINE_WORKER_LOG_LEVEL ?? 'WARN') as 'WARN';
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
 export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
+  installRuntime();
   const { config } = opts;
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
   const ownsConnection = !opts.connection;

@@ -4,5 +4,6 @@ import type { BookkeepingActivities } from '../workers/activities/contract';
 
 export const bookkeeping = proxyLocalActivities<BookkeepingActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 0 },
+  // no attempt limit: bookkeeping waits out a database outage rather than losing a run's record
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });

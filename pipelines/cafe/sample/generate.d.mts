@@ -1,0 +1,2 @@
+export declare const DONGS: string[];
+export declare function generate(): void;

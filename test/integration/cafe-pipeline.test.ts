@@ -1,0 +1,92 @@
+// The sample cafe pipeline, end to end on the real Temporal server and Postgres.
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { testContext, type TestContext } from '../support/stack';
+import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
+
+let t: TestContext;
+beforeAll(async () => {
+  t = await testContext({ GPU_SLOTS: '1' });
+  await t.register(cafeMonthly);
+  await t.startWorkers();
+});
+afterAll(() => t.close());
+
+describe('cafe-monthly on the sample', () => {
+  let runId: string;
+
+  it('processes every dong and loads its results into the cafe tables', async () => {
+    runId = await t.trigger({ pipelineSlug: 'cafe-monthly' });
+    const run = await t.waitForRun(runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.itemsTotal).toBe(DONGS.length);
+    expect(run.itemsSucceeded).toBe(DONGS.length);
+
+    const items = await t.db.itemRun.findMany({ where: { runId } });
+    expect(items.map((i) => i.status)).toEqual(DONGS.map(() => 'succeeded'));
+
+    for (const dong of DONGS) {
+      const cafes = await t.db.cafe.findMany({
+        where: { dong },
+        include: { images: { include: { description: true } }, summary: true, embeddings: true },
+      });
+      expect(cafes.length, dong).toBeGreaterThanOrEqual(3);
+      for (const cafe of cafes) {
+        expect(cafe.runId).toBe(runId);
+        expect(cafe.images).toHaveLength(5);
+        expect(cafe.images.every((i) => i.stepId === 'representative-images' && i.description?.stepId === 'describe-images')).toBe(true);
+        expect(cafe.summary?.stepId).toBe('summarise-reviews');
+        expect(cafe.summary?.text.length).toBeGreaterThan(10);
+        expect(cafe.embeddings).toHaveLength(6);
+        expect(cafe.embeddings.every((e) => e.dim === 64 && e.vector.length === 64 && e.stepId === 'embed')).toBe(true);
+      }
+    }
+  });
+
+  it('records every step of every dong, and the run-level publish step', async () => {
+    const steps = await t.db.stepRun.findMany({ where: { runId } });
+    const perItem = steps.filter((s) => s.itemKey !== '');
+    expect(perItem).toHaveLength(DONGS.length * 6);
+    expect(perItem.every((s) => s.status === 'succeeded' && s.attempt === 1 && s.endedAt)).toBe(true);
+    expect(steps.find((s) => s.stepId === 'publish')?.log).toMatch(/loaded \d+ cafes in 12 dongs/);
+    expect(perItem.find((s) => s.stepId === 'download-images')?.log).toMatch(/downloaded \d+ images/);
+  });
+
+  it('never runs more GPU steps at once than GPU_SLOTS', async () => {
+    const gpu = await t.db.stepRun.findMany({ where: { runId, queue: t.config.taskQueues.gpu } });
+    expect(gpu).toHaveLength(DONGS.length * 4);
+    expect(maxOverlap(gpu.map((s) => [s.startedAt.getTime(), s.endedAt!.getTime()]))).toBe(1);
+  });
+
+  it('fails only the dong with malformed input, without retrying it; the run ends partially failed', async () => {
+    const crawlDir = await mkdtemp(path.join(os.tmpdir(), 'crawl-'));
+    await cp(path.resolve('pipelines/cafe/sample/crawl'), crawlDir, { recursive: true });
+    await writeFile(path.join(crawlDir, '합정동.json'), '{"dong": "합정동", "cafes": [ {"id": ');
+    const id = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { crawlDir } });
+    const run = await t.waitForRun(id);
+    expect(run.status).toBe('partially_failed');
+    expect(run.itemsFailed).toBe(1);
+    expect(run.itemsSucceeded).toBe(DONGS.length - 1);
+
+    const bad = await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId: id, key: '합정동' } } });
+    expect(bad.status).toBe('failed');
+    expect(bad.error).toContain('합정동');
+    expect(bad.error).toContain('download-images');
+    expect(bad.error).toMatch(/malformed JSON/);
+    const attempts = await t.db.stepRun.findMany({ where: { runId: id, itemKey: '합정동' } });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ stepId: 'download-images', attempt: 1, status: 'failed' });
+  });
+});
+
+/** The most intervals open at one instant. */
+export function maxOverlap(intervals: [number, number][]): number {
+  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (open += d));
+  return max;
+}
