@@ -63,6 +63,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   else args.push('--headless');
   // Tests and benchmarks start many children quickly; raise the dev server's per-namespace rate limits.
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=100000', '--dynamic-config-value', 'frontend.rps=100000');
+  // activities on the workflow's own task queue start in the same round trip as the workflow task
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (buf: Buffer) => buf.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(l));
   child.stdout!.on('data', forward);

@@ -61,12 +61,15 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
             maxConcurrentLocalActivityExecutions: 200,
             maxConcurrentWorkflowTaskExecutions: 100,
             maxCachedWorkflows: 2_000,
+            maxConcurrentWorkflowTaskPolls: 8,
+            maxConcurrentActivityTaskPolls: 8,
           });
         case 'gpu':
           return Worker.create({
             ...common,
             activities: { runStep: activities(queue).runStep },
             maxConcurrentActivityTaskExecutions: config.gpuSlots,
+            maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots),
           });
         default: {
           const unreachable: never = queue;

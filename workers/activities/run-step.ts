@@ -141,6 +141,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
       const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt };
       const started = Date.now();
+      if (process.env.DEBUG_TIMING) console.log('enter', req.itemKey, req.step.id, started, Number(ctx.info.currentAttemptScheduledTimestampMs));
       await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);
 
       const log = new BoundedLog(deps.stepLogBytes);
@@ -160,6 +161,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await rename(attemptDir, finalDir);
         }
         await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated });
+        if (process.env.DEBUG_TIMING) console.log('exit', req.itemKey, req.step.id, Date.now());
         return { stepId: req.step.id, durationMs: Date.now() - started };
       } catch (err) {
         const status = failedStatus(err, attempt, req.step);

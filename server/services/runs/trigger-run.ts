@@ -51,7 +51,8 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
     runId: run.id,
     pipelineSlug: spec.slug,
     pipelineVersion: version.version,
-    params,
+    // the item list travels through the database (ItemRun rows), not through every workflow's input
+    params: spec.items.source === 'param' ? omit(params, spec.items.param) : params,
     steps: spec.steps,
     maxInFlight: input.maxInFlight ?? spec.maxInFlight,
     taskQueues: deps.config.taskQueues,
@@ -70,4 +71,9 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
     throw new AppError('UNAVAILABLE', 'The run could not be started: Temporal is unreachable', [], { cause: err });
   }
   return { runId: run.id, workflowId };
+}
+
+function omit<T extends Record<string, unknown>>(obj: T, key: string): Record<string, unknown> {
+  const { [key]: _omitted, ...rest } = obj;
+  return rest;
 }
