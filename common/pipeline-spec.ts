@@ -87,7 +87,40 @@ export const pipelineSpecSchema = z
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 
-interface Problem { path: (string | number)[]; message: string }
+export interface Problem { path: (string | number)[]; message: string }
+
+/**
+ * Every problem of a spec at once. Zod skips the graph checks when a field is invalid, so they are also run
+ * on a lenient reading of the steps: a cycle is reported together with a bad slug.
+ */
+export function pipelineSpecProblems(input: unknown): Problem[] {
+  const parsed = pipelineSpecSchema.safeParse(input);
+  if (parsed.success) return [];
+  const problems: Problem[] = parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+  const raw = (input ?? {}) as { steps?: unknown; params?: unknown };
+  if (Array.isArray(raw.steps)) {
+    const steps = raw.steps.map((s) => lenientStep(s));
+    const params = raw.params && typeof raw.params === 'object' ? (raw.params as Record<string, ParamSpec>) : {};
+    problems.push(...stepGraphProblems({ steps, params }));
+  }
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path.join('.')}: ${p.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function lenientStep(s: unknown): StepSpec {
+  const o = (s && typeof s === 'object' ? s : {}) as Record<string, unknown>;
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const scope = stepScopeSchema.safeParse(o.scope ?? 'item');
+  return {
+    id: typeof o.id === 'string' ? o.id : '',
+    needs: strings(o.needs),
+    scope: scope.success ? scope.data : 'item',
+    command: Array.isArray(o.command) ? strings(o.command) : undefined,
+  } as StepSpec;
+}
 
 /** Graph problems: duplicate or unknown ids, scope rules, placeholders naming steps not needed, cycles. */
 function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, ParamSpec> }): Problem[] {
@@ -133,7 +166,8 @@ function placeholderProblem(name: string, step: StepSpec, params: Record<string,
 }
 
 function findCycle(steps: StepSpec[]): string[] | null {
-  const needs = new Map(steps.map((s) => [s.id, s.needs]));
+  const needs = new Map<string, string[]>();
+  for (const s of steps) if (!needs.has(s.id)) needs.set(s.id, s.needs); // a duplicate id is reported on its own
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (id: string): string[] | null => {

@@ -8,8 +8,6 @@ export interface CommandOptions {
   /** Aborting kills the process group (SIGTERM, then SIGKILL after the grace period). */
   signal: AbortSignal;
   log: BoundedLog;
-  onTick?: () => void;
-  tickMs?: number;
   killGraceMs?: number;
 }
 
@@ -93,7 +91,6 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
       timedOut = true;
       killGroup();
     }, opts.timeoutMs);
-    const ticker = opts.onTick ? setInterval(opts.onTick, opts.tickMs ?? 1_000) : undefined;
     child.stdout!.on('data', (b: Buffer) => opts.log.append(b));
     child.stderr!.on('data', (b: Buffer) => opts.log.append(b));
     child.on('error', (err) => {
@@ -107,7 +104,6 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
     function cleanup() {
       clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
-      if (ticker) clearInterval(ticker);
       opts.signal.removeEventListener('abort', onAbort);
     }
   });

@@ -63,15 +63,12 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
       case 'command': {
         const argv = step.command!.map((arg) => substitute(arg, req, outDir, attempt));
-        const ctx = Context.current();
         const result = await runCommand(argv, {
           cwd: deps.stepCwd,
           env: commandEnv(req, outDir, attempt),
           timeoutMs: step.timeouts.startToCloseMs,
           signal,
           log,
-          onTick: () => ctx.heartbeat(),
-          tickMs: Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)),
         });
         if (result.aborted) throw new CancelledFailure('cancelled');
         const reason = log.lastLine();
@@ -141,7 +138,6 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
       const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt };
       const started = Date.now();
-      if (process.env.DEBUG_TIMING) console.log('enter', req.itemKey, req.step.id, started, Number(ctx.info.currentAttemptScheduledTimestampMs));
       await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);
 
       const log = new BoundedLog(deps.stepLogBytes);
@@ -150,6 +146,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const attemptDir = `${finalDir}.attempt-${attempt}`;
       const abort = new AbortController();
       ctx.cancelled.catch(() => abort.abort());
+      // heartbeats tell Temporal this worker is alive, whatever the step does; a dead worker's attempt is retried
+      const heartbeat = req.step.kind === 'noop' ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(req.step.timeouts.heartbeatMs / 3, 5_000)));
       try {
         if (req.step.kind !== 'noop') {
           await rm(attemptDir, { recursive: true, force: true });
@@ -161,13 +159,14 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await rename(attemptDir, finalDir);
         }
         await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated });
-        if (process.env.DEBUG_TIMING) console.log('exit', req.itemKey, req.step.id, Date.now());
         return { stepId: req.step.id, durationMs: Date.now() - started };
       } catch (err) {
         const status = failedStatus(err, attempt, req.step);
         const message = err instanceof Error ? err.message : String(err);
         await recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated }).catch(() => {});
         throw err;
+      } finally {
+        clearInterval(heartbeat);
       }
     },
   };

@@ -1,6 +1,6 @@
 // Registers a pipeline spec: a new immutable version when the spec changed, the current one when it did not.
 import { createHash } from 'node:crypto';
-import { pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
+import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 
@@ -13,14 +13,9 @@ export interface RegisteredVersion {
 
 /** Every problem of a spec at once, each with its path; throws AppError BAD_REQUEST. */
 export function parsePipelineSpec(input: unknown): PipelineSpec {
-  const parsed = pipelineSpecSchema.safeParse(input);
-  if (!parsed.success) {
-    throw AppError.badRequest(
-      'The pipeline spec is invalid',
-      parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })),
-    );
-  }
-  return parsed.data;
+  const problems = pipelineSpecProblems(input);
+  if (problems.length) throw AppError.badRequest('The pipeline spec is invalid', problems);
+  return pipelineSpecSchema.parse(input);
 }
 
 function canonicalJson(value: unknown): string {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { pipelineSpecProblems, pipelineSpecSchema, resolveParams, stepsInOrder } from '~/common/pipeline-spec';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
+
+const base = {
+  slug: 'demo',
+  name: 'P',
+  items: { source: 'file', path: 'items.json' },
+};
+const problems = (spec: unknown) => pipelineSpecProblems(spec).map((p) => `${p.path.join('.')}: ${p.message}`);
+
+describe('pipeline spec', () => {
+  it('accepts the cafe sample and fills defaults', () => {
+    const spec = pipelineSpecSchema.parse(cafeMonthly);
+    expect(spec.maxInFlight).toBe(50);
+    expect(spec.steps.find((s) => s.id === 'download-images')).toMatchObject({ scope: 'item', retry: { maxAttempts: 3 } });
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const found = problems({
+      ...base,
+      slug: 'Bad Slug',
+      steps: [
+        { id: 'a', kind: 'command', command: ['x', '{in.b}'], needs: ['b'] },
+        { id: 'b', kind: 'command', command: ['y'], needs: ['a'] },
+        { id: 'b', kind: 'builtin' },
+        { id: 'c', kind: 'command', command: ['z', '{params.nope}'], needs: ['ghost'] },
+      ],
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^slug: /),
+        'steps.2.builtin: a builtin step needs the builtin name',
+        'steps.2.id: duplicate step id "b"',
+        'steps.3.needs.0: unknown step "ghost"',
+        'steps.3.command.1: {params.nope} names an unknown param',
+        expect.stringMatching(/^steps: the steps form a cycle: (a -> b -> a|b -> a -> b)$/),
+      ]),
+    );
+  });
+
+  it('rejects an item step that needs a run-level "after" step, and a bad param default', () => {
+    expect(
+      problems({
+        ...base,
+        params: { n: { type: 'integer', default: 'five' } },
+        steps: [
+          { id: 'fin', kind: 'noop', scope: 'after' },
+          { id: 'per', kind: 'noop', needs: ['fin'] },
+        ],
+      }),
+    ).toEqual(['steps.1.needs.0: a item step cannot need the after step "fin"', 'params.n.default: does not match its type integer']);
+  });
+
+  it('rejects an unknown queue', () => {
+    expect(problems({ ...base, steps: [{ id: 'a', kind: 'noop', queue: 'tpu' }] })[0]).toMatch(/^steps\.0\.queue: /);
+  });
+
+  it('resolves params: defaults, unknown names, wrong types', () => {
+    const spec = pipelineSpecSchema.parse({
+      ...base,
+      params: { n: { type: 'integer', default: 3 }, name: { type: 'string' } },
+      steps: [{ id: 'a', kind: 'noop' }],
+    });
+    expect(resolveParams(spec, { name: 'x' })).toEqual({ params: { n: 3, name: 'x' }, problems: [] });
+    expect(resolveParams(spec, { n: 1.5, extra: 1 }).problems).toEqual([
+      { path: ['params', 'extra'], message: 'is not a param of this pipeline' },
+      { path: ['params', 'n'], message: 'must be an integer' },
+      { path: ['params', 'name'], message: 'is required' },
+    ]);
+  });
+
+  it('orders steps after those they need', () => {
+    const order = stepsInOrder([
+      { id: 'c', needs: ['b'] },
+      { id: 'a', needs: [] },
+      { id: 'b', needs: ['a'] },
+    ]).map((s) => s.id);
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+});
