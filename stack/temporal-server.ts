@@ -65,7 +65,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=100000', '--dynamic-config-value', 'frontend.rps=100000');
   // activities on the workflow's own task queue start in the same round trip as the workflow task
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // own process group: a Ctrl-C meant for `npm start` must not stop the server before the workers drain
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  process.once('exit', () => child.kill('SIGKILL'));
   const forward = (buf: Buffer) => buf.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(l));
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);

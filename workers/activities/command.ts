@@ -60,7 +60,7 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
   return new Promise((resolve, reject) => {
     const child = spawn(file === 'node' ? process.execPath : file, args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: opts.env as NodeJS.ProcessEnv,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

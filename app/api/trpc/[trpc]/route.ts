@@ -1,0 +1,18 @@
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { appRouter } from '~/server/api/root';
+import { createContext } from '~/server/api/trpc';
+
+export const dynamic = 'force-dynamic';
+
+function handler(req: Request) {
+  return fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req,
+    router: appRouter,
+    createContext: () => createContext({ headers: req.headers }),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path}:`, error.cause ?? error);
+    },
+  });
+}
+export { handler as GET, handler as POST };

@@ -1,0 +1,32 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { Providers } from './_trpc/client';
+import './globals.css';
+
+export const metadata: Metadata = { title: 'Brewline', description: 'Batch ML pipelines on Temporal' };
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen bg-stone-50 text-stone-900 antialiased">
+        <header className="border-b border-stone-200 bg-white">
+          <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
+            <Link href="/pipelines" className="text-lg font-semibold tracking-tight text-amber-800">
+              ☕ Brewline
+            </Link>
+            <Link href="/pipelines" className="text-sm text-stone-600 hover:text-stone-900">
+              Pipelines
+            </Link>
+            <Link href="/runs" className="text-sm text-stone-600 hover:text-stone-900">
+              Runs
+            </Link>
+          </nav>
+        </header>
+        <main className="mx-auto max-w-7xl px-6 py-6">
+          <Providers>{children}</Providers>
+        </main>
+      </body>
+    </html>
+  );
+}

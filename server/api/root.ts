@@ -1,0 +1,12 @@
+import { pipelinesRouter } from './routers/pipelines';
+import { runsRouter } from './routers/runs';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  pipelines: pipelinesRouter,
+  runs: runsRouter,
+});
+export type AppRouter = typeof appRouter;
+
+/** Server-side caller (tests, scripts, server components). */
+export const createCaller = createCallerFactory(appRouter);
