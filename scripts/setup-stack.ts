@@ -1,26 +1,12 @@
 // Prepares a machine: Temporal CLI, Prisma client, database and migrations, sample pipelines, portal build.
 // Idempotent: a second run only checks.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { deployMigrations } from '../stack/migrate';
+import { buildPortalIfStale } from './build-portal';
 import { withDatabase } from './stack-helpers';
 
 const step = (what: string) => console.log(`\n▸ ${what}`);
-
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p)) if (e !== 'node_modules' && e !== 'generated') walk(path.join(p, e));
-    } else newest = Math.max(newest, st.mtimeMs);
-  };
-  paths.forEach(walk);
-  return newest;
-}
 
 step('Temporal CLI');
 if (process.env.TEMPORAL_ADDRESS) console.log(`TEMPORAL_ADDRESS is set (${process.env.TEMPORAL_ADDRESS}): using that server`);
@@ -41,10 +27,7 @@ await withDatabase(async (url) => {
 });
 
 step('Portal build');
-const buildId = '.next/BUILD_ID';
-const sources = ['app', 'server', 'common', 'package-lock.json', 'next.config.ts', 'postcss.config.mjs'];
-if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestMtime(sources)) console.log('up to date');
-else execFileSync(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+buildPortalIfStale();
 
 console.log('\nReady. Start everything with: npm start');
 process.exit(0);

@@ -1,0 +1,55 @@
+// In a real browser: the sample pipeline is listed, "Run now" starts a run, and the run page shows each
+// dong's steps and updates without a reload until the run ends.
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
+import { launchBrowser, startPortal, stopProcess } from '../support/portal';
+import { testContext, type TestContext } from '../support/stack';
+
+let t: TestContext;
+let portal: { url: string; process: ChildProcess };
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  t = await testContext();
+  await t.register(cafeMonthly);
+  await t.startWorkers();
+  portal = await startPortal(t.env);
+  browser = await launchBrowser();
+  await mkdir('test-results', { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  if (portal) await stopProcess(portal.process);
+  await t.close();
+});
+
+it('runs the sample pipeline from the portal and shows every dong finishing live', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${portal.url}/pipelines`);
+  const row = page.getByTestId('pipeline-cafe-monthly');
+  await row.getByRole('heading', { name: 'Cafe monthly refresh' }).waitFor();
+  await page.screenshot({ path: 'test-results/pipelines.png' });
+
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  const runId = page.url().split('/').pop()!;
+
+  // the grid lists every dong while the run is in progress, then reaches "succeeded" without a reload
+  await page.getByTestId(`item-${DONGS[0]}`).waitFor();
+  expect(await page.locator('[data-testid^="item-"]').count()).toBe(DONGS.length);
+  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 90_000 });
+  expect(await page.locator('td button[data-status="succeeded"]').count()).toBe(DONGS.length * 6);
+  await expect(page.getByTestId('run-counts').textContent()).resolves.toContain(`${DONGS.length} succeeded`);
+  await page.screenshot({ path: 'test-results/run.png', fullPage: true });
+
+  // a cell shows its step's details
+  await page.getByRole('button', { name: `${DONGS[0]} Embeddings: succeeded` }).click();
+  await expect(page.getByRole('complementary').textContent()).resolves.toContain('Attempts');
+
+  const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
+  expect(run.status).toBe('succeeded');
+});
