@@ -72,21 +72,31 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress): Promise<void> {
   let running = 0;
   let started = 0;
   let keys: string[] = [];
-  while (p.nextOrdinal < p.itemsTotal && started < plan.itemsPerExecution) {
+  // a cancellation reaching an item surfaces here instead of as an unhandled rejection
+  let interrupted: unknown;
+  const settled = () => running === 0 || interrupted !== undefined;
+  while (p.nextOrdinal < p.itemsTotal && started < plan.itemsPerExecution && interrupted === undefined) {
     if (keys.length === 0) keys = await bookkeeping.listItemKeys(plan.runId, p.nextOrdinal, Math.min(KEY_PAGE, plan.itemsPerExecution - started));
     if (keys.length === 0) break;
     const key = keys.shift()!;
     p.nextOrdinal++;
     started++;
     running++;
-    void runItem(plan, key).then((r) => {
-      if (r.status === 'succeeded') p.succeeded++;
-      else p.failed++;
-      running--;
-    });
-    await condition(() => running < plan.maxInFlight);
+    runItem(plan, key).then(
+      (r) => {
+        if (r.status === 'succeeded') p.succeeded++;
+        else p.failed++;
+        running--;
+      },
+      (err: unknown) => {
+        interrupted ??= err;
+        running--;
+      },
+    );
+    await condition(() => running < plan.maxInFlight || interrupted !== undefined);
   }
-  await condition(() => running === 0);
+  await condition(settled);
+  if (interrupted !== undefined) throw interrupted;
 }
 
 async function runItem(plan: RunPlan, itemKey: string): Promise<ItemRunResult> {

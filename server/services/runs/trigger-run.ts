@@ -1,4 +1,5 @@
 // Starts a run of a pipeline's latest version: records it, then starts its workflow on Temporal.
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { itemKeysProblems } from '~/common/item-key';
@@ -36,17 +37,11 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
   }
   if (problems.length) throw AppError.badRequest('The run parameters are invalid', problems);
 
+  const runId = randomUUID();
+  const workflowId = workflowIds.run(runId);
   const run = await deps.db.run.create({
-    data: {
-      pipelineId: pipeline.id,
-      pipelineVersionId: version.id,
-      trigger: input.trigger ?? 'manual',
-      params: params as object,
-      workflowId: 'pending',
-    },
+    data: { id: runId, pipelineId: pipeline.id, pipelineVersionId: version.id, trigger: input.trigger ?? 'manual', params: params as object, workflowId },
   });
-  const workflowId = workflowIds.run(run.id);
-  await deps.db.run.update({ where: { id: run.id }, data: { workflowId } });
   const plan: RunPlan = {
     runId: run.id,
     pipelineSlug: spec.slug,
