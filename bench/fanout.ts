@@ -57,9 +57,9 @@ const env = {
 };
 const config = loadConfig(env);
 const db = createDb(config.databaseUrl);
-const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise<void>((resolve, reject) => {
-  worker.stdout!.on('data', (b: Buffer) => { if (process.env.DEBUG_TIMING) process.stdout.write(b); if (b.toString().includes('worker ready')) resolve(); });
+  worker.stdout!.on('data', (b: Buffer) => b.toString().includes('worker ready') && resolve());
   worker.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
 });
 let rss = 0;
@@ -86,15 +86,6 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const wallS = (run.endedAt!.getTime() - started) / 1000;
-if (process.env.BENCH_SHOW_HISTORY) {
-  const h = await (await temporal).workflow.getHandle(`run-${runId}-item-dong-1`).fetchHistory();
-  let prev = 0;
-  for (const e of h.events ?? []) {
-    const t = Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
-    console.log(String(t - (prev || t)).padStart(5), e.eventType);
-    prev = t;
-  }
-}
 rss = Math.max(rss, await peakRss(worker.pid!));
 clearInterval(sampler);
 
@@ -109,7 +100,6 @@ for (const perStep of byItem.values())
     if (prev?.endedAt && next) gaps.push(next.startedAt.getTime() - prev.endedAt.getTime());
   }
 gaps.sort((a, b) => a - b);
-if (process.env.DEBUG_TIMING) for (const s of steps.filter((s) => s.itemKey === 'dong-0')) console.log(s.stepId, s.startedAt.getTime(), s.endedAt?.getTime());
 const result = {
   items,
   wall_s: Math.round(wallS * 100) / 100,
