@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Providers } from './_trpc/client';
+import { WhoAmI } from './_components/who-am-i';
 import './globals.css';
 
 export const metadata: Metadata = { title: 'Brewline', description: 'Batch ML pipelines on Temporal' };
@@ -10,6 +11,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-stone-50 text-stone-900 antialiased">
+        <Providers>
         <header className="border-b border-stone-200 bg-white">
           <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
             <Link href="/pipelines" className="text-lg font-semibold tracking-tight text-amber-800">
@@ -21,11 +23,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/runs" className="text-sm text-stone-600 hover:text-stone-900">
               Runs
             </Link>
+            <WhoAmI />
           </nav>
         </header>
-        <main className="mx-auto max-w-7xl px-6 py-6">
-          <Providers>{children}</Providers>
-        </main>
+        <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>
+        </Providers>
       </body>
     </html>
   );

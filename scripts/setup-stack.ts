@@ -22,8 +22,8 @@ step(process.env.DATABASE_URL ? 'Database (DATABASE_URL)' : 'Embedded database (
 await withDatabase(async (url) => {
   const applied = await deployMigrations(url);
   console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations up to date');
-  step('Sample pipelines');
-  execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/register-samples.ts'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
+  step('Sample pipelines and the first admin');
+  execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/seed.ts'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
 });
 
 step('Portal build');

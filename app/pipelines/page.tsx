@@ -4,11 +4,13 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useTRPC } from '../_trpc/client';
 import { StatusBadge, statusColour } from '../_components/status';
+import { useCanEdit } from '../_components/who-am-i';
 
 export default function PipelinesPage() {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
+  const canEdit = useCanEdit();
   const pipelines = useQuery(trpc.pipelines.list.queryOptions(undefined, { refetchInterval: 5_000 }));
   const trigger = useMutation(
     trpc.runs.trigger.mutationOptions({
@@ -54,14 +56,14 @@ export default function PipelinesPage() {
                 </Link>
               ))}
             </div>
-            <button
+            {canEdit && <button
               type="button"
               onClick={() => trigger.mutate({ pipelineSlug: p.slug, params: {} })}
               disabled={trigger.isPending}
               className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500 disabled:opacity-50"
             >
               Run now
-            </button>
+            </button>}
           </li>
         ))}
       </ul>

@@ -1,8 +1,12 @@
+import { adminRouter } from './routers/admin';
+import { authRouter } from './routers/auth';
 import { pipelinesRouter } from './routers/pipelines';
 import { runsRouter } from './routers/runs';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  admin: adminRouter,
   pipelines: pipelinesRouter,
   runs: runsRouter,
 });

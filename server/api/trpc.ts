@@ -2,16 +2,27 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { hasRole, resolveActor, type Role } from '~/server/auth/actor';
-import { db } from '~/server/db';
-import { config } from '~/server/env';
+import { hasRole, type Actor, type Role, type Scope } from '~/server/auth/actor';
+import { resolveActor } from '~/server/auth/resolve-actor';
+import { db, type Db } from '~/server/db';
+import { config, type AppConfig } from '~/server/env';
 import { AppError, type AppErrorCode } from '~/server/errors';
 import { temporal } from '~/server/temporal/client';
 
-export function createContext(opts: { headers: Headers }) {
-  return { db: db(), temporal, config: config(), actor: resolveActor(opts.headers) };
+export interface Context {
+  db: Db;
+  temporal: typeof temporal;
+  config: AppConfig;
+  actor: Actor | null;
+  /** Request and response headers (cookies); absent for server-side callers. */
+  headers?: Headers;
+  resHeaders?: Headers;
 }
-export type Context = ReturnType<typeof createContext>;
+
+export async function createContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<Context> {
+  const database = db();
+  return { db: database, temporal, config: config(), actor: await resolveActor(database, opts.headers), headers: opts.headers, resHeaders: opts.resHeaders };
+}
 
 const CODES: Record<AppErrorCode, TRPCError['code']> = {
   BAD_REQUEST: 'BAD_REQUEST',
@@ -55,12 +66,19 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
 
-/** Every mutation goes through one of these. */
-export const roleProcedure = (role: Role) =>
+/**
+ * A procedure for callers with at least `role` and, for API tokens, the `scope` (sessions have every scope).
+ * Every mutation goes through one of these.
+ */
+export const authorized = (scope: Scope, role: Role) =>
   protectedProcedure.use(({ ctx, next }) => {
     if (!hasRole(ctx.actor, role)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role` });
+    if (!ctx.actor.scopes.includes(scope)) throw new TRPCError({ code: 'FORBIDDEN', message: `This token lacks the ${scope} scope` });
     return next();
   });
-export const viewerProcedure = roleProcedure('viewer');
-export const editorProcedure = roleProcedure('editor');
-export const adminProcedure = roleProcedure('admin');
+
+/** Admin-only procedures (users, tokens): sessions of admins only, never tokens. */
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.kind !== 'user' || !hasRole(ctx.actor, 'admin')) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs an admin signed in' });
+  return next();
+});

@@ -6,6 +6,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
+import { createUser } from '~/server/services/auth/users';
 import { launchBrowser, startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
@@ -13,8 +14,14 @@ let t: TestContext;
 let portal: { url: string; process: ChildProcess };
 let browser: BrowserContext;
 
+const password = 'e2e password 123';
+const editorEmail = `editor-${Date.now()}@example.com`;
+const viewerEmail = `viewer-${Date.now()}@example.com`;
+
 beforeAll(async () => {
   t = await testContext();
+  await createUser(t.db, { email: editorEmail, name: 'Eddie Editor', role: 'editor', password });
+  await createUser(t.db, { email: viewerEmail, name: 'Vera Viewer', role: 'viewer', password });
   await t.register(cafeMonthly);
   await t.startWorkers();
   portal = await startPortal(t.env);
@@ -30,6 +37,16 @@ afterAll(async () => {
 it('runs the sample pipeline from the portal and shows every dong finishing live', async () => {
   const page = await browser.newPage();
   await page.goto(`${portal.url}/pipelines`);
+  // signed out: sent to sign in, then back
+  await page.waitForURL(/\/signin/);
+  await page.getByLabel('Email').fill(editorEmail);
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('Wrong email or password').waitFor();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/pipelines$/);
+  await expect(page.getByTestId('whoami').textContent()).resolves.toContain('editor');
   const row = page.getByTestId('pipeline-cafe-monthly');
   await row.getByRole('heading', { name: 'Cafe monthly refresh' }).waitFor();
   await page.screenshot({ path: 'test-results/pipelines.png' });
@@ -52,4 +69,17 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
 
   const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
   expect(run.status).toBe('succeeded');
+});
+
+it('shows a viewer the pipelines without a Run button', async () => {
+  const page = await browser.newPage();
+  await page.context().clearCookies();
+  await page.goto(`${portal.url}/signin`);
+  await page.getByLabel('Email').fill(viewerEmail);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/pipelines$/);
+  await page.getByTestId('whoami').getByText('viewer').waitFor();
+  await page.getByTestId('pipeline-cafe-monthly').waitFor();
+  expect(await page.getByRole('button', { name: 'Run now' }).count()).toBe(0);
 });

@@ -9,7 +9,7 @@ function handler(req: Request) {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => createContext({ headers: req.headers }),
+    createContext: ({ resHeaders }) => createContext({ headers: req.headers, resHeaders }),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path}:`, error.cause ?? error);
     },

@@ -1,6 +1,6 @@
-import { createTRPCRouter, viewerProcedure } from '~/server/api/trpc';
+import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { listPipelines } from '~/server/presenters/pipelines';
 
 export const pipelinesRouter = createTRPCRouter({
-  list: viewerProcedure.query(({ ctx }) => listPipelines(ctx.db)),
+  list: authorized('pipelines', 'viewer').query(({ ctx }) => listPipelines(ctx.db)),
 });

@@ -1,0 +1,32 @@
+// Registers the sample pipelines (a new version only when a spec changed) and, on an empty database, the first
+// admin: BREWLINE_ADMIN_EMAIL / BREWLINE_ADMIN_PASSWORD, or a generated password printed once and kept in
+// .data/admin-credentials.txt (readable by this user only).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { createDb } from '~/server/db';
+import { createUser } from '~/server/services/auth/users';
+import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
+import { DATA_DIR } from '~/stack/paths';
+
+const db = createDb(process.env.DATABASE_URL!);
+try {
+  for (const spec of [cafeMonthly]) {
+    const v = await registerPipeline(db, spec);
+    console.log(`pipeline ${v.slug}: version ${v.version}${v.created ? ' (new)' : ' (unchanged)'}`);
+  }
+  if ((await db.user.count()) === 0) {
+    const email = process.env.BREWLINE_ADMIN_EMAIL ?? 'admin@brewline.local';
+    const password = process.env.BREWLINE_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+    await createUser(db, { email, name: 'Admin', role: 'admin', password });
+    if (!process.env.BREWLINE_ADMIN_PASSWORD) {
+      mkdirSync(DATA_DIR, { recursive: true });
+      const file = path.join(DATA_DIR, 'admin-credentials.txt');
+      writeFileSync(file, `email: ${email}\npassword: ${password}\n`, { mode: 0o600 });
+      console.log(`first admin: ${email} / ${password} (also in ${path.relative(process.cwd(), file)})`);
+    } else console.log(`first admin: ${email}`);
+  }
+} finally {
+  await db.$disconnect();
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { SESSION_COOKIE } from '~/server/auth/actor';
+import { cookie } from '~/server/auth/resolve-actor';
+import { createTRPCRouter, protectedProcedure, publicProcedure } from '~/server/api/trpc';
+import { SESSION_TTL_MS, signIn, signOut } from '~/server/services/auth/sessions';
+
+const sessionCookie = (value: string, maxAgeS: number) =>
+  `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${process.env.BREWLINE_SECURE_COOKIES === '1' ? '; Secure' : ''}`;
+
+export const authRouter = createTRPCRouter({
+  signIn: publicProcedure
+    .input(z.object({ email: z.string().min(1).max(200), password: z.string().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const { cookie } = await signIn(ctx.db, input.email, input.password);
+      ctx.resHeaders?.append('set-cookie', sessionCookie(cookie, SESSION_TTL_MS / 1000));
+      return { ok: true };
+    }),
+  signOut: protectedProcedure.mutation(async ({ ctx }) => {
+    const session = ctx.headers && cookie(ctx.headers, SESSION_COOKIE);
+    if (session) await signOut(ctx.db, session);
+    ctx.resHeaders?.append('set-cookie', sessionCookie('', 0));
+    return { ok: true };
+  }),
+  me: publicProcedure.query(({ ctx }) => (ctx.actor ? { name: ctx.actor.name, role: ctx.actor.role, kind: ctx.actor.kind } : null)),
+});
