@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
 import { createDb } from '~/server/db';
 import { createUser } from '~/server/services/auth/users';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
@@ -12,7 +13,7 @@ import { DATA_DIR } from '~/stack/paths';
 
 const db = createDb(process.env.DATABASE_URL!);
 try {
-  for (const spec of [cafeMonthly]) {
+  for (const spec of [cafeMonthly, cafeWeeklyReviews]) {
     const v = await registerPipeline(db, spec);
     console.log(`pipeline ${v.slug}: version ${v.version}${v.created ? ' (new)' : ' (unchanged)'}`);
   }

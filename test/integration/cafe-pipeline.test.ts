@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { maxOverlap } from '../support/intervals';
 import { testContext, type TestContext } from '../support/stack';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
 
@@ -81,12 +82,3 @@ describe('cafe-monthly on the sample', () => {
     expect(attempts[0]).toMatchObject({ stepId: 'download-images', attempt: 1, status: 'failed' });
   });
 });
-
-/** The most intervals open at one instant. */
-export function maxOverlap(intervals: [number, number][]): number {
-  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0;
-  let max = 0;
-  for (const [, d] of events) max = Math.max(max, (open += d));
-  return max;
-}

@@ -103,6 +103,26 @@ export const loadCafeResults: Builtin = async (ctx) => {
   ctx.log(`loaded ${cafes.data.cafes.length} cafes of ${ctx.itemKey}`);
 };
 
+/** Weekly refresh: replaces the review summaries of a dong's known cafes; cafes not loaded yet are reported. */
+export const loadReviewSummaries: Builtin = async (ctx) => {
+  const sums = await input(ctx, 'summaries.json', summariesFile);
+  const known = await ctx.db.cafe.findMany({ where: { externalId: { in: sums.data.cafes.map((c) => c.id) } }, select: { id: true, externalId: true } });
+  const idOf = new Map(known.map((c) => [c.externalId, c.id]));
+  await ctx.db.$transaction(
+    sums.data.cafes.flatMap((s) => {
+      const cafeId = idOf.get(s.id);
+      if (!cafeId) return [];
+      const data = { text: s.text, reviewCount: s.reviewCount, runId: ctx.runId, stepId: sums.stepId };
+      return [
+        ctx.db.reviewSummary.upsert({ where: { cafeId }, create: { cafeId, ...data }, update: data }),
+        ctx.db.cafe.update({ where: { id: cafeId }, data: { updatedAt: new Date() } }),
+      ];
+    }),
+  );
+  const unknown = sums.data.cafes.filter((c) => !idOf.has(c.id)).map((c) => c.id);
+  ctx.log(`refreshed ${known.length} review summaries of ${ctx.itemKey}${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`);
+};
+
 /** Run-level finish of the cafe pipeline: reports what this run loaded. */
 export const publishCafeResults: Builtin = async (ctx) => {
   const perDong = await ctx.db.cafe.groupBy({ by: ['dong'], where: { runId: ctx.runId }, _count: { _all: true } });
@@ -113,4 +133,5 @@ export const publishCafeResults: Builtin = async (ctx) => {
 export const cafeBuiltins: Record<string, Builtin> = {
   'cafe.load': loadCafeResults,
   'cafe.publish': publishCafeResults,
+  'cafe.loadReviews': loadReviewSummaries,
 };

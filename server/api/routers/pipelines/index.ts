@@ -1,6 +1,23 @@
+import { z } from 'zod';
+import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
+import { diffPipelineVersions, getPipelineVersion, listPipelineVersions } from '~/server/presenters/pipeline-versions';
 import { listPipelines } from '~/server/presenters/pipelines';
+import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
+
+const slug = z.string().min(1).max(100);
+const read = authorized('pipelines', 'viewer');
+const write = authorized('pipelines', 'editor');
 
 export const pipelinesRouter = createTRPCRouter({
-  list: authorized('pipelines', 'viewer').query(({ ctx }) => listPipelines(ctx.db)),
+  list: read.query(({ ctx }) => listPipelines(ctx.db)),
+  get: read.input(z.object({ slug, version: z.number().int().min(1).optional() })).query(({ ctx, input }) => getPipelineVersion(ctx.db, input.slug, input.version)),
+  versions: read.input(z.object({ slug })).query(({ ctx, input }) => listPipelineVersions(ctx.db, input.slug)),
+  diff: read
+    .input(z.object({ slug, from: z.number().int().min(1), to: z.number().int().min(1) }))
+    .query(({ ctx, input }) => diffPipelineVersions(ctx.db, input.slug, input.from, input.to)),
+  /** Every problem of a spec, each with its path; stores nothing. */
+  validate: read.input(z.object({ spec: z.unknown() })).mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
+  /** Creates the pipeline or a new immutable version of it (none when the spec is unchanged). */
+  push: write.input(z.object({ spec: z.unknown() })).mutation(({ ctx, input }) => registerPipeline(ctx.db, input.spec)),
 });

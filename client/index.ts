@@ -1,0 +1,39 @@
+// The typed Brewline client for TypeScript programs (the recommendation backend, the CLI):
+//   const brewline = createBrewlineClient({ url: 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
+//   const runs = await brewline.runs.list.query({ take: 10 });
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+import type { AppRouter } from '~/server/api/root';
+
+export type { AppRouter };
+export { TRPCClientError };
+
+export interface BrewlineClientOptions {
+  /** The portal's base URL, e.g. http://localhost:3000 */
+  url: string;
+  /** An API token (brw_…) created by an admin. */
+  token?: string;
+}
+
+export function createBrewlineClient({ url, token }: BrewlineClientOptions) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${url.replace(/\/$/, '')}/api/trpc`,
+        transformer: superjson,
+        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+      }),
+    ],
+  });
+}
+export type BrewlineClient = ReturnType<typeof createBrewlineClient>;
+
+/** A readable line for a failed call: the code, the message and any field problems. */
+export function describeError(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    const data = err.data as { code?: string; fields?: { path: (string | number)[]; message: string }[] } | undefined;
+    const fields = data?.fields?.map((f) => `\n  ${f.path.join('.')}: ${f.message}`).join('') ?? '';
+    return `${data?.code ?? 'ERROR'}: ${err.message}${fields}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,40 @@
+// The weekly review refresh, per dong: crawl reviews → summarise → load the summaries. Text only, no image steps.
+import type { PipelineSpecInput } from '~/common/pipeline-spec';
+
+const STEPS_DIR = 'pipelines/cafe/steps';
+const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
+
+export const cafeWeeklyReviews = {
+  slug: 'cafe-weekly-reviews',
+  name: 'Cafe weekly review refresh',
+  description: "Re-crawls every dong's cafe reviews and refreshes their summaries.",
+  tags: ['cafe', 'weekly', 'seoul', 'reviews'],
+  owner: 'cafe-recsys',
+  params: {
+    crawlDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the review crawler reads from' },
+    dongsFile: { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' },
+  },
+  items: { source: 'file', path: '{params.dongsFile}' },
+  maxInFlight: 50,
+  steps: [
+    {
+      id: 'crawl-reviews',
+      title: 'Crawl reviews',
+      kind: 'command',
+      queue: 'cpu',
+      command: node('crawl-reviews.mjs', '--source', '{params.crawlDir}', '--item', '{item}', '--out', '{out}'),
+    },
+    {
+      id: 'summarise-reviews',
+      title: 'Review summary',
+      kind: 'command',
+      queue: 'gpu',
+      needs: ['crawl-reviews'],
+      retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 },
+      command: node('summarise-reviews.mjs', '--crawl', '{in.crawl-reviews}/reviews.json', '--item', '{item}', '--out', '{out}'),
+    },
+    { id: 'load-reviews', title: 'Load summaries', kind: 'builtin', builtin: 'cafe.loadReviews', queue: 'cpu', needs: ['summarise-reviews'] },
+  ],
+} satisfies PipelineSpecInput;
+
+export default cafeWeeklyReviews;

@@ -1,0 +1,114 @@
+// Pipelines as a versioned registry: immutable versions, diffs, validation that stores nothing, runs pinned to
+// their version, and the spec's DAG executed as written.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
+import { appRouter } from '~/server/api/root';
+import { createCallerFactory } from '~/server/api/trpc';
+import { SCOPES } from '~/server/auth/actor';
+import { testContext, type TestContext } from '../support/stack';
+import { maxOverlap } from '../support/intervals';
+
+let t: TestContext;
+const editor = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
+
+beforeAll(async () => {
+  t = await testContext({ GPU_SLOTS: '2' });
+  await t.startWorkers();
+});
+afterAll(() => t.close());
+
+const spec = (command: string[]) => ({
+  slug: 'registry-demo',
+  name: 'Registry demo',
+  params: { dongs: { type: 'string[]', default: ['d1', 'd2'] } },
+  items: { source: 'param', param: 'dongs' },
+  steps: [
+    { id: 'first', kind: 'command', command },
+    { id: 'second', kind: 'noop', needs: ['first'] },
+  ],
+});
+
+describe('pipeline versions', () => {
+  it('creates a new immutable version only when the spec changes, lists and diffs them', async () => {
+    const api = editor();
+    expect(await api.pipelines.push({ spec: spec(sleep(0)) })).toMatchObject({ version: 1, created: true });
+    expect(await api.pipelines.push({ spec: spec(sleep(0)) })).toMatchObject({ version: 1, created: false });
+    expect(await api.pipelines.push({ spec: spec(sleep(5)) })).toMatchObject({ version: 2, created: true });
+    expect((await api.pipelines.versions({ slug: 'registry-demo' })).map((v) => v.version)).toEqual([2, 1]);
+    const { changes } = await api.pipelines.diff({ slug: 'registry-demo', from: 1, to: 2 });
+    expect(changes).toEqual([{ path: 'steps[first].command', kind: 'changed', before: sleep(0), after: sleep(5) }]);
+    expect((await api.pipelines.get({ slug: 'registry-demo', version: 1 })).spec.steps[0]!.command).toEqual(sleep(0));
+  });
+
+  it('rejects a bad spec with every problem and its path, and stores nothing', async () => {
+    const api = editor();
+    const before = await t.db.pipelineVersion.count();
+    const bad = { ...spec(sleep(0)), slug: 'Bad', steps: [{ id: 'a', kind: 'noop', needs: ['b'] }, { id: 'b', kind: 'noop', needs: ['a'], queue: 'tpu' }] };
+    const err = await api.pipelines.push({ spec: bad }).catch((e: { data?: { fields?: unknown } }) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    const { problems } = await api.pipelines.validate({ spec: bad });
+    expect(problems.map((p) => p.path.join('.'))).toEqual(['slug', 'steps.1.queue', 'steps']);
+    expect(problems[2]!.message).toMatch(/cycle: a -> b -> a/);
+    expect(await t.db.pipelineVersion.count()).toBe(before);
+  });
+
+  it('a run keeps the version it started with when the pipeline is edited while it runs', async () => {
+    const api = editor();
+    const v = await api.pipelines.push({ spec: { ...spec(sleep(2_000)), slug: 'pinned-demo' } });
+    const { runId } = await api.runs.trigger({ pipelineSlug: 'pinned-demo', params: {} });
+    // the new version renames the second step
+    const edited = spec(sleep(0));
+    edited.slug = 'pinned-demo';
+    edited.steps[1] = { id: 'renamed', kind: 'noop', needs: ['first'] };
+    expect((await api.pipelines.push({ spec: edited })).version).toBe(v.version + 1);
+    const run = await t.waitForRun(runId);
+    expect(run.status).toBe('succeeded');
+    expect((await api.runs.get({ runId })).pipeline.version).toBe(v.version);
+    const stepIds = new Set((await t.db.stepRun.findMany({ where: { runId } })).map((s) => s.stepId));
+    expect([...stepIds].sort()).toEqual(['first', 'second']);
+  });
+});
+
+describe('the DAG', () => {
+  it('runs independent branches at the same time and joins them', async () => {
+    const api = editor();
+    await api.pipelines.push({
+      spec: {
+        slug: 'diamond',
+        name: 'Diamond',
+        params: { dongs: { type: 'string[]', default: ['only'] } },
+        items: { source: 'param', param: 'dongs' },
+        steps: [
+          { id: 'start', kind: 'noop' },
+          { id: 'left', kind: 'command', command: sleep(1_500), needs: ['start'] },
+          { id: 'right', kind: 'command', command: sleep(1_500), needs: ['start'], queue: 'gpu' },
+          { id: 'join', kind: 'noop', needs: ['left', 'right'] },
+        ],
+      },
+    });
+    const { runId } = await api.runs.trigger({ pipelineSlug: 'diamond', params: {} });
+    expect((await t.waitForRun(runId)).status).toBe('succeeded');
+    const steps = Object.fromEntries((await t.db.stepRun.findMany({ where: { runId } })).map((s) => [s.stepId, s]));
+    expect(maxOverlap([steps.left!, steps.right!].map((s) => [s.startedAt.getTime(), s.endedAt!.getTime()]))).toBe(2);
+    expect(steps.join!.startedAt.getTime()).toBeGreaterThanOrEqual(Math.max(steps.left!.endedAt!.getTime(), steps.right!.endedAt!.getTime()));
+  });
+});
+
+describe('the sample pipelines as code', () => {
+  it('the weekly review refresh updates the summaries of cafes loaded by the monthly pipeline', async () => {
+    const api = editor();
+    await api.pipelines.push({ spec: cafeMonthly });
+    await api.pipelines.push({ spec: cafeWeeklyReviews });
+    const monthly = await api.runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} });
+    expect((await t.waitForRun(monthly.runId)).status).toBe('succeeded');
+    const weekly = await api.runs.trigger({ pipelineSlug: 'cafe-weekly-reviews', params: {} });
+    expect((await t.waitForRun(weekly.runId)).status).toBe('succeeded');
+    const summaries = await t.db.reviewSummary.findMany();
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.every((s) => s.runId === weekly.runId && s.stepId === 'summarise-reviews')).toBe(true);
+    // the weekly pipeline touches no images
+    expect(await t.db.cafeImage.count({ where: { runId: weekly.runId } })).toBe(0);
+  });
+});
