@@ -1,6 +1,7 @@
 // The pipeline spec: what a data scientist writes (pipelines/*.ts) and what a pipeline version stores.
 import { z } from 'zod';
 import { QUEUES } from './queues';
+import { scheduleSpecSchema } from './schedule-spec';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
@@ -74,6 +75,7 @@ export const pipelineSpecSchema = z
     /** Items processed at the same time. */
     maxInFlight: z.number().int().min(1).max(2_000).default(50),
     steps: z.array(stepSpecSchema).min(1),
+    schedules: z.array(scheduleSpecSchema).default([]),
   })
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
@@ -81,6 +83,13 @@ export const pipelineSpecSchema = z
       if (param.default !== undefined && paramValueProblem(param, param.default))
         ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `does not match its type ${param.type}` });
     }
+    const names = new Set<string>();
+    spec.schedules.forEach((schedule, i) => {
+      if (names.has(schedule.name)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: `duplicate schedule name "${schedule.name}"` });
+      names.add(schedule.name);
+      for (const name of Object.keys(schedule.params))
+        if (!(name in spec.params)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'params', name], message: 'is not a param of this pipeline' });
+    });
     if (spec.items.source === 'param' && spec.params[spec.items.param]?.type !== 'string[]')
       ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
   });

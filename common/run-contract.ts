@@ -2,13 +2,17 @@
 import type { StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
 
-export const WORKFLOW_TYPES = { pipelineRun: 'pipelineRun', itemRun: 'itemRun' } as const;
+export const WORKFLOW_TYPES = { pipelineRun: 'pipelineRun', itemRun: 'itemRun', scheduledRun: 'scheduledRun' } as const;
 
 /** Temporal workflow ids derived from business keys. */
 export const workflowIds = {
   run: (runId: string) => `run-${runId}`,
   item: (runId: string, itemKey: string) => `run-${runId}-item-${itemKey}`,
 };
+
+export interface ScheduledRunInput {
+  scheduleId: string;
+}
 
 /** Item key used for step runs of run-level (before/after) steps. */
 export const RUN_LEVEL_ITEM = '';

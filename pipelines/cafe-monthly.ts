@@ -19,6 +19,8 @@ export const cafeMonthly = {
   },
   items: { source: 'file', path: '{params.dongsFile}' },
   maxInFlight: 50,
+  // 03:00 on the 1st, Seoul time; one active run at a time; no catch-up of missed months
+  schedules: [{ name: 'monthly', cron: '0 3 1 * *', timezone: 'Asia/Seoul', overlap: 'skip', catchupWindow: '1m' }],
   steps: [
     {
       id: 'download-images',

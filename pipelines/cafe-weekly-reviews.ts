@@ -16,6 +16,8 @@ export const cafeWeeklyReviews = {
   },
   items: { source: 'file', path: '{params.dongsFile}' },
   maxInFlight: 50,
+  // Saturdays 02:00, Seoul time
+  schedules: [{ name: 'weekly', cron: '0 2 * * 6', timezone: 'Asia/Seoul', overlap: 'skip', catchupWindow: '1m' }],
   steps: [
     {
       id: 'crawl-reviews',

@@ -2,6 +2,8 @@
 import { QUEUES, type QueueName } from '~/common/queues';
 import { createDb } from '~/server/db';
 import { loadConfig } from '~/server/env';
+import { reconcileSchedules } from '~/server/services/schedules/temporal-schedules';
+import { createTemporalClient } from '~/server/temporal/client';
 import { loadWorkflowBundle } from './workflow-bundle';
 import { createWorkers } from './worker';
 
@@ -16,6 +18,13 @@ function queuesFromArgs(): QueueName[] {
 const config = loadConfig();
 const queues = queuesFromArgs();
 const db = createDb(config.databaseUrl, 20);
+if (queues.includes('cpu')) {
+  // the database is the record of schedules; make Temporal agree with it (after a crash at any point)
+  const client = createTemporalClient(config.temporal);
+  const { applied, removed } = await reconcileSchedules({ db, temporal: () => client, config });
+  console.log(`schedules reconciled: ${applied} in place${removed.length ? `, removed ${removed.join(', ')}` : ''}`);
+  await (await client).connection.close();
+}
 const workers = await createWorkers({ config, db, queues, workflowBundle: await loadWorkflowBundle() });
 console.log(`worker ready: queues ${queues.map((q) => `${q}=${config.taskQueues[q]}`).join(', ')}; GPU_SLOTS=${config.gpuSlots}`);
 await workers.run();

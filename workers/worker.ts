@@ -45,6 +45,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       cwd: opts.cwd ?? process.cwd(),
       stepLogBytes: config.stepLogBytes,
       workerIdentity: `${identity}/${queue}`,
+      config,
       builtins: opts.builtins,
     });
 

@@ -2,6 +2,7 @@ import { adminRouter } from './routers/admin';
 import { authRouter } from './routers/auth';
 import { pipelinesRouter } from './routers/pipelines';
 import { runsRouter } from './routers/runs';
+import { schedulesRouter } from './routers/schedules';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   admin: adminRouter,
   pipelines: pipelinesRouter,
   runs: runsRouter,
+  schedules: schedulesRouter,
 });
 export type AppRouter = typeof appRouter;
 

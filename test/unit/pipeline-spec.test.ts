@@ -56,6 +56,30 @@ describe('pipeline spec', () => {
     expect(problems({ ...base, steps: [{ id: 'a', kind: 'noop', queue: 'tpu' }] })[0]).toMatch(/^steps\.0\.queue: /);
   });
 
+  it('rejects bad schedules: cron, time zone, both or neither of cron and every, unknown params', () => {
+    expect(
+      problems({
+        ...base,
+        steps: [{ id: 'a', kind: 'noop' }],
+        schedules: [
+          { name: 'a', cron: '61 * * * *' },
+          { name: 'b', cron: '0 3 1 * *', timezone: 'Mars/Olympus' },
+          { name: 'c', cron: '* * * * *', every: '5m' },
+          { name: 'd', every: '5 minutes' },
+          { name: 'e', every: '1m', params: { nope: 1 } },
+          { name: 'e', every: '1m' },
+        ],
+      }),
+    ).toEqual([
+      expect.stringMatching(/^schedules\.0\.cron: invalid cron expression: /),
+      'schedules.1.timezone: unknown time zone "Mars/Olympus"',
+      'schedules.2.cron: give exactly one of cron or every',
+      expect.stringMatching(/^schedules\.3\.every: must be a number and a unit/),
+      'schedules.4.params.nope: is not a param of this pipeline',
+      'schedules.5.name: duplicate schedule name "e"',
+    ]);
+  });
+
   it('resolves params: defaults, unknown names, wrong types', () => {
     const spec = pipelineSpecSchema.parse({
       ...base,

@@ -1,9 +1,11 @@
 // Every activity a worker registers, built from injected dependencies.
 import type { Db } from '~/server/db';
+import type { AppConfig } from '~/server/env';
 import { createBookkeepingActivities } from './bookkeeping';
 import { cafeBuiltins } from './builtins/cafe';
 import type { Builtin } from './builtins/types';
 import { createStepActivities } from './run-step';
+import { createScheduleActivities } from './schedules';
 
 export interface ActivityDeps {
   db: Db;
@@ -11,6 +13,7 @@ export interface ActivityDeps {
   cwd: string;
   stepLogBytes: number;
   workerIdentity: string;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
   builtins?: Record<string, Builtin>;
 }
 
@@ -25,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
       builtins: { ...cafeBuiltins, ...deps.builtins },
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd }),
+    ...createScheduleActivities({ db: deps.db, config: deps.config }),
   };
 }

@@ -3,12 +3,15 @@ import { createHash } from 'node:crypto';
 import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { replacePipelineSchedules } from '~/server/services/schedules/schedules';
 
 export interface RegisteredVersion {
   pipelineId: string;
   slug: string;
   version: number;
   created: boolean;
+  /** Temporal Schedules of schedules this version dropped: syncPipelineSchedules removes them. */
+  removedTemporalSchedules: string[];
 }
 
 /** Every problem of a spec at once, each with its path; throws AppError BAD_REQUEST. */
@@ -37,10 +40,11 @@ export async function registerPipeline(db: Db, input: unknown): Promise<Register
     // serialise concurrent registrations of one pipeline
     await tx.$executeRaw`SELECT 1 FROM "Pipeline" WHERE id = ${pipeline.id} FOR UPDATE`;
     const latest = await tx.pipelineVersion.findFirst({ where: { pipelineId: pipeline.id }, orderBy: { version: 'desc' } });
-    if (latest?.specHash === specHash) return { pipelineId: pipeline.id, slug: spec.slug, version: latest.version, created: false };
+    if (latest?.specHash === specHash) return { pipelineId: pipeline.id, slug: spec.slug, version: latest.version, created: false, removedTemporalSchedules: [] };
     const version = (latest?.version ?? 0) + 1;
     await tx.pipelineVersion.create({ data: { pipelineId: pipeline.id, version, spec: spec as object, specHash } });
     await tx.pipeline.update({ where: { id: pipeline.id }, data: { name: spec.name, description: spec.description, latestVersion: version } });
-    return { pipelineId: pipeline.id, slug: spec.slug, version, created: true };
+    const { removedTemporalIds } = await replacePipelineSchedules(tx, pipeline, spec.schedules);
+    return { pipelineId: pipeline.id, slug: spec.slug, version, created: true, removedTemporalSchedules: removedTemporalIds };
   });
 }

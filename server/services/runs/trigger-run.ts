@@ -1,9 +1,10 @@
-// Starts a run of a pipeline's latest version: records it, then starts its workflow on Temporal.
+// Starting runs: prepareRun records a run of a pipeline's latest version and builds its plan; triggerRun also
+// starts its workflow on Temporal. Scheduled runs are prepared by an activity of the scheduledRun workflow.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { itemKeysProblems } from '~/common/item-key';
-import { pipelineSpecSchema, resolveParams } from '~/common/pipeline-spec';
+import { pipelineSpecSchema, resolveParams, type PipelineSpec } from '~/common/pipeline-spec';
 import { WORKFLOW_TYPES, workflowIds, type PipelineRunInput, type RunPlan } from '~/common/run-contract';
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
@@ -22,9 +23,33 @@ export interface TriggerRunInput {
   trigger?: RunTrigger;
   /** Overrides the pipeline's maxInFlight for this run. */
   maxInFlight?: number;
+  /** Given by callers that need an idempotent id (a scheduled run uses its workflow's run id). */
+  runId?: string;
+  scheduleId?: string;
+  scheduledFor?: Date;
 }
 
-export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): Promise<{ runId: string; workflowId: string }> {
+export function planFor(run: { id: string; params: unknown }, spec: PipelineSpec, version: number, config: RunServiceDeps['config'], maxInFlight?: number): RunPlan {
+  const params = run.params as Record<string, unknown>;
+  return {
+    runId: run.id,
+    pipelineSlug: spec.slug,
+    pipelineVersion: version,
+    // the item list travels through the database (ItemRun rows), not through every workflow's input
+    params: spec.items.source === 'param' ? omit(params, spec.items.param) : params,
+    steps: spec.steps,
+    maxInFlight: maxInFlight ?? spec.maxInFlight,
+    taskQueues: config.taskQueues,
+    itemsPerExecution: config.itemsPerExecution,
+  };
+}
+
+/** Validates params, records the run (queued) and returns its plan. With an existing runId, returns its plan. */
+export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, input: TriggerRunInput): Promise<RunPlan> {
+  if (input.runId) {
+    const existing = await deps.db.run.findUnique({ where: { id: input.runId }, include: { pipelineVersion: true } });
+    if (existing) return planFor(existing, pipelineSpecSchema.parse(existing.pipelineVersion.spec), existing.pipelineVersion.version, deps.config, input.maxInFlight);
+  }
   const pipeline = await deps.db.pipeline.findUnique({ where: { slug: input.pipelineSlug } });
   if (!pipeline || pipeline.latestVersion === 0) throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
   const version = await deps.db.pipelineVersion.findUniqueOrThrow({
@@ -37,22 +62,25 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
   }
   if (problems.length) throw AppError.badRequest('The run parameters are invalid', problems);
 
-  const runId = randomUUID();
-  const workflowId = workflowIds.run(runId);
+  const runId = input.runId ?? randomUUID();
   const run = await deps.db.run.create({
-    data: { id: runId, pipelineId: pipeline.id, pipelineVersionId: version.id, trigger: input.trigger ?? 'manual', params: params as object, workflowId },
+    data: {
+      id: runId,
+      pipelineId: pipeline.id,
+      pipelineVersionId: version.id,
+      trigger: input.trigger ?? 'manual',
+      params: params as object,
+      workflowId: workflowIds.run(runId),
+      scheduleId: input.scheduleId,
+      scheduledFor: input.scheduledFor,
+    },
   });
-  const plan: RunPlan = {
-    runId: run.id,
-    pipelineSlug: spec.slug,
-    pipelineVersion: version.version,
-    // the item list travels through the database (ItemRun rows), not through every workflow's input
-    params: spec.items.source === 'param' ? omit(params, spec.items.param) : params,
-    steps: spec.steps,
-    maxInFlight: input.maxInFlight ?? spec.maxInFlight,
-    taskQueues: deps.config.taskQueues,
-    itemsPerExecution: deps.config.itemsPerExecution,
-  };
+  return planFor(run, spec, version.version, deps.config, input.maxInFlight);
+}
+
+export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): Promise<{ runId: string; workflowId: string }> {
+  const plan = await prepareRun(deps, input);
+  const workflowId = workflowIds.run(plan.runId);
   try {
     const client = await deps.temporal();
     await client.workflow.start(WORKFLOW_TYPES.pipelineRun, {
@@ -62,10 +90,10 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
-    await deps.db.run.update({ where: { id: run.id }, data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` } });
+    await deps.db.run.update({ where: { id: plan.runId }, data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` } });
     throw new AppError('UNAVAILABLE', 'The run could not be started: Temporal is unreachable', [], { cause: err });
   }
-  return { runId: run.id, workflowId };
+  return { runId: plan.runId, workflowId };
 }
 
 function omit<T extends Record<string, unknown>>(obj: T, key: string): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { diffPipelineVersions, getPipelineVersion, listPipelineVersions } from '~/server/presenters/pipeline-versions';
 import { listPipelines } from '~/server/presenters/pipelines';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
+import { syncPipelineSchedules } from '~/server/services/schedules/schedules';
 
 const slug = z.string().min(1).max(100);
 const read = authorized('pipelines', 'viewer');
@@ -19,5 +20,9 @@ export const pipelinesRouter = createTRPCRouter({
   /** Every problem of a spec, each with its path; stores nothing. */
   validate: read.input(z.object({ spec: z.unknown() })).mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
   /** Creates the pipeline or a new immutable version of it (none when the spec is unchanged). */
-  push: write.input(z.object({ spec: z.unknown() })).mutation(({ ctx, input }) => registerPipeline(ctx.db, input.spec)),
+  push: write.input(z.object({ spec: z.unknown() })).mutation(async ({ ctx, input }) => {
+    const registered = await registerPipeline(ctx.db, input.spec);
+    if (registered.created) await syncPipelineSchedules(ctx, registered.pipelineId, registered.removedTemporalSchedules);
+    return { slug: registered.slug, version: registered.version, created: registered.created };
+  }),
 });

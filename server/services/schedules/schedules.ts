@@ -1,0 +1,66 @@
+// Operating schedules: pause and unpause with a note, trigger now, backfill a time range. The database is
+// written first; Temporal follows (and reconciliation repairs it if the process dies in between).
+import { z } from 'zod';
+import { OVERLAP_POLICIES, type ScheduleSpec } from '~/common/schedule-spec';
+import type { Db, Prisma } from '~/server/db';
+import { AppError } from '~/server/errors';
+import { applySchedule, removeTemporalSchedule, temporalScheduleId, toTemporalOverlap, type ScheduleDeps } from './temporal-schedules';
+
+type Tx = Prisma.TransactionClient;
+
+/** Makes a pipeline's schedule rows match its spec (inside the version's transaction). Returns rows to sync. */
+export async function replacePipelineSchedules(tx: Tx, pipeline: { id: string; slug: string }, schedules: ScheduleSpec[]) {
+  const existing = await tx.schedule.findMany({ where: { pipelineId: pipeline.id } });
+  const wanted = new Set(schedules.map((s) => s.name));
+  const removed = existing.filter((e) => !wanted.has(e.name));
+  await tx.schedule.deleteMany({ where: { id: { in: removed.map((r) => r.id) } } });
+  for (const s of schedules) {
+    const data = { cron: s.cron ?? null, every: s.every ?? null, timezone: s.timezone, overlap: s.overlap, catchupWindow: s.catchupWindow, params: s.params as object };
+    await tx.schedule.upsert({
+      where: { pipelineId_name: { pipelineId: pipeline.id, name: s.name } },
+      // an operator's pause outlives a new version of the spec
+      create: { pipelineId: pipeline.id, name: s.name, temporalScheduleId: temporalScheduleId(pipeline.slug, s.name), paused: s.paused, ...data },
+      update: data,
+    });
+  }
+  return { removedTemporalIds: removed.map((r) => r.temporalScheduleId) };
+}
+
+/** After a pipeline version is stored: bring its schedules to Temporal. */
+export async function syncPipelineSchedules(deps: ScheduleDeps, pipelineId: string, removedTemporalIds: string[] = []): Promise<void> {
+  for (const id of removedTemporalIds) await removeTemporalSchedule(deps, id);
+  for (const row of await deps.db.schedule.findMany({ where: { pipelineId } })) await applySchedule(deps, row);
+}
+
+async function scheduleById(db: Db, id: string) {
+  const row = await db.schedule.findUnique({ where: { id } });
+  if (!row) throw AppError.notFound(`schedule ${id}`);
+  return row;
+}
+
+export async function setSchedulePaused(deps: ScheduleDeps, id: string, paused: boolean, note = ''): Promise<void> {
+  await scheduleById(deps.db, id);
+  const row = await deps.db.schedule.update({ where: { id }, data: { paused, note } });
+  await applySchedule(deps, row);
+}
+
+export async function triggerSchedule(deps: ScheduleDeps, id: string): Promise<void> {
+  const row = await scheduleById(deps.db, id);
+  await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).trigger();
+}
+
+export const backfillInput = z
+  .object({
+    id: z.string().min(1),
+    start: z.coerce.date(),
+    end: z.coerce.date(),
+    /** buffer_all (default): every slot runs, one after another, in order. */
+    overlap: z.enum(OVERLAP_POLICIES).default('buffer_all'),
+  })
+  .refine((b) => b.end > b.start, { path: ['end'], message: 'must be after start' });
+
+export async function backfillSchedule(deps: ScheduleDeps, input: z.input<typeof backfillInput>): Promise<void> {
+  const { id, start, end, overlap } = backfillInput.parse(input);
+  const row = await scheduleById(deps.db, id);
+  await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).backfill({ start, end, overlap: toTemporalOverlap(overlap) });
+}
