@@ -1,5 +1,6 @@
 // The pipeline spec: what a data scientist writes (pipelines/*.ts) and what a pipeline version stores.
 import { z } from 'zod';
+import { modelRefSchema } from './model-ref';
 import { QUEUES } from './queues';
 import { scheduleSpecSchema } from './schedule-spec';
 
@@ -39,6 +40,8 @@ export const stepSpecSchema = z
     command: z.array(z.string().min(1)).min(1).optional(),
     builtin: z.string().min(1).optional(),
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
+    /** The model this step runs, by alias (resolved when a run starts) or version. */
+    model: modelRefSchema.optional(),
     retry: retryPolicySchema.default(retryPolicySchema.parse({})),
     timeouts: stepTimeoutsSchema.default(stepTimeoutsSchema.parse({})),
   })
@@ -128,6 +131,7 @@ function lenientStep(s: unknown): StepSpec {
     needs: strings(o.needs),
     scope: scope.success ? scope.data : 'item',
     command: Array.isArray(o.command) ? strings(o.command) : undefined,
+    model: o.model && typeof o.model === 'object' ? o.model : undefined,
   } as StepSpec;
 }
 
@@ -166,6 +170,10 @@ export function placeholders(arg: string): string[] {
 function placeholderProblem(name: string, step: StepSpec, params: Record<string, ParamSpec>): string | null {
   if (name === 'item') return step.scope === 'item' ? null : '{item} is only available to item steps';
   if (name === 'run' || name === 'out' || name === 'runDir' || name === 'attempt') return null;
+  if (name.startsWith('model.')) {
+    if (!['model.uri', 'model.name', 'model.version'].includes(name)) return `unknown placeholder {${name}}`;
+    return step.model ? null : `{${name}} needs the step to name a model`;
+  }
   if (name.startsWith('in.')) {
     const dep = name.slice(3);
     return step.needs.includes(dep) ? null : `{${name}} names a step that "${step.id}" does not need`;

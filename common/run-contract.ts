@@ -1,4 +1,5 @@
 // What the workflows receive and return. Pure types and constants: imported by workflows, workers and the server.
+import type { ResolvedModel } from './model-ref';
 import type { StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
 
@@ -23,6 +24,8 @@ export interface RunPlan {
   pipelineVersion: number;
   params: Record<string, unknown>;
   steps: StepSpec[];
+  /** Model versions by step id, resolved when the run started: moving an alias later does not change them. */
+  models: Record<string, ResolvedModel>;
   maxInFlight: number;
   taskQueues: TaskQueues;
   /** Children started by one workflow execution before it continues as new (keeps history small). */
@@ -74,6 +77,8 @@ export interface StepRequest {
   /** The steps this one needs, so the worker can find their outputs. */
   needs: Pick<StepSpec, 'id' | 'scope'>[];
   params: Record<string, unknown>;
+  /** This step's model and those of the steps it needs. */
+  models: Record<string, ResolvedModel>;
 }
 
 export interface StepResult {

@@ -36,6 +36,7 @@ export const cafeMonthly = {
       queue: 'gpu',
       needs: ['download-images'],
       retry: gpuRetry,
+      model: { name: 'clip-representative', alias: 'production' },
       command: node('representative-images.mjs', '--in', '{in.download-images}', '--out', '{out}', '--count', '{params.imagesPerCafe}'),
     },
     {
@@ -45,6 +46,7 @@ export const cafeMonthly = {
       queue: 'gpu',
       needs: ['representative-images'],
       retry: gpuRetry,
+      model: { name: 'vlm-captioner', alias: 'production' },
       command: node('describe-images.mjs', '--in', '{in.representative-images}', '--out', '{out}'),
     },
     {
@@ -54,6 +56,7 @@ export const cafeMonthly = {
       queue: 'gpu',
       needs: ['describe-images'],
       retry: gpuRetry,
+      model: { name: 'review-summariser', alias: 'production' },
       command: node('summarise-reviews.mjs', '--crawl', '{params.crawlDir}/{item}.json', '--item', '{item}', '--out', '{out}'),
     },
     {
@@ -63,6 +66,7 @@ export const cafeMonthly = {
       queue: 'gpu',
       needs: ['summarise-reviews', 'representative-images'],
       retry: gpuRetry,
+      model: { name: 'siglip', alias: 'production' },
       command: node('embed.mjs', '--images', '{in.representative-images}', '--texts', '{in.summarise-reviews}', '--out', '{out}'),
     },
     {

@@ -32,6 +32,7 @@ export const cafeWeeklyReviews = {
       kind: 'command',
       queue: 'gpu',
       needs: ['crawl-reviews'],
+      model: { name: 'review-summariser', alias: 'production' },
       retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 },
       command: node('summarise-reviews.mjs', '--crawl', '{in.crawl-reviews}/reviews.json', '--item', '{item}', '--out', '{out}'),
     },

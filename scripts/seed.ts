@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
+import { registerCafeModels } from '~/pipelines/cafe/models';
 import { createDb } from '~/server/db';
 import { createUser } from '~/server/services/auth/users';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
@@ -13,6 +14,7 @@ import { DATA_DIR } from '~/stack/paths';
 
 const db = createDb(process.env.DATABASE_URL!);
 try {
+  await registerCafeModels(db);
   for (const spec of [cafeMonthly, cafeWeeklyReviews]) {
     const v = await registerPipeline(db, spec);
     console.log(`pipeline ${v.slug}: version ${v.version}${v.created ? ' (new)' : ' (unchanged)'}`);

@@ -50,6 +50,7 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
       step,
       needs: step.needs.map((id) => ({ id, scope: byId.get(id)!.scope })),
       params: plan.params,
+      models: Object.fromEntries([step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!])),
     })
       .then(
         () => void state.set(step.id, 'succeeded'),

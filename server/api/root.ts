@@ -1,6 +1,8 @@
 import { adminRouter } from './routers/admin';
 import { authRouter } from './routers/auth';
+import { modelsRouter } from './routers/models';
 import { pipelinesRouter } from './routers/pipelines';
+import { resultsRouter } from './routers/results';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
 import { createCallerFactory, createTRPCRouter } from './trpc';
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   admin: adminRouter,
   pipelines: pipelinesRouter,
   runs: runsRouter,
+  models: modelsRouter,
+  results: resultsRouter,
   schedules: schedulesRouter,
 });
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { QueueName } from '~/common/queues';
+import { registerCafeModels } from '~/pipelines/cafe/models';
 import { createDb, type Db } from '~/server/db';
 import { loadConfig, type AppConfig } from '~/server/env';
 import { createTemporalClient } from '~/server/temporal/client';
@@ -38,6 +39,7 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
   };
   const config = loadConfig(env);
   const db = createDb(config.databaseUrl, 20);
+  await registerCafeModels(db, 'test');
   let client: Promise<Client> | undefined;
   const temporal = () => (client ??= createTemporalClient(config.temporal));
   const bundle = { code: await readFile(stack.workflowBundle, 'utf8') };

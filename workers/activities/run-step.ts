@@ -53,6 +53,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             params: req.params,
             outDir,
             inputDirs: Object.fromEntries(req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)])),
+            models: req.models,
             log: (line) => log.append(`${line}\n`),
           });
         } catch (err) {
@@ -107,6 +108,10 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const needed = req.needs.find((n) => n.id === name.slice(3));
       if (needed) return neededOutputDir(deps.dataDir, req.runId, req.itemKey, needed);
     }
+    if (name.startsWith('model.')) {
+      const model = req.models[req.step.id];
+      if (model) return name === 'model.uri' ? model.artifactUri : name === 'model.name' ? model.name : String(model.version);
+    }
     if (name.startsWith('params.')) {
       const value = req.params[name.slice(7)];
       if (value !== undefined) return typeof value === 'string' ? value : JSON.stringify(value);
@@ -125,6 +130,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       BREWLINE_STEP: req.step.id,
       BREWLINE_ATTEMPT: String(attempt),
       BREWLINE_OUTPUT_DIR: outDir,
+      ...(req.models[req.step.id]
+        ? { BREWLINE_MODEL_NAME: req.models[req.step.id]!.name, BREWLINE_MODEL_VERSION: String(req.models[req.step.id]!.version), BREWLINE_MODEL_URI: req.models[req.step.id]!.artifactUri }
+        : {}),
     };
   }
 

@@ -10,6 +10,8 @@ import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
 import { AppError } from '~/server/errors';
 import type { RunTrigger } from '~/server/generated/prisma/enums';
+import { resolveModels } from '~/server/services/models/models';
+import type { ResolvedModel } from '~/common/model-ref';
 
 export interface RunServiceDeps {
   db: Db;
@@ -29,7 +31,7 @@ export interface TriggerRunInput {
   scheduledFor?: Date;
 }
 
-export function planFor(run: { id: string; params: unknown }, spec: PipelineSpec, version: number, config: RunServiceDeps['config'], maxInFlight?: number): RunPlan {
+export function planFor(run: { id: string; params: unknown; models: unknown }, spec: PipelineSpec, version: number, config: RunServiceDeps['config'], maxInFlight?: number): RunPlan {
   const params = run.params as Record<string, unknown>;
   return {
     runId: run.id,
@@ -38,6 +40,7 @@ export function planFor(run: { id: string; params: unknown }, spec: PipelineSpec
     // the item list travels through the database (ItemRun rows), not through every workflow's input
     params: spec.items.source === 'param' ? omit(params, spec.items.param) : params,
     steps: spec.steps,
+    models: run.models as Record<string, ResolvedModel>,
     maxInFlight: maxInFlight ?? spec.maxInFlight,
     taskQueues: config.taskQueues,
     itemsPerExecution: config.itemsPerExecution,
@@ -61,6 +64,8 @@ export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, in
     for (const message of itemKeysProblems(params[spec.items.param]).slice(0, 20)) problems.push({ path: ['params', spec.items.param], message });
   }
   if (problems.length) throw AppError.badRequest('The run parameters are invalid', problems);
+  // aliases resolve now; the run keeps these versions whatever happens to the aliases later
+  const models = await resolveModels(deps.db, spec.steps);
 
   const runId = input.runId ?? randomUUID();
   const run = await deps.db.run.create({
@@ -70,6 +75,7 @@ export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, in
       pipelineVersionId: version.id,
       trigger: input.trigger ?? 'manual',
       params: params as object,
+      models: models as object,
       workflowId: workflowIds.run(runId),
       scheduleId: input.scheduleId,
       scheduledFor: input.scheduledFor,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { modelLabel } from '~/common/model-ref';
 import { BadInputError, type Builtin, type BuiltinContext } from './types';
 
 const cafesFile = z.object({
@@ -55,6 +56,7 @@ export const loadCafeResults: Builtin = async (ctx) => {
   const sumsBy = by(sums.data.cafes);
   const embsBy = by(embs.data.cafes);
   const { runId } = ctx;
+  const modelOf = (stepId: string) => (ctx.models[stepId] ? modelLabel(ctx.models[stepId]!) : null);
 
   await ctx.db.$transaction(
     async (tx) => {
@@ -77,22 +79,24 @@ export const loadCafeResults: Builtin = async (ctx) => {
           score: img.score,
           runId,
           stepId: reps.stepId,
+          model: modelOf(reps.stepId),
         }));
         await tx.cafeImage.createMany({ data: images });
         const imageIdByRank = new Map(images.map((i) => [i.rank, i.id]));
         const descriptions = (descsBy.get(cafe.id)?.images ?? []).flatMap((d) => {
           const cafeImageId = imageIdByRank.get(d.rank);
-          return cafeImageId ? [{ cafeImageId, text: d.text, runId, stepId: descs.stepId }] : [];
+          return cafeImageId ? [{ cafeImageId, text: d.text, runId, stepId: descs.stepId, model: modelOf(descs.stepId) }] : [];
         });
         await tx.imageDescription.createMany({ data: descriptions });
         const summary = sumsBy.get(cafe.id);
-        if (summary) await tx.reviewSummary.create({ data: { cafeId: row.id, text: summary.text, reviewCount: summary.reviewCount, runId, stepId: sums.stepId } });
+        if (summary)
+          await tx.reviewSummary.create({ data: { cafeId: row.id, text: summary.text, reviewCount: summary.reviewCount, runId, stepId: sums.stepId, model: modelOf(sums.stepId) } });
         const emb = embsBy.get(cafe.id);
         if (emb) {
           await tx.embedding.createMany({
             data: [
-              ...emb.image.map((v) => ({ cafeId: row.id, kind: 'image' as const, sourceRank: v.rank, dim: v.vector.length, vector: v.vector, runId, stepId: embs.stepId })),
-              { cafeId: row.id, kind: 'text' as const, sourceRank: 0, dim: emb.text.length, vector: emb.text, runId, stepId: embs.stepId },
+              ...emb.image.map((v) => ({ cafeId: row.id, kind: 'image' as const, sourceRank: v.rank, dim: v.vector.length, vector: v.vector, runId, stepId: embs.stepId, model: modelOf(embs.stepId) })),
+              { cafeId: row.id, kind: 'text' as const, sourceRank: 0, dim: emb.text.length, vector: emb.text, runId, stepId: embs.stepId, model: modelOf(embs.stepId) },
             ],
           });
         }
@@ -112,7 +116,8 @@ export const loadReviewSummaries: Builtin = async (ctx) => {
     sums.data.cafes.flatMap((s) => {
       const cafeId = idOf.get(s.id);
       if (!cafeId) return [];
-      const data = { text: s.text, reviewCount: s.reviewCount, runId: ctx.runId, stepId: sums.stepId };
+      const model = ctx.models[sums.stepId];
+      const data = { text: s.text, reviewCount: s.reviewCount, runId: ctx.runId, stepId: sums.stepId, model: model ? modelLabel(model) : null };
       return [
         ctx.db.reviewSummary.upsert({ where: { cafeId }, create: { cafeId, ...data }, update: data }),
         ctx.db.cafe.update({ where: { id: cafeId }, data: { updatedAt: new Date() } }),

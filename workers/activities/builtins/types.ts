@@ -1,3 +1,4 @@
+import type { ResolvedModel } from '~/common/model-ref';
 import type { Db } from '~/server/db';
 
 /** What a builtin step (code the worker ships, e.g. cafe.load) gets to work with. */
@@ -11,6 +12,8 @@ export interface BuiltinContext {
   outDir: string;
   /** Output directories of the steps this one needs, by step id. */
   inputDirs: Record<string, string>;
+  /** Model versions of this step and the steps it needs, by step id. */
+  models: Record<string, ResolvedModel>;
   log(line: string): void;
 }
 

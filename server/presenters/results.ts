@@ -1,0 +1,68 @@
+// What the recommendation backend reads: each dong's cafes with their representative images, descriptions,
+// review summary and embeddings, each with the run and model version that produced it; and an incremental feed.
+import type { Db } from '~/server/db';
+import { AppError } from '~/server/errors';
+
+export const MAX_PAGE = 200;
+
+const cafeInclude = {
+  images: { orderBy: { rank: 'asc' as const }, include: { description: true } },
+  summary: true,
+  embeddings: { orderBy: [{ kind: 'asc' as const }, { sourceRank: 'asc' as const }] },
+};
+
+type CafeRow = Awaited<ReturnType<typeof loadCafes>>[number];
+const loadCafes = (db: Db, where: object, take?: number) =>
+  db.cafe.findMany({ where, include: cafeInclude, orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }], take });
+
+function present(c: CafeRow) {
+  return {
+    id: c.externalId,
+    dong: c.dong,
+    name: c.name,
+    address: c.address,
+    updatedAt: c.updatedAt,
+    lineage: { runId: c.runId, stepId: c.stepId },
+    images: c.images.map((i) => ({
+      rank: i.rank,
+      uri: i.uri,
+      sourceUrl: i.sourceUrl,
+      score: i.score,
+      lineage: { runId: i.runId, stepId: i.stepId, model: i.model },
+      description: i.description ? { text: i.description.text, lineage: { runId: i.description.runId, stepId: i.description.stepId, model: i.description.model } } : null,
+    })),
+    reviewSummary: c.summary
+      ? { text: c.summary.text, reviewCount: c.summary.reviewCount, lineage: { runId: c.summary.runId, stepId: c.summary.stepId, model: c.summary.model } }
+      : null,
+    embeddings: c.embeddings.map((e) => ({ kind: e.kind, sourceRank: e.sourceRank, dim: e.dim, vector: e.vector, lineage: { runId: e.runId, stepId: e.stepId, model: e.model } })),
+  };
+}
+
+export async function listDongs(db: Db) {
+  const rows = await db.cafe.groupBy({ by: ['dong'], _count: { _all: true }, _max: { updatedAt: true }, orderBy: { dong: 'asc' } });
+  return rows.map((r) => ({ dong: r.dong, cafes: r._count._all, updatedAt: r._max.updatedAt }));
+}
+
+export async function dongResults(db: Db, dong: string) {
+  const cafes = await loadCafes(db, { dong });
+  if (cafes.length === 0) throw AppError.notFound(`results for dong ${dong}`);
+  return { dong, cafes: cafes.map(present) };
+}
+
+const encodeCursor = (c: { updatedAt: Date; id: string }) => Buffer.from(`${c.updatedAt.toISOString()}|${c.id}`).toString('base64url');
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const updatedAt = new Date(at ?? '');
+  if (!id || Number.isNaN(updatedAt.getTime())) throw AppError.badRequest('The cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this API returned' }]);
+  return { updatedAt, id };
+}
+
+/** Cafes changed after the cursor, oldest change first; pass nextCursor back to continue. */
+export async function changedSince(db: Db, input: { cursor?: string; limit?: number }) {
+  const limit = Math.min(Math.max(input.limit ?? 100, 1), MAX_PAGE);
+  const after = input.cursor ? decodeCursor(input.cursor) : null;
+  const where = after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {};
+  const rows = await loadCafes(db, where, limit);
+  const last = rows.at(-1);
+  return { cafes: rows.map(present), nextCursor: last ? encodeCursor(last) : (input.cursor ?? null), hasMore: rows.length === limit };
+}
