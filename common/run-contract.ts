@@ -33,8 +33,9 @@ export interface RunPlan {
 }
 
 export interface PipelineRunProgress {
-  /** Ordinal of the next item to start. */
+  /** Items with an ordinal below this have been started. */
   nextOrdinal: number;
+  /** Items this execution chain processes (all of them, or the failed ones when retrying). */
   itemsTotal: number;
   succeeded: number;
   failed: number;
@@ -45,6 +46,8 @@ export interface PipelineRunProgress {
 export interface PipelineRunInput {
   plan: RunPlan;
   progress?: PipelineRunProgress;
+  /** Retrying a finished run: only its failed items, each from the step that failed; succeeded steps are kept. */
+  resume?: boolean;
 }
 
 export type RunOutcomeStatus = 'succeeded' | 'failed' | 'partially_failed';
@@ -59,6 +62,14 @@ export interface PipelineRunResult {
 export interface ItemRunInput {
   plan: RunPlan;
   itemKey: string;
+  /** Skip the steps that already succeeded for this item (their outputs are kept). */
+  resume?: boolean;
+}
+
+/** What an earlier execution of a run left: steps that succeeded, and attempts made per step. */
+export interface StepHistory {
+  succeeded: string[];
+  attempts: Record<string, number>;
 }
 
 export interface ItemRunResult {
@@ -79,6 +90,8 @@ export interface StepRequest {
   params: Record<string, unknown>;
   /** This step's model and those of the steps it needs. */
   models: Record<string, ResolvedModel>;
+  /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */
+  previousAttempts?: number;
 }
 
 export interface StepResult {

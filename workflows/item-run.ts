@@ -4,8 +4,9 @@ import { bookkeeping } from './bookkeeping';
 import { runStepGraph } from './step-graph';
 
 /** One item (a dong) through every per-item step of the pipeline. Fails, naming the step, when a step fails. */
-export async function itemRun({ plan, itemKey }: ItemRunInput): Promise<ItemRunResult> {
-  const outcome = await runStepGraph(plan, itemKey, plan.steps.filter((s) => s.scope === 'item'));
+export async function itemRun({ plan, itemKey, resume }: ItemRunInput): Promise<ItemRunResult> {
+  const history = resume ? await bookkeeping.stepHistory(plan.runId, itemKey) : undefined;
+  const outcome = await runStepGraph(plan, itemKey, plan.steps.filter((s) => s.scope === 'item'), history);
   const result: ItemRunResult = { itemKey, ...outcome };
   await bookkeeping.finishItem(plan.runId, result);
   if (result.status === 'failed') {

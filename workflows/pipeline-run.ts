@@ -27,20 +27,19 @@ const KEY_PAGE = 500;
  * A pipeline run: run-level "before" steps, then one child workflow per item with at most maxInFlight at once,
  * then run-level "after" steps. Continues as new every plan.itemsPerExecution items to bound its history.
  */
-export async function pipelineRun({ plan, progress }: PipelineRunInput): Promise<PipelineRunResult> {
+export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
   const p: PipelineRunProgress = progress ?? { nextOrdinal: 0, itemsTotal: 0, succeeded: 0, failed: 0, prepared: false };
   try {
-    if (!progress) p.itemsTotal = (await bookkeeping.startRun(plan.runId)).itemsTotal;
+    if (!progress) p.itemsTotal = (await bookkeeping.startRun(plan.runId, resume)).itemsTotal;
     if (!p.prepared) {
-      await runLevel(plan, 'before');
+      await runLevel(plan, 'before', resume);
       p.prepared = true;
     }
-    await fanOut(plan, p);
-    if (p.nextOrdinal < p.itemsTotal) await continueAsNew<typeof pipelineRun>({ plan, progress: p });
-    await runLevel(plan, 'after');
-    const result: PipelineRunResult = { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed };
-    await bookkeeping.finishRun(plan.runId, { ...result });
-    return result;
+    const more = await fanOut(plan, p, resume);
+    if (more) await continueAsNew<typeof pipelineRun>({ plan, progress: p, resume });
+    await runLevel(plan, 'after', false);
+    const recorded = await bookkeeping.finishRun(plan.runId, { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
+    return recorded as PipelineRunResult;
   } catch (err) {
     if (isContinueAsNew(err)) throw err;
     const cancelled = isCancellation(err);
@@ -61,28 +60,36 @@ function isContinueAsNew(err: unknown): boolean {
   return err instanceof Error && err.name === 'ContinueAsNew';
 }
 
-async function runLevel(plan: RunPlan, scope: 'before' | 'after'): Promise<void> {
+async function runLevel(plan: RunPlan, scope: 'before' | 'after', resume: boolean): Promise<void> {
   const steps = plan.steps.filter((s) => s.scope === scope);
   if (steps.length === 0) return;
-  const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps);
+  const history = resume ? await bookkeeping.stepHistory(plan.runId, RUN_LEVEL_ITEM) : undefined;
+  const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps, history);
   if (outcome.status === 'failed') throw new Error(`run-level step ${outcome.failedStep} failed: ${outcome.error}`);
 }
 
-async function fanOut(plan: RunPlan, p: PipelineRunProgress): Promise<void> {
+/** Starts this execution's share of the items; true when items remain for a next execution. */
+async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): Promise<boolean> {
   let running = 0;
   let started = 0;
   let keys: string[] = [];
+  let exhausted = false;
   // a cancellation reaching an item surfaces here instead of as an unhandled rejection
   let interrupted: unknown;
-  const settled = () => running === 0 || interrupted !== undefined;
-  while (p.nextOrdinal < p.itemsTotal && started < plan.itemsPerExecution && interrupted === undefined) {
-    if (keys.length === 0) keys = await bookkeeping.listItemKeys(plan.runId, p.nextOrdinal, Math.min(KEY_PAGE, plan.itemsPerExecution - started));
-    if (keys.length === 0) break;
+  while (started < plan.itemsPerExecution && interrupted === undefined) {
+    if (keys.length === 0) {
+      const page = await bookkeeping.listItemKeys(plan.runId, p.nextOrdinal, Math.min(KEY_PAGE, plan.itemsPerExecution - started), resume);
+      if (page.keys.length === 0) {
+        exhausted = true;
+        break;
+      }
+      keys = page.keys;
+      p.nextOrdinal = page.nextOrdinal;
+    }
     const key = keys.shift()!;
-    p.nextOrdinal++;
     started++;
     running++;
-    runItem(plan, key).then(
+    runItem(plan, key, resume).then(
       (r) => {
         if (r.status === 'succeeded') p.succeeded++;
         else p.failed++;
@@ -95,16 +102,22 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress): Promise<void> {
     );
     await condition(() => running < plan.maxInFlight || interrupted !== undefined);
   }
-  await condition(settled);
+  await condition(() => running === 0 || interrupted !== undefined);
   if (interrupted !== undefined) throw interrupted;
+  // keys fetched but not started: the next execution starts again from the first of them
+  if (keys.length > 0) {
+    p.nextOrdinal = await bookkeeping.ordinalOf(plan.runId, keys[0]!);
+    return true;
+  }
+  return !exhausted;
 }
 
-async function runItem(plan: RunPlan, itemKey: string): Promise<ItemRunResult> {
+async function runItem(plan: RunPlan, itemKey: string, resume: boolean): Promise<ItemRunResult> {
   try {
     return await executeChild(itemRun, {
       workflowId: workflowIds.item(plan.runId, itemKey),
       taskQueue: plan.taskQueues.cpu,
-      args: [{ plan, itemKey }],
+      args: [{ plan, itemKey, resume }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     });
   } catch (err) {

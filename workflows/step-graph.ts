@@ -1,7 +1,7 @@
 // Runs a set of steps as a DAG: a step starts once every step it needs (within the set) has succeeded.
 import { ActivityFailure, ApplicationFailure, proxyActivities, isCancellation } from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
-import type { RunPlan } from '../common/run-contract';
+import type { RunPlan, StepHistory } from '../common/run-contract';
 import type { StepActivities } from '../workers/activities/contract';
 
 export interface StepGraphOutcome {
@@ -33,9 +33,11 @@ export function failureMessage(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[]): Promise<StepGraphOutcome> {
+/** With `history` (a retried run), steps that already succeeded count as done and are not run again. */
+export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], history?: StepHistory): Promise<StepGraphOutcome> {
   const inGraph = new Set(steps.map((s) => s.id));
-  const state = new Map<string, StepState>(steps.map((s) => [s.id, 'pending']));
+  const done = new Set(history?.succeeded ?? []);
+  const state = new Map<string, StepState>(steps.map((s) => [s.id, done.has(s.id) ? 'succeeded' : 'pending']));
   const running = new Set<Promise<void>>();
   let outcome: StepGraphOutcome = { status: 'succeeded' };
 
@@ -51,6 +53,7 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
       needs: step.needs.map((id) => ({ id, scope: byId.get(id)!.scope })),
       params: plan.params,
       models: Object.fromEntries([step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!])),
+      previousAttempts: history?.attempts[step.id] ?? 0,
     })
       .then(
         () => void state.set(step.id, 'succeeded'),

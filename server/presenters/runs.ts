@@ -78,11 +78,35 @@ export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: str
   };
 }
 
-export async function listRuns(db: Db, filter: { pipelineSlug?: string; take?: number }) {
-  return db.run.findMany({
-    where: filter.pipelineSlug ? { pipeline: { slug: filter.pipelineSlug } } : {},
-    orderBy: { createdAt: 'desc' },
-    take: Math.min(filter.take ?? 50, 200),
+export interface ListRunsFilter {
+  pipelineSlug?: string;
+  status?: string[];
+  trigger?: string[];
+  cursor?: string;
+  limit?: number;
+}
+
+const encodeCursor = (r: { createdAt: Date; id: string }) => Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
+function decodeCursor(cursor: string) {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw AppError.badRequest('The cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this API returned' }]);
+  return { createdAt, id };
+}
+
+/** Newest first; pass nextCursor back for the next page. */
+export async function listRuns(db: Db, filter: ListRunsFilter) {
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+  const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+  const rows = await db.run.findMany({
+    where: {
+      ...(filter.pipelineSlug ? { pipeline: { slug: filter.pipelineSlug } } : {}),
+      ...(filter.status?.length ? { status: { in: filter.status as never[] } } : {}),
+      ...(filter.trigger?.length ? { trigger: { in: filter.trigger as never[] } } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
     select: {
       id: true,
       status: true,
@@ -90,9 +114,13 @@ export async function listRuns(db: Db, filter: { pipelineSlug?: string; take?: n
       itemsTotal: true,
       itemsSucceeded: true,
       itemsFailed: true,
+      retries: true,
       createdAt: true,
       endedAt: true,
+      scheduledFor: true,
       pipeline: { select: { slug: true, name: true } },
+      pipelineVersion: { select: { version: true } },
     },
   });
+  return { runs: rows, nextCursor: rows.length === limit ? encodeCursor(rows.at(-1)!) : null };
 }

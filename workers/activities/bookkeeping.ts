@@ -17,7 +17,8 @@ const clip = (s: string | undefined) => (s && s.length > ERROR_MAX ? `${s.slice(
 
 export function createBookkeepingActivities({ db, cwd }: BookkeepingDeps): BookkeepingActivities {
   return {
-    async startRun(runId) {
+    async startRun(runId, resume) {
+      if (resume) return { itemsTotal: await db.itemRun.count({ where: { runId, status: 'pending' } }) };
       const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { pipelineVersion: true } });
       // a retried activity must not create the items twice
       const existing = await db.itemRun.count({ where: { runId } });
@@ -37,14 +38,24 @@ export function createBookkeepingActivities({ db, cwd }: BookkeepingDeps): Bookk
       return { itemsTotal: keys.length };
     },
 
-    async listItemKeys(runId, fromOrdinal, limit) {
+    async listItemKeys(runId, fromOrdinal, limit, onlyPending) {
       const rows = await db.itemRun.findMany({
-        where: { runId, ordinal: { gte: fromOrdinal } },
+        where: { runId, ordinal: { gte: fromOrdinal }, ...(onlyPending ? { status: 'pending' as const } : {}) },
         orderBy: { ordinal: 'asc' },
         take: limit,
-        select: { key: true },
+        select: { key: true, ordinal: true },
       });
-      return rows.map((r) => r.key);
+      return { keys: rows.map((r) => r.key), nextOrdinal: rows.length ? rows.at(-1)!.ordinal + 1 : fromOrdinal };
+    },
+
+    async ordinalOf(runId, itemKey) {
+      return (await db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: itemKey } }, select: { ordinal: true } })).ordinal;
+    },
+
+    async stepHistory(runId, itemKey) {
+      const rows = await db.stepRun.groupBy({ by: ['stepId'], where: { runId, itemKey }, _max: { attempt: true } });
+      const succeeded = await db.stepRun.findMany({ where: { runId, itemKey, status: 'succeeded' }, select: { stepId: true }, distinct: ['stepId'] });
+      return { succeeded: succeeded.map((s) => s.stepId), attempts: Object.fromEntries(rows.map((r) => [r.stepId, r._max.attempt ?? 0])) };
     },
 
     async finishItem(runId: string, result: ItemRunResult) {
@@ -64,22 +75,22 @@ export function createBookkeepingActivities({ db, cwd }: BookkeepingDeps): Bookk
 
     async finishRun(runId: string, finish: RunFinish) {
       const now = new Date();
-      await db.$transaction([
-        db.run.update({
-          where: { id: runId },
-          data: {
-            status: finish.status,
-            error: clip(finish.error) ?? null,
-            endedAt: now,
-            itemsTotal: finish.itemsTotal,
-            itemsSucceeded: finish.succeeded,
-            itemsFailed: finish.failed,
-          },
-        }),
+      return db.$transaction(async (tx) => {
         // a cancelled or failed run leaves no item looking busy
-        db.itemRun.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', endedAt: now } }),
-        db.stepRun.updateMany({ where: { runId, status: 'running' }, data: { status: 'cancelled', endedAt: now } }),
-      ]);
+        await tx.itemRun.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', endedAt: now } });
+        await tx.stepRun.updateMany({ where: { runId, status: 'running' }, data: { status: 'cancelled', endedAt: now } });
+        // counts come from the items themselves: right also after a retry of some of them
+        const counts = await tx.itemRun.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
+        const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
+        const [succeeded, failed, total] = [count('succeeded'), count('failed'), counts.reduce((n, c) => n + c._count._all, 0)];
+        const status =
+          finish.status === 'cancelled' || finish.status === 'failed' ? finish.status : failed === 0 ? 'succeeded' : succeeded === 0 ? 'failed' : 'partially_failed';
+        await tx.run.update({
+          where: { id: runId },
+          data: { status, error: clip(finish.error) ?? null, endedAt: now, itemsTotal: total, itemsSucceeded: succeeded, itemsFailed: failed },
+        });
+        return { status, itemsTotal: total, succeeded, failed };
+      });
     },
   };
 }

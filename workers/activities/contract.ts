@@ -1,5 +1,5 @@
 // Activity signatures the workflows call (imported by workflows as types only).
-import type { ItemRunResult, PipelineRunResult, RunPlan, StepRequest, StepResult } from '../../common/run-contract';
+import type { ItemRunResult, PipelineRunResult, RunPlan, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
 
 export interface StepActivities {
   runStep(request: StepRequest): Promise<StepResult>;
@@ -8,11 +8,15 @@ export interface StepActivities {
 export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: PipelineRunResult['status'] | 'cancelled'; error?: string };
 
 export interface BookkeepingActivities {
-  /** Resolves and stores the run's items; marks the run running. */
-  startRun(runId: string): Promise<{ itemsTotal: number }>;
-  listItemKeys(runId: string, fromOrdinal: number, limit: number): Promise<string[]>;
+  /** Resolves and stores the run's items; marks the run running. Resuming: counts the items to retry. */
+  startRun(runId: string, resume?: boolean): Promise<{ itemsTotal: number }>;
+  /** Items to start from an ordinal on (only pending ones when resuming), and the ordinal after the last. */
+  listItemKeys(runId: string, fromOrdinal: number, limit: number, onlyPending?: boolean): Promise<{ keys: string[]; nextOrdinal: number }>;
+  stepHistory(runId: string, itemKey: string): Promise<StepHistory>;
+  ordinalOf(runId: string, itemKey: string): Promise<number>;
   finishItem(runId: string, result: ItemRunResult): Promise<void>;
-  finishRun(runId: string, finish: RunFinish): Promise<void>;
+  /** Records the outcome; counts come from the items. Returns what was recorded. */
+  finishRun(runId: string, finish: RunFinish): Promise<PipelineRunResult | { status: 'cancelled'; itemsTotal: number; succeeded: number; failed: number }>;
 }
 
 export interface ScheduleActivities {

@@ -139,7 +139,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
   return {
     async runStep(req: StepRequest): Promise<StepResult> {
       const ctx = Context.current();
-      const attempt = ctx.info.attempt;
+      // a retried run continues the attempt numbers of the step's earlier executions
+      const attempt = ctx.info.attempt + (req.previousAttempts ?? 0);
       if (req.itemKey !== RUN_LEVEL_ITEM) {
         const problem = itemKeyProblem(req.itemKey);
         if (problem) throw ApplicationFailure.nonRetryable(`item key ${JSON.stringify(req.itemKey)} ${problem}`, 'BadInput');
@@ -169,7 +170,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated });
         return { stepId: req.step.id, durationMs: Date.now() - started };
       } catch (err) {
-        const status = failedStatus(err, attempt, req.step);
+        const status = failedStatus(err, ctx.info.attempt, req.step);
         const message = err instanceof Error ? err.message : String(err);
         await recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated }).catch(() => {});
         throw err;

@@ -1,5 +1,6 @@
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { getRunDetail, listRuns } from '~/server/presenters/runs';
+import { cancelRun, retryFailedItems } from '~/server/services/runs/run-control';
 import { triggerRun } from '~/server/services/runs/trigger-run';
 import { listRunsInput, runIdInput, triggerRunInput } from './schemas';
 
@@ -8,5 +9,8 @@ export const runsRouter = createTRPCRouter({
   get: authorized('runs', 'viewer').input(runIdInput).query(({ ctx, input }) => getRunDetail(ctx.db, input.runId, ctx.config.temporal)),
   trigger: authorized('runs', 'editor')
     .input(triggerRunInput)
-    .mutation(({ ctx, input }) => triggerRun({ db: ctx.db, temporal: ctx.temporal, config: ctx.config }, { ...input, trigger: 'manual' })),
+    .mutation(({ ctx, input }) => triggerRun(ctx, { ...input, trigger: ctx.actor.kind === 'token' ? 'api' : 'manual' })),
+  cancel: authorized('runs', 'editor').input(runIdInput).mutation(({ ctx, input }) => cancelRun(ctx, input.runId)),
+  /** Exactly the failed items, each from the step it failed at. */
+  retryFailed: authorized('runs', 'editor').input(runIdInput).mutation(({ ctx, input }) => retryFailedItems(ctx, input.runId)),
 });

@@ -5,4 +5,12 @@ export const triggerRunInput = z.object({
   params: z.record(z.string(), z.unknown()).default({}),
 });
 export const runIdInput = z.object({ runId: z.uuid() });
-export const listRunsInput = z.object({ pipelineSlug: z.string().optional(), take: z.number().int().min(1).max(200).default(50) });
+const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'partially_failed', 'cancelled'] as const;
+const TRIGGERS = ['manual', 'api', 'schedule', 'backfill', 'retry'] as const;
+export const listRunsInput = z.object({
+  pipelineSlug: z.string().optional(),
+  status: z.array(z.enum(RUN_STATUSES)).optional(),
+  trigger: z.array(z.enum(TRIGGERS)).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
