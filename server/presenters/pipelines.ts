@@ -8,11 +8,13 @@ export interface PipelineListEntry {
   description: string;
   tags: string[];
   latestVersion: number;
+  disabled: boolean;
   recentRuns: { id: string; status: string; createdAt: Date }[];
 }
 
 export async function listPipelines(db: Db): Promise<PipelineListEntry[]> {
   const pipelines = await db.pipeline.findMany({
+    where: { deletedAt: null },
     orderBy: { slug: 'asc' },
     include: {
       versions: { orderBy: { version: 'desc' }, take: 1, select: { spec: true } },
@@ -25,6 +27,7 @@ export async function listPipelines(db: Db): Promise<PipelineListEntry[]> {
     description: p.description,
     tags: ((p.versions[0]?.spec as PipelineSpec | undefined)?.tags ?? []) as string[],
     latestVersion: p.latestVersion,
+    disabled: p.disabledAt !== null,
     recentRuns: p.runs,
   }));
 }

@@ -111,6 +111,38 @@ describe('schedules', () => {
     expect(restored.spec.calendars?.length ?? 0).toBeGreaterThan(0);
   });
 
+  it('adds and replaces schedules through the API as new pipeline versions; rejects a bad one, storing nothing', async () => {
+    await api().pipelines.push({ spec: pipeline('sched-api', 0, []) });
+    expect(await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '0 2 * * *' } })).toEqual({ version: 2 });
+    const [nightly] = await api().schedules.list({ pipelineSlug: 'sched-api' });
+    expect(nightly).toMatchObject({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul', inTemporal: true });
+    const versions = await t.db.pipelineVersion.count();
+    const err = await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'bad', cron: '0 25 * * *', timezone: 'Nowhere/City' } }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((err as Error).message).toMatch(/schedule\.timezone unknown time zone "Nowhere\/City"/);
+    expect(await t.db.pipelineVersion.count()).toBe(versions);
+    await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '30 1 * * *', paused: true } });
+    expect((await api().schedules.list({ pipelineSlug: 'sched-api' }))[0]).toMatchObject({ cron: '30 1 * * *' });
+  });
+
+  it('disabling a pipeline pauses its schedules and refuses runs; enabling resumes; deleting removes them', async () => {
+    await api().pipelines.push({ spec: pipeline('sched-life', 0, [{ name: 'daily', cron: '0 4 * * *' }, { name: 'held', cron: '0 5 * * *', paused: true }]) });
+    const byName = async () => Object.fromEntries((await api().schedules.list({ pipelineSlug: 'sched-life' })).map((s) => [s.name, s]));
+    await api().pipelines.disable({ slug: 'sched-life' });
+    expect((await byName()).daily).toMatchObject({ paused: true });
+    expect((await (await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).state.paused).toBe(true);
+    await expect(api().runs.trigger({ pipelineSlug: 'sched-life', params: {} })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await api().pipelines.enable({ slug: 'sched-life' });
+    const after = await byName();
+    expect([after.daily?.paused, after.held?.paused]).toEqual([false, true]);
+    const admin = createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'a', name: 'A', role: 'admin', scopes: SCOPES } });
+    await expect(api().pipelines.delete({ slug: 'sched-life' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await admin.pipelines.delete({ slug: 'sched-life' });
+    expect(await t.db.schedule.count({ where: { pipeline: { slug: 'sched-life' } } })).toBe(0);
+    await expect((await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).rejects.toThrow();
+    expect((await api().pipelines.list()).map((p) => p.slug)).not.toContain('sched-life');
+  });
+
   it('removing a schedule from the spec removes it from Temporal', async () => {
     await api().pipelines.push({ spec: pipeline('sched-paused', 0, []) });
     expect(await api().schedules.list({ pipelineSlug: 'sched-paused' })).toEqual([]);

@@ -35,7 +35,8 @@ export async function registerPipeline(db: Db, input: unknown): Promise<Register
     const pipeline = await tx.pipeline.upsert({
       where: { slug: spec.slug },
       create: { slug: spec.slug, name: spec.name, description: spec.description },
-      update: {},
+      // pushing a deleted pipeline's spec brings it back
+      update: { deletedAt: null },
     });
     // serialise concurrent registrations of one pipeline
     await tx.$executeRaw`SELECT 1 FROM "Pipeline" WHERE id = ${pipeline.id} FOR UPDATE`;

@@ -54,7 +54,8 @@ export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, in
     if (existing) return planFor(existing, pipelineSpecSchema.parse(existing.pipelineVersion.spec), existing.pipelineVersion.version, deps.config, input.maxInFlight);
   }
   const pipeline = await deps.db.pipeline.findUnique({ where: { slug: input.pipelineSlug } });
-  if (!pipeline || pipeline.latestVersion === 0) throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
+  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt) throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
+  if (pipeline.disabledAt) throw new AppError('CONFLICT', `pipeline "${input.pipelineSlug}" is disabled; enable it to start runs`);
   const version = await deps.db.pipelineVersion.findUniqueOrThrow({
     where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
   });

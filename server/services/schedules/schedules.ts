@@ -46,7 +46,8 @@ export async function setSchedulePaused(deps: ScheduleDeps, id: string, paused: 
 
 export async function triggerSchedule(deps: ScheduleDeps, id: string): Promise<void> {
   const row = await scheduleById(deps.db, id);
-  await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).trigger();
+  // with the schedule's own overlap policy: a manual fire is tracked like any other, so "one active run" holds
+  await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).trigger(toTemporalOverlap(row.overlap));
 }
 
 export const backfillInput = z

@@ -3,6 +3,7 @@ import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { diffPipelineVersions, getPipelineVersion, listPipelineVersions } from '~/server/presenters/pipeline-versions';
 import { listPipelines } from '~/server/presenters/pipelines';
+import { deletePipeline, disablePipeline, enablePipeline } from '~/server/services/pipelines/pipeline-lifecycle';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
 import { syncPipelineSchedules } from '~/server/services/schedules/schedules';
 
@@ -17,6 +18,9 @@ export const pipelinesRouter = createTRPCRouter({
   diff: read
     .input(z.object({ slug, from: z.number().int().min(1), to: z.number().int().min(1) }))
     .query(({ ctx, input }) => diffPipelineVersions(ctx.db, input.slug, input.from, input.to)),
+  disable: write.input(z.object({ slug })).mutation(({ ctx, input }) => disablePipeline(ctx, input.slug)),
+  enable: write.input(z.object({ slug })).mutation(({ ctx, input }) => enablePipeline(ctx, input.slug)),
+  delete: authorized('pipelines', 'admin').input(z.object({ slug })).mutation(({ ctx, input }) => deletePipeline(ctx, input.slug)),
   /** Every problem of a spec, each with its path; stores nothing. */
   validate: read.input(z.object({ spec: z.unknown() })).mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
   /** Creates the pipeline or a new immutable version of it (none when the spec is unchanged). */
