@@ -55,6 +55,11 @@ export const paramSpecSchema = z.strictObject({
   type: z.enum(['string', 'number', 'integer', 'boolean', 'string[]']),
   default: z.unknown().optional(),
   description: z.string().default(''),
+  /** Constraints, checked on every trigger: bounds for numbers (and list lengths), choices and a pattern for strings. */
+  min: z.number().optional(),
+  max: z.number().optional(),
+  enum: z.array(z.string()).min(1).optional(),
+  pattern: z.string().optional(),
 });
 export type ParamSpec = z.output<typeof paramSpecSchema>;
 
@@ -63,6 +68,8 @@ export const itemsSourceSchema = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('file'), path: z.string().min(1) }),
   /** A string[] param holding the item keys. */
   z.strictObject({ source: z.literal('param'), param: z.string().regex(PARAM_NAME) }),
+  /** A JSON array file written by a run-level "before" step (e.g. the crawl's list of dongs). */
+  z.strictObject({ source: z.literal('step'), step: stepIdSchema, file: z.string().regex(/^[\w.-][\w./-]*$/, 'must be a relative path').refine((f) => !f.split('/').includes('..'), 'must stay inside the step output') }),
 ]);
 export type ItemsSource = z.output<typeof itemsSourceSchema>;
 
@@ -83,8 +90,9 @@ export const pipelineSpecSchema = z
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     for (const [name, param] of Object.entries(spec.params)) {
-      if (param.default !== undefined && paramValueProblem(param, param.default))
-        ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `does not match its type ${param.type}` });
+      if (param.pattern !== undefined && !safeRegExp(param.pattern)) ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: 'is not a valid regular expression' });
+      const problem = param.default !== undefined ? paramValueProblem(param, param.default) : null;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: paramTypeProblem(param, param.default) ? `does not match its type ${param.type}` : problem });
     }
     const names = new Set<string>();
     spec.schedules.forEach((schedule, i) => {
@@ -93,6 +101,11 @@ export const pipelineSpecSchema = z
       for (const name of Object.keys(schedule.params))
         if (!(name in spec.params)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'params', name], message: 'is not a param of this pipeline' });
     });
+    if (spec.items.source === 'step') {
+      const source = spec.steps.find((st) => st.id === (spec.items as { step: string }).step);
+      if (!source) ctx.addIssue({ code: 'custom', path: ['items', 'step'], message: `unknown step "${spec.items.step}"` });
+      else if (source.scope !== 'before') ctx.addIssue({ code: 'custom', path: ['items', 'step'], message: `must name a run-level "before" step; "${source.id}" is ${source.scope}` });
+    }
     if (spec.items.source === 'param' && spec.params[spec.items.param]?.type !== 'string[]')
       ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
   });
@@ -208,6 +221,10 @@ function findCycle(steps: StepSpec[]): string[] | null {
 }
 
 export function paramValueProblem(param: ParamSpec, value: unknown): string | null {
+  return paramTypeProblem(param, value) ?? paramConstraintProblem(param, value);
+}
+
+function paramTypeProblem(param: ParamSpec, value: unknown): string | null {
   switch (param.type) {
     case 'string': return typeof value === 'string' ? null : 'must be a string';
     case 'number': return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
@@ -218,6 +235,25 @@ export function paramValueProblem(param: ParamSpec, value: unknown): string | nu
       const unreachable: never = param.type;
       return `unknown type ${String(unreachable)}`;
     }
+  }
+}
+
+function paramConstraintProblem(param: ParamSpec, value: unknown): string | null {
+  const size = typeof value === 'number' ? value : Array.isArray(value) ? value.length : null;
+  const what = Array.isArray(value) ? 'have at least' : 'be at least';
+  if (size !== null && param.min !== undefined && size < param.min) return `must ${what} ${param.min}${Array.isArray(value) ? ' entries' : ''}`;
+  if (size !== null && param.max !== undefined && size > param.max)
+    return `must ${Array.isArray(value) ? 'have at most' : 'be at most'} ${param.max}${Array.isArray(value) ? ' entries' : ''}`;
+  if (typeof value === 'string' && param.enum && !param.enum.includes(value)) return `must be one of ${param.enum.join(', ')}`;
+  if (typeof value === 'string' && param.pattern && !safeRegExp(param.pattern)?.test(value)) return `must match ${param.pattern}`;
+  return null;
+}
+
+function safeRegExp(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${pattern})$`, 'u');
+  } catch {
+    return null;
   }
 }
 

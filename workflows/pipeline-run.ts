@@ -30,9 +30,12 @@ const KEY_PAGE = 500;
 export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
   const p: PipelineRunProgress = progress ?? { nextOrdinal: 0, itemsTotal: 0, succeeded: 0, failed: 0, prepared: false };
   try {
-    if (!progress) p.itemsTotal = (await bookkeeping.startRun(plan.runId, resume)).itemsTotal;
+    let itemsFromStep = false;
+    if (!progress) ({ itemsTotal: p.itemsTotal, itemsFromStep } = await bookkeeping.startRun(plan.runId, resume));
     if (!p.prepared) {
       await runLevel(plan, 'before', resume);
+      // items written by a "before" step are known only now
+      if (itemsFromStep) p.itemsTotal = (await bookkeeping.storeStepItems(plan.runId)).itemsTotal;
       p.prepared = true;
     }
     const more = await fanOut(plan, p, resume);

@@ -96,6 +96,35 @@ describe('the DAG', () => {
   });
 });
 
+describe('fan-out sources', () => {
+  it("fans out over the items a run-level step wrote", async () => {
+    const api = editor();
+    await api.pipelines.push({
+      spec: {
+        slug: 'items-from-step',
+        name: 'Items from a step',
+        items: { source: 'step', step: 'list', file: 'items.json' },
+        steps: [
+          { id: 'list', kind: 'command', scope: 'before', command: ['node', '-e', "require('fs').writeFileSync(process.argv[1] + '/items.json', JSON.stringify(['x1', 'x2', 'x3']))", '{out}'] },
+          { id: 'per-item', kind: 'command', needs: ['list'], command: ['node', '-e', 'console.log(process.argv[1])', '{item}'] },
+        ],
+      },
+    });
+    const { runId } = await api.runs.trigger({ pipelineSlug: 'items-from-step', params: {} });
+    const run = await t.waitForRun(runId);
+    expect(run).toMatchObject({ status: 'succeeded', itemsTotal: 3, itemsSucceeded: 3 });
+    const logs = await t.db.stepRun.findMany({ where: { runId, stepId: 'per-item' }, orderBy: { itemKey: 'asc' } });
+    expect(logs.map((l) => l.log.trim())).toEqual(['x1', 'x2', 'x3']);
+  });
+
+  it('rejects an items source naming a step that is not run-level', async () => {
+    const { problems } = await editor().pipelines.validate({
+      spec: { slug: 'bad-source', name: 'x', items: { source: 'step', step: 'per', file: '../x.json' }, steps: [{ id: 'per', kind: 'noop' }] },
+    });
+    expect(problems.map((p) => `${p.path.join('.')}: ${p.message}`)).toEqual(['items.file: must stay inside the step output', 'items.step: must name a run-level "before" step; "per" is item']);
+  });
+});
+
 describe('the sample pipelines as code', () => {
   it('the weekly review refresh updates the summaries of cafes loaded by the monthly pipeline', async () => {
     const api = editor();

@@ -94,6 +94,26 @@ describe('pipeline spec', () => {
     ]);
   });
 
+  it('checks param constraints: bounds, choices, patterns, list sizes, and defaults that break them', () => {
+    const spec = pipelineSpecSchema.parse({
+      ...base,
+      params: {
+        n: { type: 'integer', default: 5, min: 1, max: 10 },
+        mode: { type: 'string', default: 'full', enum: ['full', 'reviews'] },
+        month: { type: 'string', default: '2026-11', pattern: '\\d{4}-\\d{2}' },
+        dongs: { type: 'string[]', default: ['a'], min: 1 },
+      },
+      steps: [{ id: 'a', kind: 'noop' }],
+    });
+    expect(resolveParams(spec, { n: 11, mode: 'partial', month: 'Nov', dongs: [] }).problems.map((p) => `${p.path.join('.')} ${p.message}`)).toEqual([
+      'params.n must be at most 10',
+      'params.mode must be one of full, reviews',
+      'params.month must match \\d{4}-\\d{2}',
+      'params.dongs must have at least 1 entries',
+    ]);
+    expect(problems({ ...base, params: { n: { type: 'integer', default: 0, min: 1 } }, steps: [{ id: 'a', kind: 'noop' }] })).toEqual(['params.n.default: must be at least 1']);
+  });
+
   it('orders steps after those they need', () => {
     const order = stepsInOrder([
       { id: 'c', needs: ['b'] },

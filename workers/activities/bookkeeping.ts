@@ -4,10 +4,14 @@ import { pipelineSpecSchema } from '~/common/pipeline-spec';
 import type { ItemRunResult } from '~/common/run-contract';
 import type { Db } from '~/server/db';
 import type { BookkeepingActivities, RunFinish } from './contract';
-import { ItemsError, resolveItems } from './run-items';
+import path from 'node:path';
+import { RUN_LEVEL_ITEM } from '~/common/run-contract';
+import { ItemsError, readStepItems, resolveItems } from './run-items';
+import { stepOutputDir } from './step-dirs';
 
 export interface BookkeepingDeps {
   db: Db;
+  dataDir: string;
   /** Relative item-file paths resolve against this directory. */
   cwd: string;
 }
@@ -15,27 +19,46 @@ export interface BookkeepingDeps {
 const ERROR_MAX = 4_000;
 const clip = (s: string | undefined) => (s && s.length > ERROR_MAX ? `${s.slice(0, ERROR_MAX)}…` : s);
 
-export function createBookkeepingActivities({ db, cwd }: BookkeepingDeps): BookkeepingActivities {
+export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDeps): BookkeepingActivities {
+  async function storeItems(runId: string, load: () => Promise<string[]>) {
+    let keys: string[];
+    try {
+      keys = await load();
+    } catch (err) {
+      if (err instanceof ItemsError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
+      throw err;
+    }
+    await db.$transaction([
+      db.itemRun.createMany({ data: keys.map((key, ordinal) => ({ runId, key, ordinal })), skipDuplicates: true }),
+      db.run.update({ where: { id: runId }, data: { itemsTotal: keys.length } }),
+    ]);
+    return { itemsTotal: keys.length };
+  }
+  const specOf = async (runId: string) => {
+    const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { pipelineVersion: true } });
+    return { run, spec: pipelineSpecSchema.parse(run.pipelineVersion.spec) };
+  };
+
   return {
     async startRun(runId, resume) {
-      if (resume) return { itemsTotal: await db.itemRun.count({ where: { runId, status: 'pending' } }) };
-      const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { pipelineVersion: true } });
+      if (resume) return { itemsTotal: await db.itemRun.count({ where: { runId, status: 'pending' } }), itemsFromStep: false };
+      const { run, spec } = await specOf(runId);
+      await db.run.update({ where: { id: runId }, data: { status: 'running', startedAt: run.startedAt ?? new Date() } });
+      if (spec.items.source === 'step') return { itemsTotal: 0, itemsFromStep: true };
       // a retried activity must not create the items twice
       const existing = await db.itemRun.count({ where: { runId } });
+      if (existing > 0) return { itemsTotal: existing, itemsFromStep: false };
+      const source = spec.items;
+      return { ...(await storeItems(runId, () => resolveItems(source, run.params as Record<string, unknown>, cwd))), itemsFromStep: false };
+    },
+
+    async storeStepItems(runId) {
+      const existing = await db.itemRun.count({ where: { runId } });
       if (existing > 0) return { itemsTotal: existing };
-      const spec = pipelineSpecSchema.parse(run.pipelineVersion.spec);
-      let keys: string[];
-      try {
-        keys = await resolveItems(spec.items, run.params as Record<string, unknown>, cwd);
-      } catch (err) {
-        if (err instanceof ItemsError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
-        throw err;
-      }
-      await db.$transaction([
-        db.itemRun.createMany({ data: keys.map((key, ordinal) => ({ runId, key, ordinal })), skipDuplicates: true }),
-        db.run.update({ where: { id: runId }, data: { status: 'running', startedAt: new Date(), itemsTotal: keys.length } }),
-      ]);
-      return { itemsTotal: keys.length };
+      const { spec } = await specOf(runId);
+      if (spec.items.source !== 'step') throw ApplicationFailure.nonRetryable(`run ${runId} does not take its items from a step`, 'BadInput');
+      const { step, file } = spec.items;
+      return storeItems(runId, () => readStepItems(path.join(stepOutputDir(dataDir, runId, RUN_LEVEL_ITEM, step), file), step));
     },
 
     async listItemKeys(runId, fromOrdinal, limit, onlyPending) {

@@ -9,7 +9,9 @@ export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: PipelineRu
 
 export interface BookkeepingActivities {
   /** Resolves and stores the run's items; marks the run running. Resuming: counts the items to retry. */
-  startRun(runId: string, resume?: boolean): Promise<{ itemsTotal: number }>;
+  startRun(runId: string, resume?: boolean): Promise<{ itemsTotal: number; itemsFromStep: boolean }>;
+  /** For items written by a "before" step: reads and stores them once that step has run. */
+  storeStepItems(runId: string): Promise<{ itemsTotal: number }>;
   /** Items to start from an ordinal on (only pending ones when resuming), and the ordinal after the last. */
   listItemKeys(runId: string, fromOrdinal: number, limit: number, onlyPending?: boolean): Promise<{ keys: string[]; nextOrdinal: number }>;
   stepHistory(runId: string, itemKey: string): Promise<StepHistory>;

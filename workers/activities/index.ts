@@ -27,7 +27,7 @@ export function createActivities(deps: ActivityDeps) {
       workerIdentity: deps.workerIdentity,
       builtins: { ...cafeBuiltins, ...deps.builtins },
     }),
-    ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd }),
+    ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),
   };
 }

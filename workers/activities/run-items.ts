@@ -31,6 +31,8 @@ export async function resolveItems(source: ItemsSource, params: Record<string, u
       }
       break;
     }
+    case 'step':
+      throw new ItemsError(`items of step ${source.step} are read after it has run (readStepItems)`);
     default: {
       const unreachable: never = source;
       throw new ItemsError(`unknown items source ${JSON.stringify(unreachable)}`);
@@ -44,4 +46,17 @@ export function checkItemKeys(keys: unknown): string[] {
   const problems = itemKeysProblems(keys);
   if (problems.length) throw new ItemsError(problems.slice(0, 20).join('; '));
   return keys as string[];
+}
+
+/** Items written by a run-level step into its output directory. */
+export async function readStepItems(file: string, stepId: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch((e: Error) => {
+    throw new ItemsError(`step ${stepId} wrote no items file ${path.basename(file)}: ${e.message}`);
+  });
+  try {
+    return checkItemKeys(JSON.parse(text));
+  } catch (e) {
+    if (e instanceof ItemsError) throw new ItemsError(`items of step ${stepId}: ${e.message}`);
+    throw new ItemsError(`items file of step ${stepId} is not JSON: ${(e as Error).message}`);
+  }
 }
