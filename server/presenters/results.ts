@@ -2,6 +2,7 @@
 // review summary and embeddings, each with the run and model version that produced it; and an incremental feed.
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export const MAX_PAGE = 200;
 
@@ -49,20 +50,12 @@ export async function dongResults(db: Db, dong: string) {
   return { dong, cafes: cafes.map(present) };
 }
 
-const encodeCursor = (c: { updatedAt: Date; id: string }) => Buffer.from(`${c.updatedAt.toISOString()}|${c.id}`).toString('base64url');
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const updatedAt = new Date(at ?? '');
-  if (!id || Number.isNaN(updatedAt.getTime())) throw AppError.badRequest('The cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this API returned' }]);
-  return { updatedAt, id };
-}
-
 /** Cafes changed after the cursor, oldest change first; pass nextCursor back to continue. */
 export async function changedSince(db: Db, input: { cursor?: string; limit?: number }) {
   const limit = Math.min(Math.max(input.limit ?? 100, 1), MAX_PAGE);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const where = after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {};
+  const where = after ? { OR: [{ updatedAt: { gt: after.at } }, { updatedAt: after.at, id: { gt: after.id } }] } : {};
   const rows = await loadCafes(db, where, limit);
   const last = rows.at(-1);
-  return { cafes: rows.map(present), nextCursor: last ? encodeCursor(last) : (input.cursor ?? null), hasMore: rows.length === limit };
+  return { cafes: rows.map(present), nextCursor: last ? encodeCursor({ at: last.updatedAt, id: last.id }) : (input.cursor ?? null), hasMore: rows.length === limit };
 }

@@ -3,6 +3,7 @@ import type { PipelineSpec } from '~/common/pipeline-spec';
 import { RUN_LEVEL_ITEM } from '~/common/run-contract';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export interface StepCell {
   status: string;
@@ -86,14 +87,6 @@ export interface ListRunsFilter {
   limit?: number;
 }
 
-const encodeCursor = (r: { createdAt: Date; id: string }) => Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
-function decodeCursor(cursor: string) {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw AppError.badRequest('The cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this API returned' }]);
-  return { createdAt, id };
-}
-
 /** Newest first; pass nextCursor back for the next page. */
 export async function listRuns(db: Db, filter: ListRunsFilter) {
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
@@ -103,7 +96,7 @@ export async function listRuns(db: Db, filter: ListRunsFilter) {
       ...(filter.pipelineSlug ? { pipeline: { slug: filter.pipelineSlug } } : {}),
       ...(filter.status?.length ? { status: { in: filter.status as never[] } } : {}),
       ...(filter.trigger?.length ? { trigger: { in: filter.trigger as never[] } } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit,
@@ -122,5 +115,6 @@ export async function listRuns(db: Db, filter: ListRunsFilter) {
       pipelineVersion: { select: { version: true } },
     },
   });
-  return { runs: rows, nextCursor: rows.length === limit ? encodeCursor(rows.at(-1)!) : null };
+  const last = rows.at(-1);
+  return { runs: rows, nextCursor: last && rows.length === limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
 }
