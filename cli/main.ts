@@ -1,6 +1,7 @@
 // The brewline command line.
 //   brewline pipeline validate <file.ts|file.json>   check a spec: every problem, with its path
 //   brewline pipeline push <file.ts|file.json>       register it (a new version when it changed)
+//   brewline item ready <runId> <itemKey>            wake an item waiting on a sensor
 // push talks to the API (BREWLINE_URL, default http://localhost:3000, and BREWLINE_TOKEN); without a token
 // but with DATABASE_URL it writes to that database directly (an operator on the database host).
 import { readFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { createBrewlineClient, describeError } from '~/client';
 
-const USAGE = 'usage: brewline pipeline validate|push <file>';
+const USAGE = 'usage: brewline pipeline validate|push <file>\n       brewline item ready <runId> <itemKey>';
 
 async function loadSpec(file: string): Promise<unknown> {
   const full = path.resolve(file);
@@ -22,6 +23,12 @@ async function loadSpec(file: string): Promise<unknown> {
 
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, file] = argv;
+  if (noun === 'item' && verb === 'ready' && argv[2] && argv[3]) {
+    const client = createBrewlineClient({ url: process.env.BREWLINE_URL ?? 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
+    const { delivered } = await client.runs.signalItem.mutate({ runId: argv[2], itemKey: argv[3] });
+    console.log(delivered ? `${argv[3]}: woken` : `${argv[3]}: not started yet; it will check when it starts`);
+    return 0;
+  }
   if (noun !== 'pipeline' || !file || (verb !== 'validate' && verb !== 'push')) {
     console.error(USAGE);
     return 2;

@@ -24,6 +24,22 @@ export const stepTimeoutsSchema = z.strictObject({
   heartbeatMs: z.number().int().min(100).default(60_000),
 });
 
+export const sensorSpecSchema = z.strictObject({
+  /** What to wait for: a file (the last path segment may use * and ?), an HTTP endpoint answering 2xx, or a SQL
+   * query (on the database named by an environment variable of the worker) returning a row; $1 is the item key. */
+  check: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
+    z.strictObject({ type: z.literal('http'), url: z.string().min(1) }),
+    z.strictObject({ type: z.literal('sql'), query: z.string().min(1), databaseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SENSOR_DATABASE_URL') }),
+  ]),
+  /** Time between checks; nothing is held while waiting (a durable timer), and a signal checks at once. */
+  pokeIntervalMs: z.number().int().min(100).default(60_000),
+  timeoutMs: z.number().int().min(100).default(86_400_000),
+  /** When the timeout passes: fail the item, or skip it (it ends "skipped" and counts as no failure). */
+  onTimeout: z.enum(['fail', 'skip']).default('fail'),
+});
+export type SensorSpec = z.output<typeof sensorSpecSchema>;
+
 export const stepScopeSchema = z.enum(['before', 'item', 'after']);
 export type StepScope = z.infer<typeof stepScopeSchema>;
 
@@ -31,8 +47,9 @@ export const stepSpecSchema = z
   .strictObject({
     id: stepIdSchema,
     title: z.string().max(200).optional(),
-    /** command: run an argv array; builtin: a step the worker ships (e.g. cafe.load); noop: does nothing (benchmarks). */
-    kind: z.enum(['command', 'builtin', 'noop']),
+    /** command: run an argv array; builtin: a step the worker ships (e.g. cafe.load); sensor: wait for a condition;
+     * noop: does nothing (benchmarks). */
+    kind: z.enum(['command', 'builtin', 'sensor', 'noop']),
     queue: z.enum(QUEUES).default('cpu'),
     /** before: once per run, before the fan-out; item: once per item; after: once per run, after every item. */
     scope: stepScopeSchema.default('item'),
@@ -42,12 +59,14 @@ export const stepSpecSchema = z
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
     model: modelRefSchema.optional(),
+    sensor: sensorSpecSchema.optional(),
     retry: retryPolicySchema.default(retryPolicySchema.parse({})),
     timeouts: stepTimeoutsSchema.default(stepTimeoutsSchema.parse({})),
   })
   .superRefine((step, ctx) => {
     if (step.kind === 'command' && !step.command) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
     if (step.kind === 'builtin' && !step.builtin) ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
+    if (step.kind === 'sensor' && !step.sensor) ctx.addIssue({ code: 'custom', path: ['sensor'], message: 'a sensor step needs a sensor (check, pokeIntervalMs, timeoutMs, onTimeout)' });
   });
 export type StepSpec = z.output<typeof stepSpecSchema>;
 

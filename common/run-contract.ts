@@ -3,6 +3,9 @@ import type { ResolvedModel } from './model-ref';
 import type { StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
 
+/** Sent to an item's workflow (by the API, the CLI, or a producer such as the crawler) to check its sensor now. */
+export const ITEM_READY_SIGNAL = 'itemReady';
+
 export const WORKFLOW_TYPES = { pipelineRun: 'pipelineRun', itemRun: 'itemRun', scheduledRun: 'scheduledRun' } as const;
 
 /** Temporal workflow ids derived from business keys. */
@@ -74,7 +77,7 @@ export interface StepHistory {
 
 export interface ItemRunResult {
   itemKey: string;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'skipped';
   failedStep?: string;
   error?: string;
 }
@@ -92,6 +95,14 @@ export interface StepRequest {
   models: Record<string, ResolvedModel>;
   /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */
   previousAttempts?: number;
+}
+
+export interface SensorPoke {
+  request: StepRequest;
+  /** 1 for the first check */
+  poke: number;
+  /** Set on the last call after the timeout: how the wait ended. */
+  timedOut?: 'fail' | 'skip';
 }
 
 export interface StepResult {

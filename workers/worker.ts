@@ -68,7 +68,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
         case 'gpu':
           return Worker.create({
             ...common,
-            activities: { runStep: activities(queue).runStep },
+            activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(activities(queue)),
             maxConcurrentActivityTaskExecutions: config.gpuSlots,
             maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots),
           });

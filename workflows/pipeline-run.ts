@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   ParentClosePolicy,
@@ -68,7 +69,7 @@ async function runLevel(plan: RunPlan, scope: 'before' | 'after', resume: boolea
   if (steps.length === 0) return;
   const history = resume ? await bookkeeping.stepHistory(plan.runId, RUN_LEVEL_ITEM) : undefined;
   const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps, history);
-  if (outcome.status === 'failed') throw new Error(`run-level step ${outcome.failedStep} failed: ${outcome.error}`);
+  if (outcome.status === 'failed') throw ApplicationFailure.nonRetryable(`run-level step ${outcome.failedStep} failed: ${outcome.error}`, 'RunLevelStepFailed');
 }
 
 /** Starts this execution's share of the items; true when items remain for a next execution. */
@@ -95,7 +96,7 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): P
     runItem(plan, key, resume).then(
       (r) => {
         if (r.status === 'succeeded') p.succeeded++;
-        else p.failed++;
+        else if (r.status === 'failed') p.failed++;
         running--;
       },
       (err: unknown) => {

@@ -1,16 +1,50 @@
 // Runs a set of steps as a DAG: a step starts once every step it needs (within the set) has succeeded.
-import { ActivityFailure, ApplicationFailure, proxyActivities, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, isCancellation } from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
-import type { RunPlan, StepHistory } from '../common/run-contract';
+import type { RunPlan, StepHistory, StepRequest } from '../common/run-contract';
 import type { StepActivities } from '../workers/activities/contract';
 
 export interface StepGraphOutcome {
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'skipped';
   failedStep?: string;
   error?: string;
 }
 
 type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+/** A flag an item's "ready" signal raises, so a waiting sensor checks at once instead of at its next poke. */
+export interface Wake {
+  raised(): boolean;
+  lower(): void;
+}
+
+const sensorChecks = (plan: RunPlan) =>
+  proxyActivities<StepActivities>({
+    taskQueue: plan.taskQueues.cpu,
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  }).pokeSensor;
+
+/**
+ * Waits for a sensor's condition with durable timers between checks: nothing holds a worker slot while it
+ * waits, however many items are waiting. Returns false when it timed out with onTimeout "skip".
+ */
+async function waitForSensor(plan: RunPlan, request: StepRequest, wake?: Wake): Promise<boolean> {
+  const sensor = request.step.sensor!;
+  const poke = sensorChecks(plan);
+  const deadline = Date.now() + sensor.timeoutMs;
+  for (let n = 1; ; n++) {
+    wake?.lower();
+    if (await poke({ request, poke: n })) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      await poke({ request, poke: n + 1, timedOut: sensor.onTimeout });
+      if (sensor.onTimeout === 'skip') return false;
+      throw ApplicationFailure.nonRetryable(`item "${request.itemKey}", sensor "${request.step.id}": not ready within ${sensor.timeoutMs} ms`, 'SensorTimeout');
+    }
+    await condition(() => wake?.raised() ?? false, Math.min(sensor.pokeIntervalMs, left));
+  }
+}
 
 function stepActivity(plan: RunPlan, step: StepSpec) {
   return proxyActivities<StepActivities>({
@@ -34,18 +68,18 @@ export function failureMessage(err: unknown): string {
 }
 
 /** With `history` (a retried run), steps that already succeeded count as done and are not run again. */
-export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], history?: StepHistory): Promise<StepGraphOutcome> {
+export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], history?: StepHistory, wake?: Wake): Promise<StepGraphOutcome> {
   const inGraph = new Set(steps.map((s) => s.id));
   const done = new Set(history?.succeeded ?? []);
   const state = new Map<string, StepState>(steps.map((s) => [s.id, done.has(s.id) ? 'succeeded' : 'pending']));
   const running = new Set<Promise<void>>();
   let outcome: StepGraphOutcome = { status: 'succeeded' };
+  let skippedBySensor = false;
 
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   const start = (step: StepSpec) => {
     state.set(step.id, 'running');
-    const runStep = stepActivity(plan, step);
-    const done: Promise<void> = runStep({
+    const request: StepRequest = {
       runId: plan.runId,
       pipelineSlug: plan.pipelineSlug,
       itemKey,
@@ -54,9 +88,14 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
       params: plan.params,
       models: Object.fromEntries([step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!])),
       previousAttempts: history?.attempts[step.id] ?? 0,
-    })
+    };
+    const execution: Promise<boolean> = step.kind === 'sensor' ? waitForSensor(plan, request, wake) : stepActivity(plan, step)(request).then(() => true);
+    const done: Promise<void> = execution
       .then(
-        () => void state.set(step.id, 'succeeded'),
+        (ok) => {
+          state.set(step.id, ok ? 'succeeded' : 'skipped');
+          if (!ok) skippedBySensor = true;
+        },
         (err: unknown) => {
           if (isCancellation(err)) throw err;
           state.set(step.id, 'failed');
@@ -77,5 +116,5 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
     if (running.size === 0) break;
     await Promise.race(running);
   }
-  return outcome;
+  return outcome.status === 'succeeded' && skippedBySensor ? { status: 'skipped' } : outcome;
 }

@@ -88,7 +88,7 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
           where: { runId, key: result.itemKey, status: { notIn: ['succeeded', 'failed'] } },
           data: { status: result.status, error: clip(result.error) ?? null, endedAt: new Date() },
         });
-        if (count === 0) return;
+        if (count === 0 || result.status === 'skipped') return;
         await tx.run.update({
           where: { id: runId },
           data: result.status === 'succeeded' ? { itemsSucceeded: { increment: 1 } } : { itemsFailed: { increment: 1 } },

@@ -1,8 +1,10 @@
 // Activity signatures the workflows call (imported by workflows as types only).
-import type { ItemRunResult, PipelineRunResult, RunPlan, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
+import type { ItemRunResult, PipelineRunResult, RunPlan, SensorPoke, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
 
 export interface StepActivities {
   runStep(request: StepRequest): Promise<StepResult>;
+  /** Checks a sensor's condition once and records the wait; true when it holds. */
+  pokeSensor(poke: SensorPoke): Promise<boolean>;
 }
 
 export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: PipelineRunResult['status'] | 'cancelled'; error?: string };

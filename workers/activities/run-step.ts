@@ -1,10 +1,12 @@
 // The runStep activity: executes one attempt of one step (a command, a builtin or a no-op) and records it.
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { itemKeyProblem } from '~/common/item-key';
 import { placeholders, type StepSpec } from '~/common/pipeline-spec';
-import { RUN_LEVEL_ITEM, type StepRequest, type StepResult } from '~/common/run-contract';
+import { RUN_LEVEL_ITEM, type SensorPoke, type StepRequest, type StepResult } from '~/common/run-contract';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
 import { BoundedLog, runCommand } from './command';
@@ -41,6 +43,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     switch (step.kind) {
       case 'noop':
         return;
+      case 'sensor':
+        throw ApplicationFailure.nonRetryable(`${where(req)}: a sensor is checked by pokeSensor, not run`, 'BadInput');
       case 'builtin': {
         const builtin = deps.builtins[step.builtin!];
         if (!builtin) throw ApplicationFailure.nonRetryable(`${where(req)}: unknown builtin "${step.builtin}"`, 'BadInput');
@@ -136,7 +140,65 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     };
   }
 
+  async function sensorHolds(req: StepRequest): Promise<{ met: boolean; what: string }> {
+    const { check } = req.step.sensor!;
+    const fill = (text: string) => substitute(text, req, '', 1);
+    switch (check.type) {
+      case 'file': {
+        const target = path.resolve(deps.stepCwd, fill(check.path));
+        const dir = path.dirname(target);
+        const pattern = path.basename(target);
+        if (!/[*?]/.test(pattern)) return { met: await stat(target).then(() => true, () => false), what: `file ${target}` };
+        const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        const names = await readdir(dir).catch(() => [] as string[]);
+        return { met: names.some((n) => re.test(n)), what: `a file matching ${target}` };
+      }
+      case 'http': {
+        const url = fill(check.url);
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
+        return { met: !!res?.ok, what: `${url} answering 2xx${res ? ` (got ${res.status})` : ''}` };
+      }
+      case 'sql': {
+        const url = process.env[check.databaseEnv];
+        if (!url) throw ApplicationFailure.nonRetryable(`${where(req)}: the worker has no ${check.databaseEnv} for the SQL sensor`, 'BadInput');
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const { rowCount } = await client.query(check.query, check.query.includes('$1') ? [req.itemKey] : []);
+          return { met: (rowCount ?? 0) > 0, what: 'the SQL query returning a row' };
+        } finally {
+          await client.end();
+        }
+      }
+      default: {
+        const unreachable: never = check;
+        throw new Error(`unknown sensor ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
   return {
+    async pokeSensor({ request: req, poke, timedOut }: SensorPoke): Promise<boolean> {
+      const ctx = Context.current();
+      const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt: 1 + (req.previousAttempts ?? 0) };
+      const { timeoutMs } = req.step.sensor!;
+      if (timedOut) {
+        await recorder.finished(key, {
+          status: timedOut === 'skip' ? 'skipped' : 'failed',
+          error: `${where(req)}: the condition did not hold within ${timeoutMs} ms (${poke - 1} checks)`,
+          log: `gave up after ${poke - 1} checks`,
+          logTruncated: false,
+        });
+        return false;
+      }
+      const { met, what } = await sensorHolds(req);
+      if (met) {
+        if (poke === 1) await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);
+        await recorder.finished(key, { status: 'succeeded', log: `check ${poke}: ${what}: condition holds`, logTruncated: false });
+      } else await recorder.waiting(key, ctx.info.taskQueue, deps.workerIdentity, `check ${poke}: waiting for ${what}`);
+      return met;
+    },
+
     async runStep(req: StepRequest): Promise<StepResult> {
       const ctx = Context.current();
       // a retried run continues the attempt numbers of the step's earlier executions

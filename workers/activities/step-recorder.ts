@@ -35,6 +35,19 @@ export function createStepRecorder(db: Db) {
               "endedAt" = NULL, error = NULL`;
     },
 
+    /** A sensor still waiting: no slot is held between checks; the row says when it last looked. */
+    async waiting(key: AttemptKey, queue: string, worker: string, log: string): Promise<void> {
+      const now = new Date();
+      await db.$executeRaw`
+        WITH item AS (
+          UPDATE "ItemRun" SET status = 'running', "startedAt" = ${now}
+          WHERE "runId" = ${key.runId} AND key = ${key.itemKey} AND status = 'pending'
+        )
+        INSERT INTO "StepRun" (id, "runId", "itemKey", "stepId", attempt, queue, worker, status, "startedAt", log)
+        VALUES (${randomUUID()}, ${key.runId}, ${key.itemKey}, ${key.stepId}, ${key.attempt}, ${queue}, ${worker}, 'waiting', ${now}, ${log})
+        ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE SET status = 'waiting', log = EXCLUDED.log, worker = EXCLUDED.worker`;
+    },
+
     async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean }): Promise<void> {
       await db.$executeRaw`
         UPDATE "StepRun"

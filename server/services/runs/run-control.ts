@@ -1,7 +1,7 @@
 // Operating a run: cancel it, or retry exactly its failed items from the step each failed at.
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { pipelineSpecSchema } from '~/common/pipeline-spec';
-import { WORKFLOW_TYPES, workflowIds, type PipelineRunInput } from '~/common/run-contract';
+import { ITEM_READY_SIGNAL, WORKFLOW_TYPES, workflowIds, type PipelineRunInput } from '~/common/run-contract';
 import { AppError } from '~/server/errors';
 import { planFor, type RunServiceDeps } from './trigger-run';
 
@@ -60,4 +60,20 @@ export async function retryFailedItems(deps: RunServiceDeps, runId: string): Pro
     throw new AppError('UNAVAILABLE', 'The retry could not be started: Temporal is unreachable', [], { cause: err });
   }
   return { items, workflowId };
+}
+
+/**
+ * Tells a waiting item to check its sensor now (a producer calls this when, say, a dong's crawl file is written).
+ * delivered is false when the item has not started yet: its first check will see the condition anyway.
+ */
+export async function signalItemReady(deps: RunServiceDeps, runId: string, itemKey: string): Promise<{ delivered: boolean }> {
+  const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: itemKey } } });
+  if (!item) throw AppError.notFound(`item ${itemKey} of run ${runId}`);
+  try {
+    await (await deps.temporal()).workflow.getHandle(workflowIds.item(runId, itemKey)).signal(ITEM_READY_SIGNAL);
+    return { delivered: true };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { delivered: false };
+    throw err;
+  }
 }
