@@ -40,7 +40,9 @@ export const sensorSpecSchema = z.strictObject({
 });
 export type SensorSpec = z.output<typeof sensorSpecSchema>;
 
-export const stepScopeSchema = z.enum(['before', 'item', 'after']);
+/** before: once, before the fan-out; item: once per item; alongside: once, while the items run (a crawl feeding
+ * them through sensors); after: once, after every item and every alongside step. */
+export const stepScopeSchema = z.enum(['before', 'item', 'alongside', 'after']);
 export type StepScope = z.infer<typeof stepScopeSchema>;
 
 export const stepSpecSchema = z
@@ -51,7 +53,6 @@ export const stepSpecSchema = z
      * noop: does nothing (benchmarks). */
     kind: z.enum(['command', 'builtin', 'sensor', 'noop']),
     queue: z.enum(QUEUES).default('cpu'),
-    /** before: once per run, before the fan-out; item: once per item; after: once per run, after every item. */
     scope: stepScopeSchema.default('item'),
     needs: z.array(stepIdSchema).default([]),
     command: z.array(z.string().min(1)).min(1).optional(),
@@ -175,12 +176,13 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
     if (byId.has(step.id)) problems.push({ path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
     else byId.set(step.id, step);
   });
-  const scopeOrder = { before: 0, item: 1, after: 2 } as const;
+  // item and alongside steps run at the same time: neither may need the other
+  const scopeOrder = { before: 0, item: 1, alongside: 1, after: 2 } as const;
   spec.steps.forEach((step, i) => {
     step.needs.forEach((need, j) => {
       const dep = byId.get(need);
       if (!dep) problems.push({ path: ['steps', i, 'needs', j], message: `unknown step "${need}"` });
-      else if (scopeOrder[dep.scope] > scopeOrder[step.scope])
+      else if (scopeOrder[dep.scope] > scopeOrder[step.scope] || (scopeOrder[dep.scope] === 1 && dep.scope !== step.scope))
         problems.push({ path: ['steps', i, 'needs', j], message: `a ${step.scope} step cannot need the ${dep.scope} step "${need}"` });
     });
     (step.command ?? []).forEach((arg, j) => {

@@ -44,6 +44,8 @@ export interface PipelineRunProgress {
   failed: number;
   /** Run-level "before" steps are done. */
   prepared: boolean;
+  /** Run-level "alongside" steps are done (set before continuing as new, which waits for them). */
+  alongsideDone?: boolean;
 }
 
 export interface PipelineRunInput {

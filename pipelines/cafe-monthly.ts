@@ -1,5 +1,6 @@
-// The monthly cafe pipeline, per dong: download images → representative images → descriptions → review summary
-// → embeddings → load; then publish once for the whole run.
+// The monthly cafe pipeline, streaming: the crawl runs alongside the items and drops each dong's crawl file as it
+// finishes; each dong starts the moment its file lands (a sensor), then: download images → representative images
+// → descriptions → review summary → embeddings → load (its results are visible at once); publish at the end.
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
 
 const STEPS_DIR = 'pipelines/cafe/steps';
@@ -13,7 +14,8 @@ export const cafeMonthly = {
   tags: ['cafe', 'monthly', 'seoul'],
   owner: 'cafe-recsys',
   params: {
-    crawlDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Directory holding one <dong>.json crawl file per dong' },
+    sourceDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the (stand-in) crawler reads each dong from' },
+    crawlDelayMs: { type: 'integer', default: 300, min: 0, description: 'Stand-in crawl time per dong' },
     dongsFile: { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' },
     imagesPerCafe: { type: 'integer', default: 5, description: 'Representative images to keep per cafe' },
   },
@@ -23,11 +25,27 @@ export const cafeMonthly = {
   schedules: [{ name: 'monthly', cron: '0 3 1 * *', timezone: 'Asia/Seoul', overlap: 'skip', catchupWindow: '1m' }],
   steps: [
     {
+      id: 'crawl',
+      title: 'Crawl',
+      kind: 'command',
+      queue: 'cpu',
+      scope: 'alongside',
+      timeouts: { startToCloseMs: 6 * 3_600_000, heartbeatMs: 60_000 },
+      command: node('crawl-dongs.mjs', '--source', '{params.sourceDir}', '--dongs', '{params.dongsFile}', '--out', '{runDir}/crawl', '--delay-ms', '{params.crawlDelayMs}'),
+    },
+    {
+      id: 'crawl-landed',
+      title: 'Crawl landed',
+      kind: 'sensor',
+      sensor: { check: { type: 'file', path: '{runDir}/crawl/{item}.json' }, pokeIntervalMs: 1_000, timeoutMs: 6 * 3_600_000, onTimeout: 'fail' },
+    },
+    {
       id: 'download-images',
       title: 'Download images',
       kind: 'command',
       queue: 'cpu',
-      command: node('download-images.mjs', '--crawl', '{params.crawlDir}/{item}.json', '--item', '{item}', '--out', '{out}'),
+      needs: ['crawl-landed'],
+      command: node('download-images.mjs', '--crawl', '{runDir}/crawl/{item}.json', '--item', '{item}', '--out', '{out}'),
     },
     {
       id: 'representative-images',
@@ -57,7 +75,7 @@ export const cafeMonthly = {
       needs: ['describe-images'],
       retry: gpuRetry,
       model: { name: 'review-summariser', alias: 'production' },
-      command: node('summarise-reviews.mjs', '--crawl', '{params.crawlDir}/{item}.json', '--item', '{item}', '--out', '{out}'),
+      command: node('summarise-reviews.mjs', '--crawl', '{runDir}/crawl/{item}.json', '--item', '{item}', '--out', '{out}'),
     },
     {
       id: 'embed',

@@ -25,8 +25,8 @@ import { failureMessage, runStepGraph } from './step-graph';
 const KEY_PAGE = 500;
 
 /**
- * A pipeline run: run-level "before" steps, then one child workflow per item with at most maxInFlight at once,
- * then run-level "after" steps. Continues as new every plan.itemsPerExecution items to bound its history.
+ * A pipeline run: run-level "before" steps, then one child workflow per item with at most maxInFlight at once
+ * (and the run-level "alongside" steps meanwhile), then run-level "after" steps. Continues as new every plan.itemsPerExecution items to bound its history.
  */
 export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
   const p: PipelineRunProgress = progress ?? { nextOrdinal: 0, itemsTotal: 0, succeeded: 0, failed: 0, prepared: false };
@@ -39,7 +39,12 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
       if (itemsFromStep) p.itemsTotal = (await bookkeeping.storeStepItems(plan.runId)).itemsTotal;
       p.prepared = true;
     }
+    // alongside steps (a crawl feeding the items) run while the items do
+    const alongside = p.alongsideDone ? Promise.resolve() : runLevel(plan, 'alongside', resume);
+    alongside.catch(() => undefined);
     const more = await fanOut(plan, p, resume);
+    await alongside;
+    p.alongsideDone = true;
     if (more) await continueAsNew<typeof pipelineRun>({ plan, progress: p, resume });
     await runLevel(plan, 'after', false);
     const recorded = await bookkeeping.finishRun(plan.runId, { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
@@ -64,7 +69,7 @@ function isContinueAsNew(err: unknown): boolean {
   return err instanceof Error && err.name === 'ContinueAsNew';
 }
 
-async function runLevel(plan: RunPlan, scope: 'before' | 'after', resume: boolean): Promise<void> {
+async function runLevel(plan: RunPlan, scope: 'before' | 'alongside' | 'after', resume: boolean): Promise<void> {
   const steps = plan.steps.filter((s) => s.scope === scope);
   if (steps.length === 0) return;
   const history = resume ? await bookkeeping.stepHistory(plan.runId, RUN_LEVEL_ITEM) : undefined;

@@ -59,7 +59,7 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
   await page.getByTestId(`item-${DONGS[0]}`).waitFor();
   expect(await page.locator('[data-testid^="item-"]').count()).toBe(DONGS.length);
   await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 90_000 });
-  expect(await page.locator('td button[data-status="succeeded"]').count()).toBe(DONGS.length * 6);
+  expect(await page.locator('td button[data-status="succeeded"]').count()).toBe(DONGS.length * 7);
   await expect(page.getByTestId('run-counts').textContent()).resolves.toContain(`${DONGS.length} succeeded`);
   await page.screenshot({ path: 'test-results/run.png', fullPage: true });
 

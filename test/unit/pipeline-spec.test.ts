@@ -52,6 +52,20 @@ describe('pipeline spec', () => {
     ).toEqual(['steps.1.needs.0: a item step cannot need the after step "fin"', 'params.n.default: does not match its type integer']);
   });
 
+  it('keeps item and alongside steps apart (they run at the same time); after steps may need alongside ones', () => {
+    expect(
+      problems({
+        ...base,
+        steps: [
+          { id: 'crawl', kind: 'noop', scope: 'alongside' },
+          { id: 'per', kind: 'noop', needs: ['crawl'] },
+          { id: 'side', kind: 'noop', scope: 'alongside', needs: ['per'] },
+          { id: 'fin', kind: 'noop', scope: 'after', needs: ['crawl', 'per'] },
+        ],
+      }),
+    ).toEqual(['steps.1.needs.0: a item step cannot need the alongside step "crawl"', 'steps.2.needs.0: a alongside step cannot need the item step "per"']);
+  });
+
   it('rejects an unknown queue', () => {
     expect(problems({ ...base, steps: [{ id: 'a', kind: 'noop', queue: 'tpu' }] })[0]).toMatch(/^steps\.0\.queue: /);
   });
