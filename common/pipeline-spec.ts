@@ -182,7 +182,7 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
     step.needs.forEach((need, j) => {
       const dep = byId.get(need);
       if (!dep) problems.push({ path: ['steps', i, 'needs', j], message: `unknown step "${need}"` });
-      else if (scopeOrder[dep.scope] > scopeOrder[step.scope] || (scopeOrder[dep.scope] === 1 && dep.scope !== step.scope))
+      else if (scopeOrder[dep.scope] > scopeOrder[step.scope] || (scopeOrder[dep.scope] === 1 && scopeOrder[step.scope] === 1 && dep.scope !== step.scope))
         problems.push({ path: ['steps', i, 'needs', j], message: `a ${step.scope} step cannot need the ${dep.scope} step "${need}"` });
     });
     (step.command ?? []).forEach((arg, j) => {
