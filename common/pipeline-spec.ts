@@ -93,6 +93,15 @@ export const itemsSourceSchema = z.discriminatedUnion('source', [
 ]);
 export type ItemsSource = z.output<typeof itemsSourceSchema>;
 
+export const alertSpecSchema = z.strictObject({
+  /** failure: the run failed or partially failed; success: it succeeded; deadline: still running at deadlineMs. */
+  on: z.array(z.enum(['failure', 'success', 'deadline'])).min(1),
+  /** webhook: the run as JSON; slack: a Slack-compatible incoming-webhook message. */
+  type: z.enum(['webhook', 'slack']),
+  url: z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+});
+export type AlertSpec = z.output<typeof alertSpecSchema>;
+
 export const pipelineSpecSchema = z
   .strictObject({
     slug: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and "-", 2 to 63 characters'),
@@ -106,6 +115,9 @@ export const pipelineSpecSchema = z
     maxInFlight: z.number().int().min(1).max(2_000).default(50),
     steps: z.array(stepSpecSchema).min(1),
     schedules: z.array(scheduleSpecSchema).default([]),
+    alerts: z.array(alertSpecSchema).default([]),
+    /** A run still going this long after it started raises the "deadline" alerts. */
+    deadlineMs: z.number().int().min(1_000).optional(),
   })
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });

@@ -1,6 +1,6 @@
 // What the workflows receive and return. Pure types and constants: imported by workflows, workers and the server.
 import type { ResolvedModel } from './model-ref';
-import type { StepSpec } from './pipeline-spec';
+import type { AlertSpec, StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
 
 /** Sent to an item's workflow (by the API, the CLI, or a producer such as the crawler) to check its sensor now. */
@@ -30,6 +30,8 @@ export interface RunPlan {
   /** Model versions by step id, resolved when the run started: moving an alias later does not change them. */
   models: Record<string, ResolvedModel>;
   maxInFlight: number;
+  alerts?: AlertSpec[];
+  deadlineMs?: number;
   taskQueues: TaskQueues;
   /** Children started by one workflow execution before it continues as new (keeps history small). */
   itemsPerExecution: number;
@@ -46,6 +48,8 @@ export interface PipelineRunProgress {
   prepared: boolean;
   /** Run-level "alongside" steps are done (set before continuing as new, which waits for them). */
   alongsideDone?: boolean;
+  /** When the run's first execution started (workflow time), for its deadline across continue-as-new. */
+  startedAt?: number;
 }
 
 export interface PipelineRunInput {
@@ -110,4 +114,14 @@ export interface SensorPoke {
 export interface StepResult {
   stepId: string;
   durationMs: number;
+}
+
+export type AlertEvent = 'failure' | 'success' | 'deadline';
+
+export interface AlertRequest {
+  runId: string;
+  event: AlertEvent;
+  /** Index of the alert in the pipeline spec: one delivery record per run, event and receiver. */
+  receiver: number;
+  alert: AlertSpec;
 }

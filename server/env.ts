@@ -16,6 +16,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  /** Where people reach the portal: links in alerts. */
+  BREWLINE_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   BREWLINE_QUEUE_CPU: z.string().optional(),
   BREWLINE_QUEUE_GPU: z.string().optional(),
   BREWLINE_TASK_QUEUE_PREFIX: z.string().default(''),
@@ -45,6 +47,7 @@ export interface AppConfig {
   dataDir: string;
   stepLogBytes: number;
   itemsPerExecution: number;
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +77,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: env.BREWLINE_DATA_DIR,
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,
     itemsPerExecution: env.BREWLINE_ITEMS_PER_EXECUTION,
+    publicUrl: env.BREWLINE_PUBLIC_URL,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   type RunOutcomeStatus,
   type RunPlan,
 } from '../common/run-contract';
+import { raiseAlerts, watchDeadline } from './alerts';
 import { bookkeeping } from './bookkeeping';
 import { itemRun } from './item-run';
 import { failureMessage, runStepGraph } from './step-graph';
@@ -30,6 +31,8 @@ const KEY_PAGE = 500;
  */
 export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
   const p: PipelineRunProgress = progress ?? { nextOrdinal: 0, itemsTotal: 0, succeeded: 0, failed: 0, prepared: false };
+  p.startedAt ??= Date.now();
+  const deadline = resume ? undefined : watchDeadline(plan, p.startedAt);
   try {
     let itemsFromStep = false;
     if (!progress) ({ itemsTotal: p.itemsTotal, itemsFromStep } = await bookkeeping.startRun(plan.runId, resume));
@@ -45,9 +48,14 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
     const more = await fanOut(plan, p, resume);
     await alongside;
     p.alongsideDone = true;
-    if (more) await continueAsNew<typeof pipelineRun>({ plan, progress: p, resume });
+    if (more) {
+      deadline?.cancel();
+      await continueAsNew<typeof pipelineRun>({ plan, progress: p, resume });
+    }
     await runLevel(plan, 'after', false);
     const recorded = await bookkeeping.finishRun(plan.runId, { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
+    deadline?.cancel();
+    await raiseAlerts(plan, recorded.status === 'succeeded' ? 'success' : 'failure');
     return recorded as PipelineRunResult;
   } catch (err) {
     if (isContinueAsNew(err)) throw err;
@@ -61,6 +69,8 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
         error: cancelled ? 'cancelled' : failureMessage(err),
       }),
     );
+    deadline?.cancel();
+    if (!cancelled) await raiseAlerts(plan, 'failure');
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 // Activity signatures the workflows call (imported by workflows as types only).
-import type { ItemRunResult, PipelineRunResult, RunPlan, SensorPoke, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
+import type { AlertRequest, ItemRunResult, PipelineRunResult, RunPlan, SensorPoke, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
 
 export interface StepActivities {
   runStep(request: StepRequest): Promise<StepResult>;
@@ -26,4 +26,8 @@ export interface BookkeepingActivities {
 export interface ScheduleActivities {
   /** Records the run a schedule fired (idempotent for one runId) and returns its plan. */
   prepareScheduledRun(input: { scheduleId: string; runId: string; scheduledFor: string }): Promise<RunPlan>;
+}
+
+export interface AlertActivities {
+  sendAlert(request: AlertRequest): Promise<void>;
 }

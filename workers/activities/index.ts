@@ -1,6 +1,7 @@
 // Every activity a worker registers, built from injected dependencies.
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
+import { createAlertActivities } from './alerts';
 import { createBookkeepingActivities } from './bookkeeping';
 import { cafeBuiltins } from './builtins/cafe';
 import type { Builtin } from './builtins/types';
@@ -13,7 +14,7 @@ export interface ActivityDeps {
   cwd: string;
   stepLogBytes: number;
   workerIdentity: string;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl'>;
   builtins?: Record<string, Builtin>;
 }
 
@@ -29,5 +30,6 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),
+    ...createAlertActivities({ db: deps.db, publicUrl: deps.config.publicUrl }),
   };
 }

@@ -42,6 +42,8 @@ export function planFor(run: { id: string; params: unknown; models: unknown }, s
     steps: spec.steps,
     models: run.models as Record<string, ResolvedModel>,
     maxInFlight: maxInFlight ?? spec.maxInFlight,
+    alerts: spec.alerts,
+    deadlineMs: spec.deadlineMs,
     taskQueues: config.taskQueues,
     itemsPerExecution: config.itemsPerExecution,
   };
