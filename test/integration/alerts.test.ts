@@ -2,9 +2,6 @@
 // recorded; a failing receiver never fails the run.
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { appRouter } from '~/server/api/root';
-import { createCallerFactory } from '~/server/api/trpc';
-import { SCOPES } from '~/server/auth/actor';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
@@ -12,7 +9,7 @@ let server: http.Server;
 let base: string;
 const received: { path: string; body: Record<string, unknown> }[] = [];
 let flakyCalls = 0;
-const api = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const api = () => t.api('editor');
 
 beforeAll(async () => {
   t = await testContext({ BREWLINE_PUBLIC_URL: 'https://brewline.example.com' });

@@ -3,14 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
-import { appRouter } from '~/server/api/root';
-import { createCallerFactory } from '~/server/api/trpc';
-import { SCOPES } from '~/server/auth/actor';
 import { testContext, type TestContext } from '../support/stack';
 import { maxOverlap } from '../support/intervals';
 
 let t: TestContext;
-const editor = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const editor = () => t.api('editor');
 const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 
 beforeAll(async () => {

@@ -5,14 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter } from '~/server/api/root';
-import { createCallerFactory } from '~/server/api/trpc';
-import { SCOPES } from '~/server/auth/actor';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
 let dir: string;
-const api = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const api = () => t.api('editor');
 const fast = { maxAttempts: 2, initialIntervalMs: 100, backoffCoefficient: 1, maxIntervalMs: 100 };
 
 beforeAll(async () => {

@@ -1,12 +1,9 @@
 // A per-minute cron schedule fires at the minute and, with the default overlap policy, skips while a run is active.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { appRouter } from '~/server/api/root';
-import { createCallerFactory } from '~/server/api/trpc';
-import { SCOPES } from '~/server/auth/actor';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
-const api = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const api = () => t.api('editor');
 
 beforeAll(async () => {
   t = await testContext();

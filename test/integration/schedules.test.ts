@@ -9,7 +9,7 @@ import { maxOverlap } from '../support/intervals';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
-const api = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const api = () => t.api('editor');
 const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 const pipeline = (slug: string, stepMs: number, schedules: unknown[]) => ({
   slug,

@@ -4,14 +4,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter } from '~/server/api/root';
-import { createCallerFactory } from '~/server/api/trpc';
-import { SCOPES } from '~/server/auth/actor';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
 let dir: string;
-const api = () => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'e', name: 'E', role: 'editor', scopes: SCOPES } });
+const api = () => t.api('editor');
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {

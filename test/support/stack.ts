@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { QueueName } from '~/common/queues';
 import { registerCafeModels } from '~/pipelines/cafe/models';
+import { createCaller } from '~/server/api/root';
+import { SCOPES, type Actor, type Role } from '~/server/auth/actor';
 import { createDb, type Db } from '~/server/db';
 import { loadConfig, type AppConfig } from '~/server/env';
 import { createTemporalClient } from '~/server/temporal/client';
@@ -24,6 +26,8 @@ export interface TestContext {
   register(spec: unknown): Promise<void>;
   trigger(input: TriggerRunInput): Promise<string>;
   waitForRun(runId: string, timeoutMs?: number): Promise<Awaited<ReturnType<Db['run']['findUniqueOrThrow']>>>;
+  /** The API as a signed-in user of this role (all scopes), or as the given actor. */
+  api(who?: Role | Actor): ReturnType<typeof createCaller>;
   close(): Promise<void>;
 }
 
@@ -80,6 +84,10 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
         }
         await new Promise((r) => setTimeout(r, 200));
       }
+    },
+    api(who = 'editor') {
+      const actor: Actor = typeof who === 'string' ? { kind: 'user', id: `test-${who}`, name: `${who} user`, role: who, scopes: SCOPES } : who;
+      return createCaller({ db, temporal, config, actor });
     },
     async close() {
       for (const r of running) r.set.shutdown();
