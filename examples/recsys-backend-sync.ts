@@ -20,6 +20,11 @@ try {
     const page = await brewline.results.changedSince.query({ cursor, limit: 50 });
     pages++;
     for (const c of page.cafes) {
+      // a cafe the latest crawl of its dong no longer found leaves the recommendations
+      if (c.disappeared) {
+        cafes.delete(c.id);
+        continue;
+      }
       const models = new Set([...c.images.flatMap((i) => [i.lineage.model, i.description?.lineage.model]), ...c.embeddings.map((e) => e.lineage.model), c.reviewSummary?.lineage.model].filter((m): m is string => !!m));
       cafes.set(c.id, { dong: c.dong, images: c.images.length, embeddings: c.embeddings.length, models: [...models].sort() });
     }

@@ -23,6 +23,8 @@ function present(c: CafeRow) {
     name: c.name,
     address: c.address,
     updatedAt: c.updatedAt,
+    /** no longer found by the latest run that processed its dong */
+    disappeared: c.disappearedAt !== null,
     lineage: { runId: c.runId, stepId: c.stepId },
     images: c.images.map((i) => ({
       rank: i.rank,
@@ -40,12 +42,12 @@ function present(c: CafeRow) {
 }
 
 export async function listDongs(db: Db) {
-  const rows = await db.cafe.groupBy({ by: ['dong'], _count: { _all: true }, _max: { updatedAt: true }, orderBy: { dong: 'asc' } });
+  const rows = await db.cafe.groupBy({ by: ['dong'], where: { disappearedAt: null }, _count: { _all: true }, _max: { updatedAt: true }, orderBy: { dong: 'asc' } });
   return rows.map((r) => ({ dong: r.dong, cafes: r._count._all, updatedAt: r._max.updatedAt }));
 }
 
 export async function dongResults(db: Db, dong: string) {
-  const cafes = await loadCafes(db, { dong });
+  const cafes = await loadCafes(db, { dong, disappearedAt: null });
   if (cafes.length === 0) throw AppError.notFound(`results for dong ${dong}`);
   return { dong, cafes: cafes.map(present) };
 }

@@ -53,7 +53,7 @@ describe('cafe-monthly on the sample', () => {
     const perItem = steps.filter((s) => s.itemKey !== '');
     expect(perItem).toHaveLength(DONGS.length * 7);
     expect(perItem.every((s) => s.status === 'succeeded' && s.attempt === 1 && s.endedAt)).toBe(true);
-    expect(steps.find((s) => s.stepId === 'publish')?.log).toMatch(/loaded \d+ cafes in 12 dongs/);
+    expect(steps.find((s) => s.stepId === 'publish')?.log).toMatch(/loaded \d+ cafes in 12 dongs; \d+ cafes no longer found were marked disappeared/);
     expect(perItem.find((s) => s.stepId === 'download-images')?.log).toMatch(/downloaded \d+ images/);
   });
 

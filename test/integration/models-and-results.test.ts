@@ -116,6 +116,26 @@ describe('results for the recommendation backend', () => {
     await expect(api().results.changedSince({ cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('marks a cafe the next run no longer finds as disappeared, visible through changedSince, gone from the dong', async () => {
+    const dong = DONGS[1]!;
+    const stale = await t.db.cafe.create({ data: { externalId: `kakao:closed-${Date.now()}`, dong, name: 'Closed cafe', runId, stepId: 'download-images' } });
+    const before = (await api().results.changedSince({ limit: 200 })).nextCursor!;
+    const next = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} })).runId;
+    expect((await t.waitForRun(next)).status).toBe('succeeded');
+    expect((await t.db.cafe.findUniqueOrThrow({ where: { id: stale.id } })).disappearedAt).not.toBeNull();
+    expect((await api().results.dong({ dong })).cafes.map((c) => c.id)).not.toContain(stale.externalId);
+    const changed = [];
+    let cursor: string | undefined = before;
+    for (;;) {
+      const page = await api().results.changedSince({ cursor, limit: 200 });
+      changed.push(...page.cafes);
+      cursor = page.nextCursor ?? undefined;
+      if (!page.hasMore) break;
+    }
+    expect(changed.find((c) => c.id === stale.externalId)).toMatchObject({ disappeared: true });
+    expect(changed.filter((c) => c.dong === DONGS[0]).every((c) => !c.disappeared && c.lineage.runId === next)).toBe(true);
+  });
+
   it('needs the results scope', async () => {
     await expect(api(actor('admin', ['runs'])).results.dongs()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'This token lacks the results scope' });
   });
@@ -129,7 +149,7 @@ describe('results for the recommendation backend', () => {
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/recsys-backend-sync.ts'], {
         env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: token },
       });
-      const cafes = await t.db.cafe.count();
+      const cafes = await t.db.cafe.count({ where: { disappearedAt: null } });
       expect(stdout).toContain(`dongs ${DONGS.length}\n`);
       expect(stdout).toContain(`cafes ${cafes}\n`);
       expect(stdout).toContain(`images ${cafes * 5}\n`);

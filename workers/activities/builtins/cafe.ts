@@ -64,7 +64,7 @@ export const loadCafeResults: Builtin = async (ctx) => {
         const row = await tx.cafe.upsert({
           where: { externalId: cafe.id },
           create: { externalId: cafe.id, dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId },
-          update: { dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId },
+          update: { dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId, disappearedAt: null },
         });
         await tx.cafeImage.deleteMany({ where: { cafeId: row.id } });
         await tx.reviewSummary.deleteMany({ where: { cafeId: row.id } });
@@ -128,11 +128,19 @@ export const loadReviewSummaries: Builtin = async (ctx) => {
   ctx.log(`refreshed ${known.length} review summaries of ${ctx.itemKey}${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`);
 };
 
-/** Run-level finish of the cafe pipeline: reports what this run loaded. */
+/**
+ * Run-level finish of the cafe pipeline (dongs were loaded one by one as they finished): in every dong this run
+ * loaded, cafes it did not find any more are marked disappeared, so the backend's changedSince sees them go.
+ */
 export const publishCafeResults: Builtin = async (ctx) => {
-  const perDong = await ctx.db.cafe.groupBy({ by: ['dong'], where: { runId: ctx.runId }, _count: { _all: true } });
-  const total = perDong.reduce((n, d) => n + d._count._all, 0);
-  ctx.log(`this run loaded ${total} cafes in ${perDong.length} dongs`);
+  const loaded = await ctx.db.itemRun.findMany({ where: { runId: ctx.runId, status: 'succeeded' }, select: { key: true } });
+  const dongs = loaded.map((i) => i.key);
+  const gone = await ctx.db.cafe.updateMany({
+    where: { dong: { in: dongs }, runId: { not: ctx.runId }, disappearedAt: null },
+    data: { disappearedAt: new Date() },
+  });
+  const total = await ctx.db.cafe.count({ where: { runId: ctx.runId } });
+  ctx.log(`this run loaded ${total} cafes in ${dongs.length} dongs; ${gone.count} cafes no longer found were marked disappeared`);
 };
 
 export const cafeBuiltins: Record<string, Builtin> = {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Cafe" ADD COLUMN     "disappearedAt" TIMESTAMP(3);
