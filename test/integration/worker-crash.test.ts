@@ -56,7 +56,7 @@ it('survives a SIGKILLed worker: the run completes and every dong has exactly on
 
   for (const dong of DONGS) {
     const crawl = JSON.parse(await readFile(path.resolve('pipelines/cafe/sample/crawl', `${dong}.json`), 'utf8'));
-    const cafes = await t.db.cafe.findMany({ where: { dong }, include: { images: true, summary: true, embeddings: true } });
+    const cafes = await t.db.cafe.findMany({ where: { dong, disappearedAt: null }, include: { images: true, summary: true, embeddings: true } });
     expect(cafes.length, dong).toBe(crawl.cafes.length);
     for (const cafe of cafes) {
       expect(cafe.runId).toBe(runId);
