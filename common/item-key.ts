@@ -15,10 +15,6 @@ export function itemKeyProblem(key: unknown): string | null {
   return null;
 }
 
-export function isValidItemKey(key: unknown): key is string {
-  return itemKeyProblem(key) === null;
-}
-
 /** Problems with a list of item keys (each invalid or duplicate key named by index); empty when it is fine. */
 export function itemKeysProblems(keys: unknown): string[] {
   if (!Array.isArray(keys)) return ['items must be a JSON array of item keys'];

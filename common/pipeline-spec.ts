@@ -43,7 +43,6 @@ export type SensorSpec = z.output<typeof sensorSpecSchema>;
 /** before: once, before the fan-out; item: once per item; alongside: once, while the items run (a crawl feeding
  * them through sensors); after: once, after every item and every alongside step. */
 export const stepScopeSchema = z.enum(['before', 'item', 'alongside', 'after']);
-export type StepScope = z.infer<typeof stepScopeSchema>;
 
 export const stepSpecSchema = z
   .strictObject({

@@ -2,10 +2,8 @@
 // finishes; each dong starts the moment its file lands (a sensor), then: download images → representative images
 // → descriptions → review summary → embeddings → load (its results are visible at once); publish at the end.
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
+import { dongsFileParam, gpuRetry, node } from './cafe/shared';
 
-const STEPS_DIR = 'pipelines/cafe/steps';
-const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
-const gpuRetry = { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 };
 
 export const cafeMonthly = {
   slug: 'cafe-monthly',
@@ -16,7 +14,7 @@ export const cafeMonthly = {
   params: {
     sourceDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the (stand-in) crawler reads each dong from' },
     crawlDelayMs: { type: 'integer', default: 300, min: 0, description: 'Stand-in crawl time per dong' },
-    dongsFile: { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' },
+    dongsFile: dongsFileParam,
     imagesPerCafe: { type: 'integer', default: 5, description: 'Representative images to keep per cafe' },
   },
   items: { source: 'file', path: '{params.dongsFile}' },

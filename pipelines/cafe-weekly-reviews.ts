@@ -1,8 +1,7 @@
 // The weekly review refresh, per dong: crawl reviews → summarise → load the summaries. Text only, no image steps.
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
+import { dongsFileParam, gpuRetry, node } from './cafe/shared';
 
-const STEPS_DIR = 'pipelines/cafe/steps';
-const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
 
 export const cafeWeeklyReviews = {
   slug: 'cafe-weekly-reviews',
@@ -12,7 +11,7 @@ export const cafeWeeklyReviews = {
   owner: 'cafe-recsys',
   params: {
     crawlDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the review crawler reads from' },
-    dongsFile: { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' },
+    dongsFile: dongsFileParam,
   },
   items: { source: 'file', path: '{params.dongsFile}' },
   maxInFlight: 50,
@@ -33,7 +32,7 @@ export const cafeWeeklyReviews = {
       queue: 'gpu',
       needs: ['crawl-reviews'],
       model: { name: 'review-summariser', alias: 'production' },
-      retry: { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 },
+      retry: gpuRetry,
       command: node('summarise-reviews.mjs', '--crawl', '{in.crawl-reviews}/reviews.json', '--item', '{item}', '--out', '{out}'),
     },
     { id: 'load-reviews', title: 'Load summaries', kind: 'builtin', builtin: 'cafe.loadReviews', queue: 'cpu', needs: ['summarise-reviews'] },

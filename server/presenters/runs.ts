@@ -31,8 +31,6 @@ export interface RunDetail {
   runSteps: Record<string, StepCell>;
 }
 
-export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'partially_failed', 'cancelled'];
-
 export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunDetail> {
   const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
   if (!run) throw AppError.notFound(`run ${runId}`);

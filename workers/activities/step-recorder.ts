@@ -57,4 +57,3 @@ export function createStepRecorder(db: Db) {
     },
   };
 }
-export type StepRecorder = ReturnType<typeof createStepRecorder>;
