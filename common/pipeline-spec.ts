@@ -25,11 +25,13 @@ export const stepTimeoutsSchema = z.strictObject({
 });
 
 export const sensorSpecSchema = z.strictObject({
-  /** What to wait for: a file (the last path segment may use * and ?), an HTTP endpoint answering 2xx, or a SQL
+  /** What to wait for: a file (the last path segment may use * and ?), an S3 object, an HTTP endpoint answering 2xx, or a SQL
    * query (on the database named by an environment variable of the worker) returning a row; $1 is the item key. */
   check: z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
     z.strictObject({ type: z.literal('http'), url: z.string().min(1) }),
+    /** An object in S3-compatible storage (the worker's BREWLINE_S3_* settings); the key's last segment may use * and ?. */
+    z.strictObject({ type: z.literal('s3'), bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'), key: z.string().min(1) }),
     z.strictObject({ type: z.literal('sql'), query: z.string().min(1), databaseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SENSOR_DATABASE_URL') }),
   ]),
   /** Time between checks; nothing is held while waiting (a durable timer), and a signal checks at once. */
@@ -117,6 +119,9 @@ export const pipelineSpecSchema = z
     alerts: z.array(alertSpecSchema).default([]),
     /** A run still going this long after it started raises the "deadline" alerts. */
     deadlineMs: z.number().int().min(1_000).optional(),
+    /** Retry failed items automatically: once every item has finished, wait delayMs, then re-run exactly the
+     * failed ones from the step each failed at (as "retry failed items" does), up to `times` rounds. */
+    retryFailedItems: z.strictObject({ times: z.number().int().min(1).max(10), delayMs: z.number().int().min(0).max(86_400_000).default(60_000) }).optional(),
   })
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
@@ -214,14 +219,17 @@ export function placeholders(arg: string): string[] {
 
 function placeholderProblem(name: string, step: StepSpec, params: Record<string, ParamSpec>): string | null {
   if (name === 'item') return step.scope === 'item' ? null : '{item} is only available to item steps';
-  if (name === 'run' || name === 'out' || name === 'runDir' || name === 'attempt') return null;
+  if (name === 'run' || name === 'out' || name === 'runDir' || name === 'attempt' || name === 'inputs' || name === 'result') return null;
   if (name.startsWith('model.')) {
     if (!['model.uri', 'model.name', 'model.version'].includes(name)) return `unknown placeholder {${name}}`;
     return step.model ? null : `{${name}} needs the step to name a model`;
   }
   if (name.startsWith('in.')) {
-    const dep = name.slice(3);
-    return step.needs.includes(dep) ? null : `{${name}} names a step that "${step.id}" does not need`;
+    // {in.step}: its output directory; {in.step.result} or {in.step.result.a.b}: its JSON result, or a field of it
+    const [dep, field, ...rest] = name.slice(3).split('.');
+    if (!step.needs.includes(dep!)) return `{${name}} names a step that "${step.id}" does not need`;
+    if (field !== undefined && (field !== 'result' || rest.some((k) => k === ''))) return `unknown placeholder {${name}} (use {in.${dep}} or {in.${dep}.result[.field]})`;
+    return null;
   }
   if (name.startsWith('params.')) return name.slice(7) in params ? null : `{${name}} names an unknown param`;
   return `unknown placeholder {${name}}`;

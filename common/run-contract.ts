@@ -32,6 +32,8 @@ export interface RunPlan {
   maxInFlight: number;
   alerts?: AlertSpec[];
   deadlineMs?: number;
+  /** Automatic "retry failed items" rounds, and the wait before each. */
+  retryFailedItems?: { times: number; delayMs: number };
   taskQueues: TaskQueues;
   /** Children started by one workflow execution before it continues as new (keeps history small). */
   itemsPerExecution: number;
@@ -50,6 +52,10 @@ export interface PipelineRunProgress {
   alongsideDone?: boolean;
   /** When the run's first execution started (workflow time), for its deadline across continue-as-new. */
   startedAt?: number;
+  /** Outputs of the run-level "before" steps, passed to the items that need them. */
+  runOutputs?: Record<string, StepOutput>;
+  /** Automatic retry rounds done so far. */
+  autoRetries?: number;
 }
 
 export interface PipelineRunInput {
@@ -73,12 +79,34 @@ export interface ItemRunInput {
   itemKey: string;
   /** Skip the steps that already succeeded for this item (their outputs are kept). */
   resume?: boolean;
+  /** Outputs of the run-level "before" steps. */
+  runOutputs?: Record<string, StepOutput>;
 }
 
 /** What an earlier execution of a run left: steps that succeeded, and attempts made per step. */
 export interface StepHistory {
   succeeded: string[];
   attempts: Record<string, number>;
+  /** What the succeeded steps returned, reused by the steps that re-run. */
+  outputs: Record<string, StepOutput>;
+}
+
+/**
+ * The files one step attempt wrote, by reference: they live in the artifact store (listed in the database),
+ * and the worker of a step that needs them checks this digest, then every file's checksum, before using them.
+ */
+export interface ArtifactSetRef {
+  attempt: number;
+  count: number;
+  bytes: number;
+  /** sha256 over the sorted "name, sha256, size" lines of the files */
+  digest: string;
+}
+
+/** What a step hands the steps that need it: a small JSON result, and its files by reference. */
+export interface StepOutput {
+  result?: unknown;
+  artifacts?: ArtifactSetRef;
 }
 
 export interface ItemRunResult {
@@ -101,6 +129,8 @@ export interface StepRequest {
   models: Record<string, ResolvedModel>;
   /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */
   previousAttempts?: number;
+  /** Outputs of the steps this one needs (those that have any). */
+  inputs?: Record<string, StepOutput>;
 }
 
 export interface SensorPoke {
@@ -114,6 +144,7 @@ export interface SensorPoke {
 export interface StepResult {
   stepId: string;
   durationMs: number;
+  output: StepOutput;
 }
 
 export type AlertEvent = 'failure' | 'success' | 'deadline';

@@ -1,4 +1,5 @@
 // Configuration, read once from the environment and validated; everything else takes it as an argument.
+import path from 'node:path';
 import { z } from 'zod';
 import { taskQueueNames, type TaskQueues } from '~/common/queues';
 
@@ -26,6 +27,15 @@ const envSchema = z.object({
   BREWLINE_DATA_DIR: z.string().default('.data'),
   BREWLINE_STEP_LOG_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
   BREWLINE_ITEMS_PER_EXECUTION: z.coerce.number().int().min(1).default(1_000),
+  /** The artifact store: a local directory (default <data dir>/artifacts), or an S3-compatible bucket. */
+  BREWLINE_ARTIFACT_DIR: z.string().optional(),
+  BREWLINE_ARTIFACT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  BREWLINE_ARTIFACT_S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, 'must be empty or end with "/"').default(''),
+  /** S3-compatible storage (AWS, MinIO, R2, ...) for artifacts and S3 sensors; credentials come from the usual
+   * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the SDK's other sources). */
+  BREWLINE_S3_ENDPOINT: z.string().url().optional(),
+  BREWLINE_S3_REGION: z.string().default('us-east-1'),
+  BREWLINE_S3_FORCE_PATH_STYLE: bool.optional(),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -48,7 +58,17 @@ export interface AppConfig {
   stepLogBytes: number;
   itemsPerExecution: number;
   publicUrl: string;
+  artifacts: ArtifactStoreConfig;
+  s3: S3Config;
 }
+
+export interface S3Config {
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+}
+
+export type ArtifactStoreConfig = { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
 
 export class ConfigError extends Error {}
 
@@ -78,6 +98,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,
     itemsPerExecution: env.BREWLINE_ITEMS_PER_EXECUTION,
     publicUrl: env.BREWLINE_PUBLIC_URL,
+    artifacts: env.BREWLINE_ARTIFACT_S3_BUCKET
+      ? { kind: 's3', bucket: env.BREWLINE_ARTIFACT_S3_BUCKET, prefix: env.BREWLINE_ARTIFACT_S3_PREFIX }
+      : { kind: 'local', dir: env.BREWLINE_ARTIFACT_DIR ?? path.join(env.BREWLINE_DATA_DIR, 'artifacts') },
+    s3: { endpoint: env.BREWLINE_S3_ENDPOINT, region: env.BREWLINE_S3_REGION, forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT },
   };
 }
 

@@ -1,10 +1,13 @@
 // Builds the Temporal workers of one process: "cpu" hosts the workflows, bookkeeping and CPU steps;
 // "gpu" runs GPU steps only, GPU_SLOTS at a time (the GPU pool).
 import os from 'node:os';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { QueueName } from '~/common/queues';
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
+import { createS3Client } from '~/server/artifacts/s3';
+import { createArtifactStore } from '~/server/artifacts/store';
 import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
 import type { Builtin } from './activities/builtins/types';
@@ -38,6 +41,10 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
   const ownsConnection = !opts.connection;
   const identity = `${os.hostname()}:${process.pid}`;
+  // built on first use: only S3 artifact stores and S3 sensors need it
+  let s3Client: S3Client | undefined;
+  const s3 = () => (s3Client ??= createS3Client(config.s3));
+  const artifactStore = createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? s3() : undefined);
   const activities = (queue: QueueName) =>
     createActivities({
       db: opts.db,
@@ -47,6 +54,8 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       workerIdentity: `${identity}/${queue}`,
       config,
       builtins: opts.builtins,
+      artifactStore,
+      s3,
     });
 
   const workers = await Promise.all(

@@ -6,12 +6,12 @@ import { runStepGraph } from './step-graph';
 /** One item (a dong) through every per-item step of the pipeline. Fails, naming the step, when a step fails. */
 export const itemReady = defineSignal(ITEM_READY_SIGNAL);
 
-export async function itemRun({ plan, itemKey, resume }: ItemRunInput): Promise<ItemRunResult> {
+export async function itemRun({ plan, itemKey, resume, runOutputs }: ItemRunInput): Promise<ItemRunResult> {
   let ready = false;
   setHandler(itemReady, () => void (ready = true));
   const wake = { raised: () => ready, lower: () => void (ready = false) };
   const history = resume ? await bookkeeping.stepHistory(plan.runId, itemKey) : undefined;
-  const outcome = await runStepGraph(plan, itemKey, plan.steps.filter((s) => s.scope === 'item'), history, wake);
+  const { outputs: _outputs, ...outcome } = await runStepGraph(plan, itemKey, plan.steps.filter((s) => s.scope === 'item'), { history, wake, inherited: runOutputs });
   const result: ItemRunResult = { itemKey, ...outcome };
   await bookkeeping.finishItem(plan.runId, result);
   if (result.status === 'failed') {

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  sleep,
 } from '@temporalio/workflow';
 import {
   RUN_LEVEL_ITEM,
@@ -17,6 +18,7 @@ import {
   type PipelineRunResult,
   type RunOutcomeStatus,
   type RunPlan,
+  type StepOutput,
 } from '../common/run-contract';
 import { raiseAlerts, watchDeadline } from './alerts';
 import { bookkeeping } from './bookkeeping';
@@ -37,13 +39,13 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
     let itemsFromStep = false;
     if (!progress) ({ itemsTotal: p.itemsTotal, itemsFromStep } = await bookkeeping.startRun(plan.runId, resume));
     if (!p.prepared) {
-      await runLevel(plan, 'before', resume);
+      p.runOutputs = await runLevel(plan, 'before', resume);
       // items written by a "before" step are known only now
       if (itemsFromStep) p.itemsTotal = (await bookkeeping.storeStepItems(plan.runId)).itemsTotal;
       p.prepared = true;
     }
     // alongside steps (a crawl feeding the items) run while the items do
-    const alongside = p.alongsideDone ? Promise.resolve() : runLevel(plan, 'alongside', resume);
+    const alongside = p.alongsideDone ? Promise.resolve() : runLevel(plan, 'alongside', resume, p.runOutputs);
     alongside.catch(() => undefined);
     const more = await fanOut(plan, p, resume);
     await alongside;
@@ -52,7 +54,16 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
       deadline?.cancel();
       await continueAsNew<typeof pipelineRun>({ plan, progress: p, resume });
     }
-    await runLevel(plan, 'after', false);
+    const rounds = p.autoRetries ?? 0;
+    if (p.failed > 0 && plan.retryFailedItems && rounds < plan.retryFailedItems.times) {
+      // the pipeline's retry policy: exactly the failed items again, each from the step it failed at
+      await sleep(plan.retryFailedItems.delayMs);
+      const itemsTotal = await bookkeeping.requeueFailedItems(plan.runId);
+      const next: PipelineRunProgress = { nextOrdinal: 0, itemsTotal, succeeded: 0, failed: 0, prepared: true, alongsideDone: true, startedAt: p.startedAt, runOutputs: p.runOutputs, autoRetries: rounds + 1 };
+      deadline?.cancel();
+      await continueAsNew<typeof pipelineRun>({ plan, progress: next, resume: true });
+    }
+    await runLevel(plan, 'after', false, p.runOutputs);
     const recorded = await bookkeeping.finishRun(plan.runId, { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
     deadline?.cancel();
     await raiseAlerts(plan, recorded.status === 'succeeded' ? 'success' : 'failure');
@@ -79,12 +90,14 @@ function isContinueAsNew(err: unknown): boolean {
   return err instanceof Error && err.name === 'ContinueAsNew';
 }
 
-async function runLevel(plan: RunPlan, scope: 'before' | 'alongside' | 'after', resume: boolean): Promise<void> {
+/** Runs the run-level steps of a scope; returns their outputs with those of earlier scopes. */
+async function runLevel(plan: RunPlan, scope: 'before' | 'alongside' | 'after', resume: boolean, earlier: Record<string, StepOutput> = {}): Promise<Record<string, StepOutput>> {
   const steps = plan.steps.filter((s) => s.scope === scope);
-  if (steps.length === 0) return;
+  if (steps.length === 0) return earlier;
   const history = resume ? await bookkeeping.stepHistory(plan.runId, RUN_LEVEL_ITEM) : undefined;
-  const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps, history);
+  const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps, { history, inherited: earlier });
   if (outcome.status === 'failed') throw ApplicationFailure.nonRetryable(`run-level step ${outcome.failedStep} failed: ${outcome.error}`, 'RunLevelStepFailed');
+  return { ...earlier, ...outcome.outputs };
 }
 
 /** Starts this execution's share of the items; true when items remain for a next execution. */
@@ -108,7 +121,7 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): P
     const key = keys.shift()!;
     started++;
     running++;
-    runItem(plan, key, resume).then(
+    runItem(plan, p, key, resume).then(
       (r) => {
         if (r.status === 'succeeded') p.succeeded++;
         else if (r.status === 'failed') p.failed++;
@@ -131,12 +144,12 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): P
   return !exhausted;
 }
 
-async function runItem(plan: RunPlan, itemKey: string, resume: boolean): Promise<ItemRunResult> {
+async function runItem(plan: RunPlan, p: PipelineRunProgress, itemKey: string, resume: boolean): Promise<ItemRunResult> {
   try {
     return await executeChild(itemRun, {
       workflowId: workflowIds.item(plan.runId, itemKey),
       taskQueue: plan.taskQueues.cpu,
-      args: [{ plan, itemKey, resume }],
+      args: [{ plan, itemKey, resume, runOutputs: p.runOutputs }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     });
   } catch (err) {

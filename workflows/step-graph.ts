@@ -1,13 +1,15 @@
 // Runs a set of steps as a DAG: a step starts once every step it needs (within the set) has succeeded.
 import { ActivityFailure, ApplicationFailure, condition, proxyActivities, isCancellation } from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
-import type { RunPlan, StepHistory, StepRequest } from '../common/run-contract';
+import type { RunPlan, StepHistory, StepOutput, StepRequest } from '../common/run-contract';
 import type { StepActivities } from '../workers/activities/contract';
 
 export interface StepGraphOutcome {
   status: 'succeeded' | 'failed' | 'skipped';
   failedStep?: string;
   error?: string;
+  /** What the steps that succeeded handed on (results and file references), by step id. */
+  outputs: Record<string, StepOutput>;
 }
 
 type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -67,13 +69,21 @@ export function failureMessage(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** With `history` (a retried run), steps that already succeeded count as done and are not run again. */
-export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], history?: StepHistory, wake?: Wake): Promise<StepGraphOutcome> {
+export interface StepGraphOptions {
+  /** A retried run: steps that already succeeded count as done, their outputs reused, and are not run again. */
+  history?: StepHistory;
+  wake?: Wake;
+  /** Outputs of steps outside this graph (the run-level "before" steps, for an item). */
+  inherited?: Record<string, StepOutput>;
+}
+
+export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], { history, wake, inherited }: StepGraphOptions = {}): Promise<StepGraphOutcome> {
   const inGraph = new Set(steps.map((s) => s.id));
   const done = new Set(history?.succeeded ?? []);
   const state = new Map<string, StepState>(steps.map((s) => [s.id, done.has(s.id) ? 'succeeded' : 'pending']));
+  const outputs: Record<string, StepOutput> = { ...inherited, ...history?.outputs };
   const running = new Set<Promise<void>>();
-  let outcome: StepGraphOutcome = { status: 'succeeded' };
+  let outcome: Omit<StepGraphOutcome, 'outputs'> = { status: 'succeeded' };
   let skippedBySensor = false;
 
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
@@ -88,8 +98,15 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
       params: plan.params,
       models: Object.fromEntries([step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!])),
       previousAttempts: history?.attempts[step.id] ?? 0,
+      inputs: Object.fromEntries(step.needs.filter((id) => outputs[id]).map((id) => [id, outputs[id]!])),
     };
-    const execution: Promise<boolean> = step.kind === 'sensor' ? waitForSensor(plan, request, wake) : stepActivity(plan, step)(request).then(() => true);
+    const execution: Promise<boolean> =
+      step.kind === 'sensor'
+        ? waitForSensor(plan, request, wake)
+        : stepActivity(plan, step)(request).then((r) => {
+            if (r.output && Object.keys(r.output).length > 0) outputs[step.id] = r.output;
+            return true;
+          });
     const done: Promise<void> = execution
       .then(
         (ok) => {
@@ -116,5 +133,6 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
     if (running.size === 0) break;
     await Promise.race(running);
   }
-  return outcome.status === 'succeeded' && skippedBySensor ? { status: 'skipped' } : outcome;
+  const own = Object.fromEntries(Object.entries(outputs).filter(([id]) => inGraph.has(id)));
+  return outcome.status === 'succeeded' && skippedBySensor ? { status: 'skipped', outputs: own } : { ...outcome, outputs: own };
 }

@@ -17,6 +17,8 @@ export interface BookkeepingActivities {
   /** Items to start from an ordinal on (only pending ones when resuming), and the ordinal after the last. */
   listItemKeys(runId: string, fromOrdinal: number, limit: number, onlyPending?: boolean): Promise<{ keys: string[]; nextOrdinal: number }>;
   stepHistory(runId: string, itemKey: string): Promise<StepHistory>;
+  /** Automatic retry: the failed items become pending again (the run counts one more retry); how many. */
+  requeueFailedItems(runId: string): Promise<number>;
   ordinalOf(runId: string, itemKey: string): Promise<number>;
   finishItem(runId: string, result: ItemRunResult): Promise<void>;
   /** Records the outcome; counts come from the items. Returns what was recorded. */

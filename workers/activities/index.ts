@@ -1,8 +1,12 @@
 // Every activity a worker registers, built from injected dependencies.
+import type { ArtifactStore } from '~/server/artifacts/store';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
 import { createAlertActivities } from './alerts';
+import { createArtifactKeeper } from './artifacts';
 import { createBookkeepingActivities } from './bookkeeping';
+import { benchBuiltins } from './builtins/bench';
 import { cafeBuiltins } from './builtins/cafe';
 import type { Builtin } from './builtins/types';
 import { createStepActivities } from './run-step';
@@ -16,6 +20,9 @@ export interface ActivityDeps {
   workerIdentity: string;
   config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl'>;
   builtins?: Record<string, Builtin>;
+  artifactStore: ArtifactStore;
+  /** The S3 client, built on first use (S3 sensors). */
+  s3?: () => S3Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,7 +33,9 @@ export function createActivities(deps: ActivityDeps) {
       stepCwd: deps.cwd,
       stepLogBytes: deps.stepLogBytes,
       workerIdentity: deps.workerIdentity,
-      builtins: { ...cafeBuiltins, ...deps.builtins },
+      builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
+      artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
+      s3: deps.s3,
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),

@@ -1,15 +1,18 @@
 // The runStep activity: executes one attempt of one step (a command, a builtin or a no-op) and records it.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { itemKeyProblem } from '~/common/item-key';
 import { placeholders, type StepSpec } from '~/common/pipeline-spec';
-import { RUN_LEVEL_ITEM, type SensorPoke, type StepRequest, type StepResult } from '~/common/run-contract';
+import { RUN_LEVEL_ITEM, type SensorPoke, type StepOutput, type StepRequest, type StepResult } from '~/common/run-contract';
+import { resultAt, stepResultSizeProblem } from '~/common/step-output';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
 import { BoundedLog, runCommand } from './command';
+import type { ArtifactKeeper } from './artifacts';
 import type { StepActivities } from './contract';
 import { neededOutputDir, runDir, stepOutputDir } from './step-dirs';
 import { createStepRecorder, type AttemptKey } from './step-recorder';
@@ -23,6 +26,16 @@ export interface StepDeps {
   stepLogBytes: number;
   builtins: Record<string, Builtin>;
   workerIdentity: string;
+  artifacts: ArtifactKeeper;
+  /** The S3 client (S3 sensors), built on first use. */
+  s3?: () => S3Client;
+}
+
+/** Where an attempt reads the outputs of the steps it needs, and writes its own JSON result (beside its output dir). */
+interface AttemptFiles {
+  outDir: string;
+  inputsFile: string;
+  resultFile: string;
 }
 
 /** Exit code a step program uses to say its input is bad (sysexits' EX_DATAERR): retrying cannot help. */
@@ -38,18 +51,20 @@ function where(req: StepRequest): string {
 export function createStepActivities(deps: StepDeps): StepActivities {
   const recorder = createStepRecorder(deps.db);
 
-  async function execute(req: StepRequest, outDir: string, log: BoundedLog, attempt: number, signal: AbortSignal): Promise<void> {
+  /** Runs the step; resolves to the JSON result a builtin returned (commands write theirs to a file). */
+  async function execute(req: StepRequest, files: AttemptFiles, log: BoundedLog, attempt: number, signal: AbortSignal): Promise<unknown> {
     const { step } = req;
+    const { outDir } = files;
     switch (step.kind) {
       case 'noop':
-        return;
+        return undefined;
       case 'sensor':
         throw ApplicationFailure.nonRetryable(`${where(req)}: a sensor is checked by pokeSensor, not run`, 'BadInput');
       case 'builtin': {
         const builtin = deps.builtins[step.builtin!];
         if (!builtin) throw ApplicationFailure.nonRetryable(`${where(req)}: unknown builtin "${step.builtin}"`, 'BadInput');
         try {
-          await builtin({
+          return await builtin({
             db: deps.db,
             runId: req.runId,
             itemKey: req.itemKey,
@@ -57,6 +72,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             params: req.params,
             outDir,
             inputDirs: Object.fromEntries(req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)])),
+            results: Object.fromEntries(Object.entries(req.inputs ?? {}).filter(([, o]) => o.result !== undefined).map(([id, o]) => [id, o.result])),
             models: req.models,
             log: (line) => log.append(`${line}\n`),
           });
@@ -64,13 +80,12 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           if (err instanceof BadInputError) throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
           throw err;
         }
-        return;
       }
       case 'command': {
-        const argv = step.command!.map((arg) => substitute(arg, req, outDir, attempt));
+        const argv = step.command!.map((arg) => substitute(arg, req, files, attempt));
         const result = await runCommand(argv, {
           cwd: deps.stepCwd,
-          env: commandEnv(req, outDir, attempt),
+          env: commandEnv(req, files, attempt),
           timeoutMs: step.timeouts.startToCloseMs,
           signal,
           log,
@@ -85,7 +100,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             `${where(req)}: exited with ${result.signal ? `signal ${result.signal}` : `code ${result.exitCode}`}${reason ? `: ${reason}` : ''}`,
             'StepFailed',
           );
-        return;
+        return undefined;
       }
       default: {
         const unreachable: never = step.kind;
@@ -94,23 +109,30 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     }
   }
 
-  function substitute(arg: string, req: StepRequest, outDir: string, attempt: number): string {
+  function substitute(arg: string, req: StepRequest, files: AttemptFiles | undefined, attempt: number): string {
     let out = arg;
     for (const name of placeholders(arg)) {
-      out = out.replace(`{${name}}`, placeholderValue(name, req, outDir, attempt));
+      out = out.replace(`{${name}}`, placeholderValue(name, req, files, attempt));
     }
     return out;
   }
 
-  function placeholderValue(name: string, req: StepRequest, outDir: string, attempt: number): string {
+  function placeholderValue(name: string, req: StepRequest, files: AttemptFiles | undefined, attempt: number): string {
     if (name === 'item') return req.itemKey;
     if (name === 'run') return req.runId;
-    if (name === 'out') return outDir;
+    if (name === 'out' && files) return files.outDir;
+    if (name === 'inputs' && files) return files.inputsFile;
+    if (name === 'result' && files) return files.resultFile;
     if (name === 'attempt') return String(attempt);
     if (name === 'runDir') return runDir(deps.dataDir, req.runId);
     if (name.startsWith('in.')) {
-      const needed = req.needs.find((n) => n.id === name.slice(3));
-      if (needed) return neededOutputDir(deps.dataDir, req.runId, req.itemKey, needed);
+      const [id, field, ...path] = name.slice(3).split('.');
+      const needed = req.needs.find((n) => n.id === id);
+      if (needed && field === undefined) return neededOutputDir(deps.dataDir, req.runId, req.itemKey, needed);
+      if (needed && field === 'result') {
+        const value = resultAt(req.inputs?.[id!]?.result, path);
+        if (value !== undefined) return typeof value === 'string' ? value : JSON.stringify(value);
+      }
     }
     if (name.startsWith('model.')) {
       const model = req.models[req.step.id];
@@ -123,7 +145,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     throw ApplicationFailure.nonRetryable(`${where(req)}: placeholder {${name}} has no value`, 'BadInput');
   }
 
-  function commandEnv(req: StepRequest, outDir: string, attempt: number): Record<string, string> {
+  function commandEnv(req: StepRequest, files: AttemptFiles, attempt: number): Record<string, string> {
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
     return {
@@ -133,7 +155,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       BREWLINE_ITEM: req.itemKey,
       BREWLINE_STEP: req.step.id,
       BREWLINE_ATTEMPT: String(attempt),
-      BREWLINE_OUTPUT_DIR: outDir,
+      BREWLINE_OUTPUT_DIR: files.outDir,
+      BREWLINE_INPUTS_FILE: files.inputsFile,
+      BREWLINE_RESULT_FILE: files.resultFile,
       ...(req.models[req.step.id]
         ? { BREWLINE_MODEL_NAME: req.models[req.step.id]!.name, BREWLINE_MODEL_VERSION: String(req.models[req.step.id]!.version), BREWLINE_MODEL_URI: req.models[req.step.id]!.artifactUri }
         : {}),
@@ -142,16 +166,27 @@ export function createStepActivities(deps: StepDeps): StepActivities {
 
   async function sensorHolds(req: StepRequest): Promise<{ met: boolean; what: string }> {
     const { check } = req.step.sensor!;
-    const fill = (text: string) => substitute(text, req, '', 1);
+    const fill = (text: string) => substitute(text, req, undefined, 1);
     switch (check.type) {
       case 'file': {
         const target = path.resolve(deps.stepCwd, fill(check.path));
         const dir = path.dirname(target);
         const pattern = path.basename(target);
         if (!/[*?]/.test(pattern)) return { met: await stat(target).then(() => true, () => false), what: `file ${target}` };
-        const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        const re = globRegExp(pattern);
         const names = await readdir(dir).catch(() => [] as string[]);
         return { met: names.some((n) => re.test(n)), what: `a file matching ${target}` };
+      }
+      case 's3': {
+        if (!deps.s3) throw ApplicationFailure.nonRetryable(`${where(req)}: this worker has no S3 client for the S3 sensor`, 'BadInput');
+        const key = fill(check.key);
+        const slash = key.lastIndexOf('/');
+        const [prefix, pattern] = [key.slice(0, slash + 1), key.slice(slash + 1)];
+        const glob = /[*?]/.test(pattern);
+        const re = globRegExp(pattern);
+        const listed = await deps.s3().send(new ListObjectsV2Command({ Bucket: check.bucket, Prefix: glob ? prefix : key, MaxKeys: 1000 }));
+        const met = (listed.Contents ?? []).some((o) => o.Key !== undefined && (glob ? o.Key.startsWith(prefix) && re.test(o.Key.slice(prefix.length)) : o.Key === key));
+        return { met, what: `${glob ? 'an object matching ' : ''}s3://${check.bucket}/${key}` };
       }
       case 'http': {
         const url = fill(check.url);
@@ -175,6 +210,40 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         throw new Error(`unknown sensor ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  /** Fetches and checks the files of the needed steps; writes their results where the step can read them. */
+  async function prepareInputs(req: StepRequest, files: AttemptFiles): Promise<void> {
+    const inputs = req.inputs ?? {};
+    for (const need of req.needs) {
+      const ref = inputs[need.id]?.artifacts;
+      if (!ref) continue;
+      const source = { runId: req.runId, itemKey: need.scope === 'item' ? req.itemKey : RUN_LEVEL_ITEM, stepId: need.id };
+      await deps.artifacts.materialize(source, ref, neededOutputDir(deps.dataDir, req.runId, req.itemKey, need), where(req));
+    }
+    if (req.step.kind === 'command') {
+      const view = Object.fromEntries(
+        req.needs.map((n) => [n.id, { dir: neededOutputDir(deps.dataDir, req.runId, req.itemKey, n), result: inputs[n.id]?.result ?? null, files: inputs[n.id]?.artifacts?.count ?? 0 }]),
+      );
+      await writeFile(files.inputsFile, JSON.stringify(view));
+    }
+  }
+
+  async function readResultFile(req: StepRequest, file: string): Promise<unknown> {
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) return undefined;
+    checkResultSize(req, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(`${where(req)}: its result file is not valid JSON: ${(err as Error).message}`, 'BadResult');
+    }
+  }
+
+  function checkResultSize(req: StepRequest, result: unknown): void {
+    if (result === undefined) return;
+    const problem = stepResultSizeProblem(Buffer.byteLength(typeof result === 'string' ? result : JSON.stringify(result) ?? ''));
+    if (problem) throw ApplicationFailure.nonRetryable(`${where(req)}: ${problem}`, 'StepResultTooLarge');
   }
 
   return {
@@ -215,22 +284,29 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const finalDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, req.step.id);
       // Each attempt writes to its own directory, promoted on success: a dead attempt's orphan never mixes in.
       const attemptDir = `${finalDir}.attempt-${attempt}`;
+      const files: AttemptFiles = { outDir: attemptDir, inputsFile: `${attemptDir}.inputs.json`, resultFile: `${attemptDir}.result.json` };
       const abort = new AbortController();
       ctx.cancelled.catch(() => abort.abort());
       // heartbeats tell Temporal this worker is alive, whatever the step does; a dead worker's attempt is retried
       const heartbeat = req.step.kind === 'noop' ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(req.step.timeouts.heartbeatMs / 3, 5_000)));
       try {
+        const output: StepOutput = {};
         if (req.step.kind !== 'noop') {
-          await rm(attemptDir, { recursive: true, force: true });
+          await Promise.all([rm(attemptDir, { recursive: true, force: true }), rm(files.resultFile, { force: true })]);
           await mkdir(attemptDir, { recursive: true });
+          await prepareInputs(req, files);
         }
-        await execute(req, attemptDir, log, attempt, abort.signal);
+        const returned = await execute(req, files, log, attempt, abort.signal);
         if (req.step.kind !== 'noop') {
+          output.result = returned !== undefined ? returned : await readResultFile(req, files.resultFile);
+          checkResultSize(req, output.result);
           await rm(finalDir, { recursive: true, force: true });
           await rename(attemptDir, finalDir);
+          await Promise.all([rm(files.inputsFile, { force: true }), rm(files.resultFile, { force: true })]);
+          output.artifacts = await deps.artifacts.capture(key, finalDir);
         }
-        await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated });
-        return { stepId: req.step.id, durationMs: Date.now() - started };
+        await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated, result: output.result });
+        return { stepId: req.step.id, durationMs: Date.now() - started, output: dropUndefined(output) };
       } catch (err) {
         const status = failedStatus(err, ctx.info.attempt, req.step);
         const message = err instanceof Error ? err.message : String(err);
@@ -241,6 +317,15 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
     },
   };
+}
+
+/** A file-name pattern with * and ? (no "/"). */
+function globRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+}
+
+function dropUndefined(output: StepOutput): StepOutput {
+  return Object.fromEntries(Object.entries(output).filter(([, v]) => v !== undefined));
 }
 
 function failedStatus(err: unknown, attempt: number, step: StepSpec): StepStatus {

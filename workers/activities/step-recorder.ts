@@ -48,11 +48,12 @@ export function createStepRecorder(db: Db) {
         ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE SET status = 'waiting', log = EXCLUDED.log, worker = EXCLUDED.worker`;
     },
 
-    async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean }): Promise<void> {
+    async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean; result?: unknown }): Promise<void> {
+      const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
       await db.$executeRaw`
         UPDATE "StepRun"
         SET status = ${outcome.status}::"StepStatus", error = ${outcome.error ?? null}, log = ${outcome.log},
-            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${new Date()}
+            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${new Date()}, result = ${result}::jsonb
         WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId} AND attempt = ${key.attempt}`;
     },
   };

@@ -44,6 +44,7 @@ export function planFor(run: { id: string; params: unknown; models: unknown }, s
     maxInFlight: maxInFlight ?? spec.maxInFlight,
     alerts: spec.alerts,
     deadlineMs: spec.deadlineMs,
+    retryFailedItems: spec.retryFailedItems,
     taskQueues: config.taskQueues,
     itemsPerExecution: config.itemsPerExecution,
   };

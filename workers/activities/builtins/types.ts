@@ -12,12 +12,15 @@ export interface BuiltinContext {
   outDir: string;
   /** Output directories of the steps this one needs, by step id. */
   inputDirs: Record<string, string>;
+  /** The JSON results of the steps this one needs, by step id (those that returned one). */
+  results: Record<string, unknown>;
   /** Model versions of this step and the steps it needs, by step id. */
   models: Record<string, ResolvedModel>;
   log(line: string): void;
 }
 
-export type Builtin = (ctx: BuiltinContext) => Promise<void>;
+/** A builtin may return a small JSON result for the steps that need it (see common/step-output.ts). */
+export type Builtin = (ctx: BuiltinContext) => Promise<unknown>;
 
 /** A builtin's input is unusable: fail without retrying. */
 export class BadInputError extends Error {
