@@ -1,0 +1,91 @@
+// S3-compatible storage (a real S3 API server, s3rver, in this process): the artifact store in a bucket, and
+// sensors waiting for objects to land.
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client } from '~/server/artifacts/s3';
+import { testContext, type TestContext } from '../support/stack';
+
+let t: TestContext;
+let server: S3rver;
+let s3: S3Client;
+const api = () => t.api('editor');
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const STEP = 'test/fixtures/steps/outputs.mjs';
+
+beforeAll(async () => {
+  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await mkdtemp(path.join(os.tmpdir(), 's3rver-')) });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // the SDK's usual credential variables
+  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  s3 = createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: 'brewline-artifacts' }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'brewline-drops' }));
+  t = await testContext({ BREWLINE_ARTIFACT_S3_BUCKET: 'brewline-artifacts', BREWLINE_ARTIFACT_S3_PREFIX: 'team-a/', BREWLINE_S3_ENDPOINT: endpoint });
+  await t.startWorkers();
+});
+afterAll(async () => {
+  s3?.destroy();
+  await t?.close();
+  await server?.close();
+});
+
+describe('S3-compatible storage', () => {
+  it('keeps step files in the bucket with their checksums and serves them back through the API', async () => {
+    await api().pipelines.push({
+      spec: {
+        slug: 's3-artifacts',
+        name: 'S3 artifacts',
+        params: { items: { type: 'string[]', default: [] } },
+        items: { source: 'param', param: 'items' },
+        steps: [
+          { id: 'produce', kind: 'command', command: ['node', STEP, 'produce'] },
+          { id: 'consume', kind: 'command', needs: ['produce'], command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', 'x'] },
+        ],
+      },
+    });
+    const { runId } = await api().runs.trigger({ pipelineSlug: 's3-artifacts', params: { items: ['hapjeong'] } });
+    expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
+    const files = await api().runs.artifacts({ runId, itemKey: 'hapjeong' });
+    expect(files.map((f) => `${f.stepId}/${f.name}`)).toEqual(['produce/cafes.json', 'produce/notes/readme.txt', 'produce/pixel.png']);
+    const row = await t.db.artifact.findUniqueOrThrow({ where: { id: files[0]!.id } });
+    expect(row.uri).toBe(`s3://brewline-artifacts/team-a/runs/${runId}/items/hapjeong/produce/1/cafes.json`);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'brewline-artifacts', Key: `team-a/runs/${runId}/items/hapjeong/produce/1/cafes.json` }));
+    expect(head.Metadata?.sha256).toBe(row.sha256);
+    expect((await api().runs.artifact({ id: row.id })).content).toEqual({ kind: 'json', value: [{ item: 'hapjeong', name: 'cafe of hapjeong' }] });
+  });
+
+  it('an S3 sensor waits for an object (exact key or pattern) and a signal wakes it at once', async () => {
+    await api().pipelines.push({
+      spec: {
+        slug: 's3-sensor',
+        name: 'S3 sensor',
+        params: { dongs: { type: 'string[]', default: [] } },
+        items: { source: 'param', param: 'dongs' },
+        steps: [
+          { id: 'landed', kind: 'sensor', sensor: { check: { type: 's3', bucket: 'brewline-drops', key: 'crawl/{item}/part-*.json' }, pokeIntervalMs: 60_000, timeoutMs: 8_000 } },
+          { id: 'process', kind: 'noop', needs: ['landed'] },
+        ],
+      },
+    });
+    const { runId } = await api().runs.trigger({ pipelineSlug: 's3-sensor', params: { dongs: ['yeonnam', 'sinsa'] } });
+    while ((await t.db.stepRun.count({ where: { runId, status: 'waiting' } })) < 2) await wait(100);
+    // a look-alike in another folder does not count
+    await s3.send(new PutObjectCommand({ Bucket: 'brewline-drops', Key: 'crawl/yeonnam-old/part-0.json', Body: '{}' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'brewline-drops', Key: 'crawl/yeonnam/part-0.json', Body: '{}' }));
+    const landed = Date.now();
+    await api().runs.signalItem({ runId, itemKey: 'yeonnam' });
+    while ((await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'yeonnam' } } })).status !== 'succeeded') await wait(50);
+    expect(Date.now() - landed).toBeLessThan(5_000);
+    // sinsa never lands: it fails at its timeout, naming the sensor
+    const run = await t.waitForRun(runId, 30_000);
+    expect(run).toMatchObject({ status: 'partially_failed', itemsSucceeded: 1, itemsFailed: 1 });
+    const sinsa = await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'sinsa' } } });
+    expect(sinsa.error).toMatch(/sensor "landed": not ready within 8000 ms/);
+  });
+});
