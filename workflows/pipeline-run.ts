@@ -16,7 +16,6 @@ import {
   type PipelineRunInput,
   type PipelineRunProgress,
   type PipelineRunResult,
-  type RunOutcomeStatus,
   type RunPlan,
   type StepOutput,
 } from '../common/run-contract';
@@ -64,7 +63,7 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
       await continueAsNew<typeof pipelineRun>({ plan, progress: next, resume: true });
     }
     await runLevel(plan, 'after', false, p.runOutputs);
-    const recorded = await bookkeeping.finishRun(plan.runId, { status: outcomeOf(p), itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
+    const recorded = await bookkeeping.finishRun(plan.runId, { status: 'completed', itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
     deadline?.cancel();
     await raiseAlerts(plan, recorded.status === 'succeeded' ? 'success' : 'failure');
     return recorded as PipelineRunResult;
@@ -156,9 +155,4 @@ async function runItem(plan: RunPlan, p: PipelineRunProgress, itemKey: string, r
     if (isCancellation(err) && !(err instanceof ChildWorkflowFailure)) throw err;
     return { itemKey, status: 'failed', error: failureMessage(err) };
   }
-}
-
-function outcomeOf(p: PipelineRunProgress): RunOutcomeStatus {
-  if (p.failed === 0) return 'succeeded';
-  return p.succeeded === 0 ? 'failed' : 'partially_failed';
 }

@@ -7,7 +7,8 @@ export interface StepActivities {
   pokeSensor(poke: SensorPoke): Promise<boolean>;
 }
 
-export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: PipelineRunResult['status'] | 'cancelled'; error?: string };
+/** completed: every item has finished, the outcome follows from all of the run's items (a retry's included). */
+export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: 'completed' | 'failed' | 'cancelled'; error?: string };
 
 export interface BookkeepingActivities {
   /** Resolves and stores the run's items; marks the run running. Resuming: counts the items to retry. */
