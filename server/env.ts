@@ -23,6 +23,8 @@ const envSchema = z.object({
   BREWLINE_QUEUE_GPU: z.string().optional(),
   BREWLINE_TASK_QUEUE_PREFIX: z.string().default(''),
   GPU_SLOTS: z.coerce.number().int().min(1).default(1),
+  /** GPU tasks a GPU worker fetches ahead and holds until a slot frees (0: fetch only when a slot is free). */
+  GPU_PREFETCH: z.coerce.number().int().min(0).max(64).default(1),
   CPU_SLOTS: z.coerce.number().int().min(1).default(32),
   BREWLINE_DATA_DIR: z.string().default('.data'),
   BREWLINE_STEP_LOG_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
@@ -53,6 +55,7 @@ export interface AppConfig {
   temporal: TemporalConfig;
   taskQueues: TaskQueues;
   gpuSlots: number;
+  gpuPrefetch: number;
   cpuSlots: number;
   dataDir: string;
   stepLogBytes: number;
@@ -93,6 +96,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     taskQueues: taskQueueNames({ cpu: env.BREWLINE_QUEUE_CPU, gpu: env.BREWLINE_QUEUE_GPU }, env.BREWLINE_TASK_QUEUE_PREFIX),
     gpuSlots: env.GPU_SLOTS,
+    gpuPrefetch: env.GPU_PREFETCH,
     cpuSlots: env.CPU_SLOTS,
     dataDir: env.BREWLINE_DATA_DIR,
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,

@@ -10,6 +10,7 @@ import { createS3Client } from '~/server/artifacts/s3';
 import { createArtifactStore } from '~/server/artifacts/store';
 import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
+import { createSlots, gatedRunStep } from './gpu-slots';
 import type { Builtin } from './activities/builtins/types';
 
 export interface WorkerSetOptions {
@@ -77,9 +78,10 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
         case 'gpu':
           return Worker.create({
             ...common,
-            activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(activities(queue)),
-            maxConcurrentActivityTaskExecutions: config.gpuSlots,
-            maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots),
+            activities: (({ runStep, pokeSensor }) => ({ runStep: gatedRunStep(createSlots(config.gpuSlots), runStep), pokeSensor }))(activities(queue)),
+            // GPU_PREFETCH tasks wait in the worker for a slot: the GPU never waits for a poll round trip
+            maxConcurrentActivityTaskExecutions: config.gpuSlots + config.gpuPrefetch,
+            maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots + config.gpuPrefetch),
           });
         default: {
           const unreachable: never = queue;
