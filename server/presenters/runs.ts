@@ -1,16 +1,18 @@
 // Read models of runs: the run page's header, its steps, and every item's latest attempt per step.
 import type { PipelineSpec } from '~/common/pipeline-spec';
 import { RUN_LEVEL_ITEM } from '~/common/run-contract';
+import { STATUS_CODES } from '~/common/status-codes';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 
+/** One cell of the grid, kept small (a run page carries items × steps of them): times in epoch ms. */
 export interface StepCell {
   status: string;
   attempts: number;
   error: string | null;
-  startedAt: Date;
-  endedAt: Date | null;
+  startedMs: number;
+  endedMs: number | null;
 }
 
 export interface RunDetail {
@@ -26,9 +28,13 @@ export interface RunDetail {
   endedAt: Date | null;
   workflowId: string;
   temporalUiUrl: string;
-  steps: { id: string; title: string; queue: string; scope: string }[];
+  steps: { id: string; title: string; queue: string; scope: string; kind: string; needs: string[] }[];
   items: { key: string; status: string; error: string | null; steps: Record<string, StepCell> }[];
   runSteps: Record<string, StepCell>;
+  /** Per step: how many items are in each status (the DAG's counts). */
+  stepCounts: Record<string, Record<string, number>>;
+  /** What is left, from the pace so far; null until an item has finished, or once the run ended. */
+  remainingMs: number | null;
 }
 
 export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunDetail> {
@@ -52,10 +58,16 @@ export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: str
     row[s.stepId] = {
       status: s.status,
       attempts: attemptCount.get(`${s.itemKey}\u0000${s.stepId}`) ?? s.attempt,
-      error: s.error,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
+      error: s.status === 'failed' || s.status === 'retrying' ? s.error : null,
+      startedMs: s.startedAt.getTime(),
+      endedMs: s.endedAt?.getTime() ?? null,
     };
+  }
+  const stepCounts: Record<string, Record<string, number>> = {};
+  for (const s of latest) {
+    if (s.itemKey === RUN_LEVEL_ITEM) continue;
+    const c = (stepCounts[s.stepId] ??= {});
+    c[s.status] = (c[s.status] ?? 0) + 1;
   }
   const count = (status: string) => statusCounts.find((c) => c.status === status)?._count._all ?? 0;
   return {
@@ -71,10 +83,18 @@ export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: str
     endedAt: run.endedAt,
     workflowId: run.workflowId,
     temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
-    steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope })),
+    steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope, kind: s.kind, needs: s.needs })),
     items: items.map((i) => ({ key: i.key, status: i.status, error: i.error, steps: cells.get(i.key) ?? {} })),
     runSteps: cells.get(RUN_LEVEL_ITEM) ?? {},
+    stepCounts,
+    remainingMs: remaining(run, count('succeeded') + count('failed') + count('skipped')),
   };
+}
+
+function remaining(run: { status: string; startedAt: Date | null; itemsTotal: number }, finished: number): number | null {
+  if (!['running', 'queued'].includes(run.status) || !run.startedAt || finished === 0) return null;
+  const elapsed = Date.now() - run.startedAt.getTime();
+  return Math.round((elapsed / finished) * Math.max(0, run.itemsTotal - finished));
 }
 
 export interface ListRunsFilter {
@@ -115,4 +135,82 @@ export async function listRuns(db: Db, filter: ListRunsFilter) {
   });
   const last = rows.at(-1);
   return { runs: rows, nextCursor: last && rows.length === limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+}
+
+export interface RunBoard extends Omit<RunDetail, 'items'> {
+  /** Item keys in item order. */
+  keys: string[];
+  /** One status letter per item (see STATUS_CODES). */
+  itemStatus: string;
+  /** One status letter per item and item step, item by item in the order of `itemSteps`. */
+  cells: string;
+  itemSteps: string[];
+  /** Cells with more than one attempt: index into `cells` → attempts. */
+  attempts: Record<number, number>;
+}
+
+/**
+ * The run page's data in a compact form: a run of 5,000 items × 6 steps is ~100 KB instead of megabytes of
+ * objects. Errors, logs and times of a cell come from runs.attempts when it is opened.
+ */
+export async function getRunBoard(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunBoard> {
+  const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
+  if (!run) throw AppError.notFound(`run ${runId}`);
+  const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
+  const [items, latest] = await Promise.all([
+    db.$queryRaw<{ key: string; status: string }[]>`SELECT key, status::text AS status FROM "ItemRun" WHERE "runId" = ${runId} ORDER BY ordinal`,
+    // the latest attempt of every (item, step); attempt numbers run 1..n, so it is also the number of attempts
+    db.$queryRaw<{ itemKey: string; stepId: string; status: string; attempt: number; startedAt: Date; endedAt: Date | null; error: string | null }[]>`
+      SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, attempt, "startedAt", "endedAt",
+        CASE WHEN "itemKey" = '' THEN error END AS error
+      FROM "StepRun" WHERE "runId" = ${runId}
+      ORDER BY "itemKey", "stepId", attempt DESC`,
+  ]);
+  const itemSteps = spec.steps.filter((s) => s.scope === 'item').map((s) => s.id);
+  const column = new Map(itemSteps.map((id, i) => [id, i]));
+  const row = new Map(items.map((it, i) => [it.key, i]));
+  const cells = new Array<string>(items.length * itemSteps.length).fill('p');
+  const attempts: Record<number, number> = {};
+  const stepCounts: Record<string, Record<string, number>> = {};
+  const runSteps: Record<string, StepCell> = {};
+  for (const s of latest) {
+    if (s.itemKey === RUN_LEVEL_ITEM) {
+      runSteps[s.stepId] = { status: s.status, attempts: s.attempt, error: s.error, startedMs: s.startedAt.getTime(), endedMs: s.endedAt?.getTime() ?? null };
+      continue;
+    }
+    const r = row.get(s.itemKey);
+    const c = column.get(s.stepId);
+    if (r === undefined || c === undefined) continue;
+    const index = r * itemSteps.length + c;
+    cells[index] = STATUS_CODES[s.status] ?? 'p';
+    if (s.attempt > 1) attempts[index] = s.attempt;
+    const counts = (stepCounts[s.stepId] ??= {});
+    counts[s.status] = (counts[s.status] ?? 0) + 1;
+  }
+  const counts: Record<string, number> = {};
+  for (const it of items) counts[it.status] = (counts[it.status] ?? 0) + 1;
+  const count = (status: string) => counts[status] ?? 0;
+  return {
+    id: run.id,
+    pipeline: { slug: run.pipeline.slug, name: run.pipeline.name, version: run.pipelineVersion.version },
+    status: run.status,
+    trigger: run.trigger,
+    params: run.params,
+    error: run.error,
+    counts: { total: run.itemsTotal, succeeded: count('succeeded'), failed: count('failed'), running: count('running'), pending: count('pending') },
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    workflowId: run.workflowId,
+    temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
+    steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope, kind: s.kind, needs: s.needs })),
+    runSteps,
+    stepCounts,
+    remainingMs: remaining(run, count('succeeded') + count('failed') + count('skipped')),
+    keys: items.map((i) => i.key),
+    itemStatus: items.map((i) => STATUS_CODES[i.status] ?? 'p').join(''),
+    cells: cells.join(''),
+    itemSteps,
+    attempts,
+  };
 }

@@ -1,8 +1,10 @@
 // In a real browser: the sample pipeline is listed, "Run now" starts a run, and the run page shows each
 // dong's steps and updates without a reload until the run ends.
 import type { ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import type { BrowserContext } from 'playwright-core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
@@ -59,17 +61,73 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
   await page.getByTestId(`item-${DONGS[0]}`).waitFor();
   expect(await page.locator('[data-testid^="item-"]').count()).toBe(DONGS.length);
   await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 90_000 });
-  expect(await page.locator('td button[data-status="succeeded"]').count()).toBe(DONGS.length * 7);
+  expect(await page.locator('[data-testid="run-grid"] button[data-status="succeeded"]').count()).toBe(DONGS.length * 7);
   await expect(page.getByTestId('run-counts').textContent()).resolves.toContain(`${DONGS.length} succeeded`);
   await page.screenshot({ path: 'test-results/run.png', fullPage: true });
 
   // a cell shows its step's details
   await page.getByRole('button', { name: `${DONGS[0]} Embeddings: succeeded` }).click();
-  await expect(page.getByRole('complementary').textContent()).resolves.toContain('Attempts');
+  await page.getByRole('complementary').getByText('Attempts: 1').waitFor();
+  // the step's files: the embeddings it wrote are listed and open in place
+  await page.getByRole('complementary').getByRole('heading', { name: /^Files/ }).waitFor();
 
   const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
   expect(run.status).toBe('succeeded');
 });
+
+it('opens a failed item, reads its error and log, and retries just that item from its failed step', async () => {
+  const list = path.join(os.tmpdir(), `e2e-broken-${Date.now()}.json`);
+  await writeFile(list, JSON.stringify(['bad-dong']));
+  await t.register({
+    slug: 'e2e-retry',
+    name: 'E2E retry',
+    params: { dongs: { type: 'string[]', default: ['good-dong', 'bad-dong'] } },
+    items: { source: 'param', param: 'dongs' },
+    steps: [
+      { id: 'fetch', kind: 'noop' },
+      { id: 'check', kind: 'command', needs: ['fetch'], command: ['node', 'test/fixtures/steps/fail-if-listed.mjs', '--list', list] },
+    ],
+  });
+  const page = await browser.newPage();
+  await signInAs(page, editorEmail);
+  await page.getByTestId('pipeline-e2e-retry').getByRole('button', { name: 'Run now' }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await page.getByTestId('run-status').getByText('partially failed').waitFor({ timeout: 60_000 });
+
+  await page.getByLabel('Filter items by status').selectOption('failed');
+  expect(await page.locator('[data-testid^="item-"]').count()).toBe(1);
+  await page.getByRole('button', { name: 'bad-dong check: failed' }).click();
+  const panel = page.getByRole('complementary');
+  await panel.getByTestId('attempt-error').getByText(/bad input: bad-dong is listed as broken/).waitFor();
+  await expect(panel.getByTestId('attempt-log').first().textContent()).resolves.toContain('bad-dong is listed as broken');
+  await page.screenshot({ path: 'test-results/run-failed-item.png', fullPage: true });
+
+  // the cause is fixed; retry that one item
+  await writeFile(list, '[]');
+  await panel.getByRole('button', { name: 'Retry this item' }).click();
+  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 60_000 });
+  const runId = page.url().split('/').pop()!;
+  const steps = await t.db.stepRun.findMany({ where: { runId, itemKey: 'bad-dong' }, orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }] });
+  // "fetch" ran once; "check" failed once and then succeeded
+  expect(steps.map((s) => [s.stepId, s.attempt, s.status])).toEqual([['check', 1, 'failed'], ['check', 2, 'succeeded'], ['fetch', 1, 'succeeded']]);
+
+  for (const view of ['graph', 'timeline'] as const) {
+    await page.getByLabel('Filter items by status').selectOption('all');
+    await page.getByRole('tab', { name: view }).click();
+    await page.getByRole('img', { name: view === 'graph' ? "The pipeline's steps and their counts" : 'Timeline of items over time' }).waitFor();
+    await page.screenshot({ path: `test-results/run-${view}.png`, fullPage: true });
+  }
+  await expect(page.getByTestId('graph-step-check').count()).resolves.toBe(0); // the graph is not on the timeline tab
+});
+
+async function signInAs(page: Page, email: string) {
+  await page.context().clearCookies();
+  await page.goto(`${portal.url}/signin`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/pipelines$/);
+}
 
 it('shows a viewer the pipelines without a Run button', async () => {
   const page = await browser.newPage();

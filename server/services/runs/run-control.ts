@@ -35,13 +35,21 @@ export async function cancelRun(deps: RunServiceDeps, runId: string): Promise<vo
  * Re-executes exactly the failed items of a finished run, each from the step that failed, reusing the stored
  * outputs of its steps that succeeded; succeeded items are not touched.
  */
-export async function retryFailedItems(deps: RunServiceDeps, runId: string): Promise<{ items: number; workflowId: string }> {
+export async function retryFailedItems(deps: RunServiceDeps, runId: string, onlyItem?: string): Promise<{ items: number; workflowId: string }> {
   const run = await runById(deps, runId);
   if (ACTIVE.includes(run.status)) throw new AppError('CONFLICT', `run ${runId} is still ${run.status}`);
+  if (onlyItem !== undefined) {
+    const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: onlyItem } } });
+    if (!item) throw AppError.notFound(`item ${onlyItem} of run ${runId}`);
+    if (!['failed', 'cancelled'].includes(item.status)) throw new AppError('CONFLICT', `item ${onlyItem} is ${item.status}; only a failed or cancelled item can be retried`);
+  }
   const round = run.retries + 1;
   const workflowId = `${workflowIds.run(runId)}-retry-${round}`;
   const items = await deps.db.$transaction(async (tx) => {
-    const { count } = await tx.itemRun.updateMany({ where: { runId, status: { in: ['failed', 'cancelled'] } }, data: { status: 'pending', error: null, endedAt: null } });
+    const { count } = await tx.itemRun.updateMany({
+      where: { runId, status: { in: ['failed', 'cancelled'] }, ...(onlyItem !== undefined ? { key: onlyItem } : {}) },
+      data: { status: 'pending', error: null, endedAt: null },
+    });
     if (count === 0) throw new AppError('CONFLICT', `run ${runId} has no failed items to retry`);
     await tx.run.update({ where: { id: runId }, data: { status: 'running', endedAt: null, error: null, retries: round, retryWorkflowId: workflowId } });
     return count;
