@@ -23,6 +23,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/runs" className="text-sm text-stone-600 hover:text-stone-900">
               Runs
             </Link>
+            <Link href="/schedules" className="text-sm text-stone-600 hover:text-stone-900">
+              Schedules
+            </Link>
+            <Link href="/models" className="text-sm text-stone-600 hover:text-stone-900">
+              Models
+            </Link>
             <WhoAmI />
           </nav>
         </header>

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
+import { scheduleInWords } from '~/common/schedule-words';
 import { useTRPC } from '../_trpc/client';
 import { StatusBadge, statusColour } from '../_components/status';
 import { useCanEdit } from '../_components/who-am-i';
@@ -12,6 +13,10 @@ export default function PipelinesPage() {
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
   const pipelines = useQuery(trpc.pipelines.list.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const schedules = useQuery(trpc.schedules.list.queryOptions({}, { refetchInterval: 10_000 }));
+  const refreshSchedules = () => queryClient.invalidateQueries({ queryKey: trpc.schedules.list.queryKey() });
+  const pause = useMutation(trpc.schedules.pause.mutationOptions({ onSuccess: refreshSchedules }));
+  const unpause = useMutation(trpc.schedules.unpause.mutationOptions({ onSuccess: refreshSchedules }));
   const trigger = useMutation(
     trpc.runs.trigger.mutationOptions({
       onSuccess: async ({ runId }) => {
@@ -48,6 +53,20 @@ export default function PipelinesPage() {
                   <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t}</span>
                 ))}
               </div>
+              <ul className="mt-1 space-y-0.5 text-xs text-stone-600">
+                {(schedules.data ?? []).filter((s) => s.pipeline.slug === p.slug).map((s) => (
+                  <li key={s.id} className="flex items-center gap-2">
+                    <span>⏰ {scheduleInWords(s)}</span>
+                    <span>· {s.paused ? 'paused' : s.nextFireTimes[0] ? `next ${new Date(s.nextFireTimes[0]).toLocaleString('en-GB', { timeZone: s.timezone, dateStyle: 'medium', timeStyle: 'short' })}` : 'no next run'}</span>
+                    {canEdit && (
+                      <label className="inline-flex items-center gap-1">
+                        <input type="checkbox" checked={!s.paused} onChange={(e) => (e.target.checked ? unpause : pause).mutate({ id: s.id, note: '' })} aria-label={`Schedule ${s.name} of ${p.name} active`} />
+                        active
+                      </label>
+                    )}
+                  </li>
+                ))}
+              </ul>
             </div>
             <div className="flex gap-1" aria-label="Last 10 runs">
               {p.recentRuns.map((r) => (

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
 import { createUser } from '~/server/services/auth/users';
+import { registerModelVersion } from '~/server/services/models/models';
 import { launchBrowser, startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
@@ -106,6 +107,7 @@ it('opens a failed item, reads its error and log, and retries just that item fro
   await writeFile(list, '[]');
   await panel.getByRole('button', { name: 'Retry this item' }).click();
   await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 60_000 });
+  await panel.getByText('Attempts: 2').waitFor();
   const runId = page.url().split('/').pop()!;
   const steps = await t.db.stepRun.findMany({ where: { runId, itemKey: 'bad-dong' }, orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }] });
   // "fetch" ran once; "check" failed once and then succeeded
@@ -118,6 +120,46 @@ it('opens a failed item, reads its error and log, and retries just that item fro
     await page.screenshot({ path: `test-results/run-${view}.png`, fullPage: true });
   }
   await expect(page.getByTestId('graph-step-check').count()).resolves.toBe(0); // the graph is not on the timeline tab
+});
+
+it('pauses a schedule and promotes a model version to an alias, each kept on record', async () => {
+  await t.register({
+    slug: 'e2e-sched',
+    name: 'E2E scheduled',
+    items: { source: 'param', param: 'dongs' },
+    params: { dongs: { type: 'string[]', default: ['x'] } },
+    steps: [{ id: 'a', kind: 'noop' }],
+    schedules: [{ name: 'weekly', cron: '0 2 * * 6', timezone: 'Asia/Seoul' }],
+  });
+  await registerModelVersion(t.db, 'test', { name: 'e2e-ranker', task: 'image-ranking', artifactUri: 'file:///models/r1', framework: 'onnx', aliases: ['production'] });
+  await registerModelVersion(t.db, 'test', { name: 'e2e-ranker', task: 'image-ranking', artifactUri: 'file:///models/r2', framework: 'onnx' });
+  const page = await browser.newPage();
+  await signInAs(page, editorEmail);
+
+  // the pipelines list says when it runs
+  await page.getByTestId('pipeline-e2e-sched').getByText('weekly on Saturday at 02:00 (Asia/Seoul)').waitFor();
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  const row = page.getByTestId('schedule-e2e-sched-weekly');
+  await row.getByText('weekly on Saturday at 02:00 (Asia/Seoul)').waitFor();
+  await row.getByLabel('Note for weekly').fill('holiday week');
+  await row.getByRole('button', { name: 'Pause' }).click();
+  await row.getByTestId('schedule-state').getByText('paused').waitFor();
+  await row.getByText('“holiday week”').waitFor();
+  await page.screenshot({ path: 'test-results/schedules.png', fullPage: true });
+  const schedule = await t.db.schedule.findFirstOrThrow({ where: { pipeline: { slug: 'e2e-sched' } } });
+  expect(schedule).toMatchObject({ paused: true, note: 'holiday week' });
+
+  await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByRole('link', { name: 'e2e-ranker' }).click();
+  await page.getByTestId('aliases').getByText('production → v1').waitFor();
+  await page.getByLabel('Version').selectOption('2');
+  await page.getByLabel('Note').fill('better recall');
+  await page.getByRole('button', { name: 'Point alias at version' }).click();
+  await page.getByTestId('aliases').getByText('production → v2').waitFor();
+  await page.getByTestId('alias-history').getByText(/moved production from v1 to v2 — “better recall”/).waitFor();
+  await page.screenshot({ path: 'test-results/model.png', fullPage: true });
+  const alias = await t.db.modelAlias.findFirstOrThrow({ where: { name: 'production', model: { name: 'e2e-ranker' } }, include: { version: true } });
+  expect(alias.version.version).toBe(2);
 });
 
 async function signInAs(page: Page, email: string) {

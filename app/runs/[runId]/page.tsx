@@ -60,6 +60,7 @@ export default function RunPage() {
   const done = r.counts.succeeded + r.counts.failed;
   const elapsed = (r.endedAt ? new Date(r.endedAt).getTime() : Date.now()) - new Date(r.startedAt ?? r.createdAt).getTime();
   const selectedItem = selected ? items?.find((i) => i.key === selected.item) : undefined;
+  const selectedCell = selected ? (selected.item === '' ? r.runSteps[selected.step] : selectedItem?.steps[selected.step]) : undefined;
   const pct = (n: number) => `${(100 * n) / Math.max(r.counts.total, 1)}%`;
   const actionError = cancel.error ?? retryFailed.error;
 
@@ -137,7 +138,8 @@ export default function RunPage() {
 
       {selected && (
         <StepPanel
-          key={`${selected.item}/${selected.step}`}
+          // a new attempt or status of the cell loads its details afresh
+          key={`${selected.item}/${selected.step}/${selectedCell?.status ?? ''}/${selectedCell?.attempts ?? 0}`}
           runId={runId}
           itemKey={selected.item}
           stepId={selected.step}

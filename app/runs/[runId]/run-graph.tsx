@@ -36,7 +36,7 @@ export function RunGraph({ steps, counts, runSteps }: { steps: GraphStep[]; coun
   return (
     <figure className="overflow-x-auto rounded-lg border border-stone-200 bg-white p-3">
       <figcaption className="mb-2 text-sm font-medium text-stone-700">Steps</figcaption>
-      <svg width={width} height={height} role="img" aria-label="The pipeline's steps and their counts" className="text-xs">
+      <svg width={width + 2} height={height + 2} viewBox={`-1 -1 ${width + 2} ${height + 2}`} role="img" aria-label="The pipeline's steps and their counts" className="text-xs">
         {steps.flatMap((s) =>
           s.needs.map((n) => {
             const a = pos.get(n);
