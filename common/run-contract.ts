@@ -32,6 +32,9 @@ export interface RunPlan {
   maxInFlight: number;
   alerts?: AlertSpec[];
   deadlineMs?: number;
+  /** A cell run: only this item step, for the run's one item, fed the stored outputs of the steps it needs
+   * (from an earlier run); no run-level steps, no alerts. */
+  cell?: { stepId: string; inputs: Record<string, StepOutput> };
   /** Automatic "retry failed items" rounds, and the wait before each. */
   retryFailedItems?: { times: number; delayMs: number };
   taskQueues: TaskQueues;
@@ -96,6 +99,8 @@ export interface StepHistory {
  * and the worker of a step that needs them checks this digest, then every file's checksum, before using them.
  */
 export interface ArtifactSetRef {
+  /** The run that produced them, when not the run that uses them (a cell run reuses an earlier run's files). */
+  runId?: string;
   attempt: number;
   count: number;
   bytes: number;

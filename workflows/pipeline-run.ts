@@ -37,6 +37,11 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
   try {
     let itemsFromStep = false;
     if (!progress) ({ itemsTotal: p.itemsTotal, itemsFromStep } = await bookkeeping.startRun(plan.runId, resume));
+    if (plan.cell) {
+      // a cell run: its inputs come stored from an earlier run; no run-level step runs
+      p.prepared = p.alongsideDone = true;
+      p.runOutputs = plan.cell.inputs;
+    }
     if (!p.prepared) {
       p.runOutputs = await runLevel(plan, 'before', resume);
       // items written by a "before" step are known only now
@@ -62,7 +67,7 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
       deadline?.cancel();
       await continueAsNew<typeof pipelineRun>({ plan, progress: next, resume: true });
     }
-    await runLevel(plan, 'after', false, p.runOutputs);
+    if (!plan.cell) await runLevel(plan, 'after', false, p.runOutputs);
     const recorded = await bookkeeping.finishRun(plan.runId, { status: 'completed', itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
     deadline?.cancel();
     await raiseAlerts(plan, recorded.status === 'succeeded' ? 'success' : 'failure');

@@ -68,6 +68,26 @@ describe('step outputs', () => {
     expect(await readFile(fileURLToPath(row.uri), 'utf8')).toBe('notes for mapo-dong\n');
   });
 
+  it('runs one cell on its own for one item, fed the stored outputs of the cells above from the latest run', async () => {
+    const runs = await api().runs.list({ pipelineSlug: 'outputs-demo' });
+    const fromRunId = runs.runs[0]!.id;
+    const { runId, fromRunId: used } = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'consume', itemKey: 'gangnam' });
+    expect(used).toBe(fromRunId);
+    expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded', trigger: 'dev', itemsTotal: 1, itemsSucceeded: 1 });
+    const steps = await t.db.stepRun.findMany({ where: { runId } });
+    // only the cell ran; "produce" was not repeated, its result and files came from the earlier run
+    expect(steps.map((s) => [s.itemKey, s.stepId, s.status])).toEqual([['gangnam', 'consume', 'succeeded']]);
+    expect(steps[0]!.result).toEqual({ label: 'label-gangnam', cafes: 1, files: 3 });
+
+    const noSuchStep = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'nope', itemKey: 'gangnam' }).catch((e: Error) => e);
+    expect(noSuchStep).toMatchObject({ code: 'BAD_REQUEST' });
+    const neverRun = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'consume', itemKey: 'jongno' }).catch((e: Error) => e);
+    expect(neverRun).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/no earlier run has item "jongno"/) });
+    // a cell with no inputs runs without any earlier run
+    const first = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'produce', itemKey: 'jongno' });
+    expect(await t.waitForRun(first.runId)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('refuses a result over the size limit, naming the step, without retrying', async () => {
     await api().pipelines.push({
       spec: {

@@ -7,26 +7,15 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { RUN_LEVEL_ITEM, type ArtifactSetRef } from '~/common/run-contract';
+import { artifactDigest } from '~/server/artifacts/outputs';
 import { contentTypeOf, type ArtifactStore } from '~/server/artifacts/store';
 import type { Db } from '~/server/db';
 import type { AttemptKey } from './step-recorder';
-
-export interface ArtifactFile {
-  name: string;
-  size: number;
-  sha256: string;
-}
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** One digest for a set of files, independent of listing order. */
-export function artifactDigest(files: ArtifactFile[]): string {
-  const lines = files.map((f) => `${f.name}\t${f.sha256}\t${f.size}\n`).sort();
-  return createHash('sha256').update(lines.join('')).digest('hex');
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -2,9 +2,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { pipelineSpecSchema } from '~/common/pipeline-spec';
 import path from 'node:path';
-import { RUN_LEVEL_ITEM, type ItemRunResult, type StepOutput } from '~/common/run-contract';
+import { RUN_LEVEL_ITEM, type ItemRunResult } from '~/common/run-contract';
 import type { Db } from '~/server/db';
-import { artifactDigest } from './artifacts';
+import { storedOutputs } from '~/server/artifacts/outputs';
 import type { BookkeepingActivities, RunFinish } from './contract';
 import { ItemsError, readStepItems, resolveItems } from './run-items';
 import { stepOutputDir } from './step-dirs';
@@ -86,25 +86,8 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
 
     async stepHistory(runId, itemKey) {
       const rows = await db.stepRun.groupBy({ by: ['stepId'], where: { runId, itemKey }, _max: { attempt: true } });
-      // the latest succeeded attempt of each step, with what it handed on
-      const succeeded = await db.stepRun.findMany({
-        where: { runId, itemKey, status: 'succeeded' },
-        select: { stepId: true, attempt: true, result: true, artifactCount: true, artifactBytes: true },
-        orderBy: [{ stepId: 'asc' }, { attempt: 'desc' }],
-        distinct: ['stepId'],
-      });
-      const outputs: Record<string, StepOutput> = {};
-      for (const step of succeeded) {
-        const output: StepOutput = {};
-        if (step.result !== null) output.result = step.result;
-        if (step.artifactCount > 0) {
-          const files = await db.artifact.findMany({ where: { runId, itemKey, stepId: step.stepId, attempt: step.attempt }, select: { name: true, size: true, sha256: true } });
-          const list = files.map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 }));
-          output.artifacts = { attempt: step.attempt, count: list.length, bytes: Number(step.artifactBytes), digest: artifactDigest(list) };
-        }
-        if (Object.keys(output).length > 0) outputs[step.stepId] = output;
-      }
-      return { succeeded: succeeded.map((s) => s.stepId), attempts: Object.fromEntries(rows.map((r) => [r.stepId, r._max.attempt ?? 0])), outputs };
+      const { succeeded, outputs } = await storedOutputs(db, runId, itemKey);
+      return { succeeded, attempts: Object.fromEntries(rows.map((r) => [r.stepId, r._max.attempt ?? 0])), outputs };
     },
 
     async finishItem(runId: string, result: ItemRunResult) {

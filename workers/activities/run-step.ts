@@ -218,7 +218,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     for (const need of req.needs) {
       const ref = inputs[need.id]?.artifacts;
       if (!ref) continue;
-      const source = { runId: req.runId, itemKey: need.scope === 'item' ? req.itemKey : RUN_LEVEL_ITEM, stepId: need.id };
+      const source = { runId: ref.runId ?? req.runId, itemKey: need.scope === 'item' ? req.itemKey : RUN_LEVEL_ITEM, stepId: need.id };
       await deps.artifacts.materialize(source, ref, neededOutputDir(deps.dataDir, req.runId, req.itemKey, need), where(req));
     }
     if (req.step.kind === 'command') {

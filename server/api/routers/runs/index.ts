@@ -5,6 +5,7 @@ import { getRunBoard, getRunDetail, listRuns } from '~/server/presenters/runs';
 import { runTimeline, stepAttempts } from '~/server/presenters/step-attempts';
 import { z } from 'zod';
 import { cancelRun, retryFailedItems, signalItemReady } from '~/server/services/runs/run-control';
+import { runCell, runCellInput } from '~/server/services/runs/run-cell';
 import { triggerRun } from '~/server/services/runs/trigger-run';
 import { listRunsInput, runIdInput, triggerRunInput } from './schemas';
 
@@ -19,6 +20,8 @@ export const runsRouter = createTRPCRouter({
   cancel: authorized('runs', 'editor').input(runIdInput).mutation(({ ctx, input }) => cancelRun(ctx, input.runId)),
   /** Exactly the failed items, each from the step it failed at. */
   retryFailed: authorized('runs', 'editor').input(runIdInput).mutation(({ ctx, input }) => retryFailedItems(ctx, input.runId)),
+  /** A notebook cell on its own: one item step for one item, fed the stored outputs of the cells above it. */
+  runCell: authorized('runs', 'editor').input(runCellInput).mutation(({ ctx, input }) => runCell(ctx, input)),
   /** One failed item again, from the step it failed at. */
   retryItem: authorized('runs', 'editor')
     .input(runIdInput.extend({ itemKey: z.string().min(1).max(128) }))

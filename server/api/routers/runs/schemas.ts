@@ -6,7 +6,7 @@ export const triggerRunInput = z.object({
 });
 export const runIdInput = z.object({ runId: z.uuid() });
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'partially_failed', 'cancelled'] as const;
-const TRIGGERS = ['manual', 'api', 'schedule', 'backfill', 'retry'] as const;
+const TRIGGERS = ['manual', 'api', 'schedule', 'backfill', 'retry', 'dev'] as const;
 export const listRunsInput = z.object({
   pipelineSlug: z.string().optional(),
   status: z.array(z.enum(RUN_STATUSES)).optional(),
