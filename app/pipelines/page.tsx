@@ -44,7 +44,9 @@ export default function PipelinesPage() {
           <li key={p.slug} className="flex items-center gap-6 p-4" data-testid={`pipeline-${p.slug}`}>
             <div className="min-w-0 flex-1">
               <div className="flex items-center gap-2">
-                <h2 className="font-medium">{p.name}</h2>
+                <h2 className="font-medium">
+                  <Link href={`/pipelines/${p.slug}`} className="hover:underline">{p.name}</Link>
+                </h2>
                 <span className="font-mono text-xs text-stone-500">{p.slug} · v{p.latestVersion}</span>
               </div>
               <p className="truncate text-sm text-stone-600">{p.description}</p>

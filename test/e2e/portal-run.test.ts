@@ -162,6 +162,56 @@ it('pauses a schedule and promotes a model version to an alias, each kept on rec
   expect(alias.version.version).toBe(2);
 });
 
+it('works a pipeline like a notebook: run with a param, run one cell on its own, edit a cell into a new version', async () => {
+  await t.register({
+    slug: 'e2e-notebook',
+    name: 'E2E notebook',
+    params: { dongs: { type: 'string[]', default: ['seongsu', 'mangwon'], description: 'Dongs to process' }, limit: { type: 'integer', default: 5, min: 1, max: 10 } },
+    items: { source: 'param', param: 'dongs' },
+    steps: [
+      { id: 'produce', kind: 'command', command: ['node', 'test/fixtures/steps/outputs.mjs', 'produce'] },
+      { id: 'consume', kind: 'command', needs: ['produce'], command: ['node', 'test/fixtures/steps/outputs.mjs', 'consume', '--count', '{in.produce.result.count}', '--label', 'nb'] },
+    ],
+  });
+  const page = await browser.newPage();
+  await signInAs(page, editorEmail);
+  await page.getByRole('link', { name: 'E2E notebook' }).click();
+  await page.waitForURL(/\/pipelines\/e2e-notebook$/);
+  // the form checks params as the user types, by the pipeline's own rules
+  await page.getByLabel(/^limit/).fill('11');
+  await page.getByRole('alert').getByText('limit must be at most 10').waitFor();
+  await page.getByLabel(/^limit/).fill('3');
+  await page.getByLabel(/^dongs/).fill('yeonhui');
+  await page.screenshot({ path: 'test-results/notebook.png', fullPage: true });
+  await page.getByRole('button', { name: 'Run with these params' }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 60_000 });
+  expect(await page.locator('[data-testid^="item-"]').count()).toBe(1);
+  await page.getByTestId('item-yeonhui').waitFor();
+
+  // back in the notebook, each cell shows its output for the item; one cell runs on its own
+  await page.goto(`${portal.url}/pipelines/e2e-notebook`);
+  const consume = page.getByTestId('cell-consume');
+  await consume.getByText('Attempts: 1').waitFor();
+  await page.getByTestId('cell-produce').getByRole('img', { name: 'pixel.png' }).waitFor();
+  await consume.getByRole('button', { name: 'Run cell consume on its own' }).click();
+  await consume.getByText(/This cell on its own for yeonhui/).waitFor();
+  await consume.getByText('succeeded').first().waitFor({ timeout: 30_000 });
+  const cellRun = await t.db.run.findFirstOrThrow({ where: { pipeline: { slug: 'e2e-notebook' }, trigger: 'dev' }, include: { steps: true } });
+  expect(cellRun.steps.map((s) => [s.itemKey, s.stepId, s.status])).toEqual([['yeonhui', 'consume', 'succeeded']]);
+
+  // editing a cell saves a new version and shows what changed
+  await consume.getByRole('button', { name: 'Edit cell consume' }).click();
+  const editor = consume.getByLabel('Definition of consume');
+  const edited = JSON.parse(await editor.inputValue()) as { retry: { maxAttempts: number } };
+  edited.retry.maxAttempts = 2;
+  await editor.fill(JSON.stringify(edited, null, 2));
+  await consume.getByRole('button', { name: 'Save as a new version' }).click();
+  await consume.getByTestId('version-diff').getByText('~ steps[consume].retry.maxAttempts: 3 → 2').waitFor();
+  await page.screenshot({ path: 'test-results/notebook-edited.png', fullPage: true });
+  expect((await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'e2e-notebook' } })).latestVersion).toBe(2);
+});
+
 async function signInAs(page: Page, email: string) {
   await page.context().clearCookies();
   await page.goto(`${portal.url}/signin`);

@@ -11,7 +11,7 @@ import { RunGraph } from './run-graph';
 import { RunGrid, type GridItem } from './run-grid';
 import { STATUS_OF_CODE } from '~/common/status-codes';
 import { RunTimeline } from './run-timeline';
-import { StepPanel } from './step-panel';
+import { StepPanel } from '../../_components/step-panel';
 
 /** The board's letters back into items with their cells. */
 function boardItems(b: { keys: string[]; itemStatus: string; cells: string; itemSteps: string[]; attempts: Record<number, number> }): GridItem[] {

@@ -3,23 +3,33 @@
 // result, and the files the step produced (images shown, text and JSON on request). Editors can retry the item.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { formatDuration, StatusBadge } from '../../_components/status';
-import { useCanEdit } from '../../_components/who-am-i';
-import { useTRPC } from '../../_trpc/client';
+import { formatDuration, StatusBadge } from './status';
+import { useCanEdit } from './who-am-i';
+import { useTRPC } from '../_trpc/client';
 
-export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runActive }: { runId: string; itemKey: string; stepId: string; stepTitle: string; itemStatus: string; runActive: boolean }) {
+/** live: keep polling until the step has an attempt that finished (a cell run just started); compact: no title. */
+export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runActive, live = false, compact = false }: { runId: string; itemKey: string; stepId: string; stepTitle: string; itemStatus: string; runActive: boolean; live?: boolean; compact?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
   const attempts = useQuery(
-    trpc.runs.attempts.queryOptions({ runId, itemKey, stepId }, { refetchInterval: (q) => (q.state.data?.attempts.some((a) => ['running', 'waiting', 'retrying'].includes(a.status)) ? 1_000 : false) }),
+    trpc.runs.attempts.queryOptions(
+      { runId, itemKey, stepId },
+      {
+        refetchInterval: (q) => {
+          const list = q.state.data?.attempts ?? [];
+          if (list.some((a) => ['running', 'waiting', 'retrying'].includes(a.status))) return 1_000;
+          return live && list.length === 0 ? 2_000 : false;
+        },
+      },
+    ),
   );
   const retry = useMutation(trpc.runs.retryItem.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runs.board.queryKey({ runId }) }) }));
 
   return (
     <aside className="space-y-3 rounded-lg border border-stone-200 bg-white p-4 text-sm" aria-live="polite" aria-label={`${itemKey} ${stepTitle}`}>
       <div className="flex items-center gap-3">
-        <h2 className="font-medium">{itemKey} · {stepTitle}</h2>
+        {!compact && <h2 className="font-medium">{itemKey || 'run-level'} · {stepTitle}</h2>}
         {canEdit && !runActive && ['failed', 'cancelled'].includes(itemStatus) && (
           <button type="button" className="ml-auto rounded bg-amber-700 px-3 py-1 text-white hover:bg-amber-800 disabled:opacity-50" disabled={retry.isPending} onClick={() => retry.mutate({ runId, itemKey })}>
             Retry this item

@@ -1,0 +1,29 @@
+'use client';
+// The pipeline's versions, newest first, with how many runs each had; view one, or compare any two.
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTRPC } from '../../_trpc/client';
+import { VersionDiff } from './step-cell';
+
+export function Versions({ slug, current, onView }: { slug: string; current: number; onView: (version: number) => void }) {
+  const trpc = useTRPC();
+  const versions = useQuery(trpc.pipelines.versions.queryOptions({ slug }));
+  const [compare, setCompare] = useState<{ from: number; to: number } | null>(null);
+  if (!versions.data) return null;
+  return (
+    <section className="space-y-2 rounded-lg border border-stone-200 bg-white p-4 text-sm">
+      <h2 className="font-medium">Versions</h2>
+      <ul className="space-y-1">
+        {versions.data.map((v) => (
+          <li key={v.version} className="flex items-center gap-3">
+            <span className={v.version === current ? 'font-semibold' : ''}>v{v.version}</span>
+            <span className="text-stone-500">{new Date(v.createdAt).toLocaleString()} · {v.runs} run{v.runs === 1 ? '' : 's'}</span>
+            <button type="button" className="text-amber-800 underline" onClick={() => onView(v.version)}>view</button>
+            {v.version > 1 && <button type="button" className="text-amber-800 underline" onClick={() => setCompare({ from: v.version - 1, to: v.version })}>diff with v{v.version - 1}</button>}
+          </li>
+        ))}
+      </ul>
+      {compare && <VersionDiff slug={slug} from={compare.from} to={compare.to} />}
+    </section>
+  );
+}
