@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Providers } from './_trpc/client';
-import { WhoAmI } from './_components/who-am-i';
+import { AdminLink, WhoAmI } from './_components/who-am-i';
 import './globals.css';
 
 export const metadata: Metadata = { title: 'Brewline', description: 'Batch ML pipelines on Temporal' };
@@ -29,6 +29,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/models" className="text-sm text-stone-600 hover:text-stone-900">
               Models
             </Link>
+            <AdminLink />
             <WhoAmI />
           </nav>
         </header>

@@ -31,3 +31,15 @@ export function useCanEdit(): boolean {
   const me = useQuery(trpc.auth.me.queryOptions());
   return me.data?.role === 'editor' || me.data?.role === 'admin';
 }
+
+/** The admin pages' link, for admins only. */
+export function AdminLink() {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.auth.me.queryOptions());
+  if (me.data?.role !== 'admin') return null;
+  return (
+    <Link href="/admin" className="text-sm text-stone-600 hover:text-stone-900">
+      Admin
+    </Link>
+  );
+}
