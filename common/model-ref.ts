@@ -17,6 +17,8 @@ export interface ResolvedModel {
   alias?: string;
   artifactUri: string;
   framework: string;
+  /** How the worker serves it: "python" runs runners/<framework>/runner.py (see runners/PROTOCOL.md). */
+  runtime?: string;
   gpuMemoryMb: number;
 }
 

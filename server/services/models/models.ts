@@ -84,7 +84,7 @@ export async function resolveModels(db: Db, steps: { id: string; model?: ModelRe
       problems.push({ path: ['steps', i, 'model'], message: !model ? `unknown model ${ref.name}` : ref.alias ? `model ${ref.name} has no alias ${ref.alias}` : `model ${ref.name} has no version ${ref.version}` });
       continue;
     }
-    out[step.id] = { name: ref.name, version: version.version, alias: ref.alias, artifactUri: version.artifactUri, framework: version.framework, gpuMemoryMb: version.gpuMemoryMb };
+    out[step.id] = { name: ref.name, version: version.version, alias: ref.alias, artifactUri: version.artifactUri, framework: version.framework, runtime: version.runtime, gpuMemoryMb: version.gpuMemoryMb };
   }
   if (problems.length) throw AppError.badRequest('A model the pipeline uses cannot be resolved', problems);
   return out;

@@ -1,0 +1,197 @@
+// Resident models on a worker: one runner process per model version, started on first use and kept across
+// activities and dongs; memory-aware admission within GPU_MEMORY_MB (least recently used idle runner evicted,
+// never loaded past the budget); concurrent requests for one model merged into batches; crashed runners
+// restarted on the next request (the requests they held fail retryably); idle runners health-checked.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ResolvedModel } from '~/common/model-ref';
+import { RunnerCrashedError, RunnerProcess } from './runner-process';
+
+export interface ModelPoolOptions {
+  memoryBudgetMb: number;
+  batchMax: number;
+  batchWaitMs: number;
+  /** Where runners/<framework>/runner.py are found. */
+  cwd: string;
+  python?: string;
+  loadTimeoutMs?: number;
+  inferTimeoutMs?: number;
+  healthCheckMs?: number;
+  /** Extra environment for runners (they get no secrets of the worker). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+/** A model the pool cannot serve however often it is retried (unknown runner, bigger than the budget). */
+export class ModelUnservableError extends Error {
+  override name = 'ModelUnservableError';
+}
+
+interface Waiting {
+  input: unknown;
+  resolve: (output: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+interface Entry {
+  key: string;
+  model: ResolvedModel;
+  runner?: RunnerProcess;
+  starting?: Promise<RunnerProcess>;
+  memoryMb: number;
+  lastUsed: number;
+  inflight: boolean;
+  queue: Waiting[];
+  timer?: NodeJS.Timeout;
+}
+
+export interface ModelPoolStats {
+  resident: { model: string; memoryMb: number; pid?: number }[];
+  usedMb: number;
+  peakMb: number;
+  loads: number;
+  evictions: number;
+  /** loads of a model version loaded before (after a crash or an eviction) */
+  reloads: number;
+  batchSizes: number[];
+  loadMs: number[];
+}
+
+const FRAMEWORK = /^[a-z][a-z0-9_-]{0,62}$/;
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CUDA_VISIBLE_DEVICES', 'PYTHONPATH', 'VIRTUAL_ENV', 'HF_HOME'];
+
+export class ModelPool {
+  private readonly entries = new Map<string, Entry>();
+  private usedMb = 0;
+  private readonly stats: Omit<ModelPoolStats, 'resident' | 'usedMb'> = { peakMb: 0, loads: 0, evictions: 0, reloads: 0, batchSizes: [], loadMs: [] };
+  private released: (() => void)[] = [];
+  private readonly health?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly opts: ModelPoolOptions) {
+    if (opts.healthCheckMs) this.health = setInterval(() => void this.checkHealth(), opts.healthCheckMs).unref();
+  }
+
+  /** One output per input, computed in batches shared with other callers of the same model version. */
+  infer(model: ResolvedModel, inputs: unknown[]): Promise<unknown[]> {
+    if (this.closed) return Promise.reject(new RunnerCrashedError('the worker is shutting down'));
+    const key = `${model.name}@${model.version}`;
+    const entry = this.entries.get(key) ?? this.entries.set(key, { key, model, memoryMb: Math.max(0, model.gpuMemoryMb), lastUsed: Date.now(), inflight: false, queue: [] }).get(key)!;
+    const outputs = Promise.all(inputs.map((input) => new Promise<unknown>((resolve, reject) => entry.queue.push({ input, resolve, reject }))));
+    this.schedule(entry);
+    return outputs;
+  }
+
+  snapshot(): ModelPoolStats {
+    const resident = [...this.entries.values()].filter((e) => e.runner?.alive).map((e) => ({ model: e.key, memoryMb: e.memoryMb, pid: e.runner!.pid }));
+    return { ...this.stats, batchSizes: [...this.stats.batchSizes], loadMs: [...this.stats.loadMs], resident, usedMb: this.usedMb };
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.health);
+    await Promise.all([...this.entries.values()].map((e) => e.runner?.stop()));
+  }
+
+  private schedule(entry: Entry): void {
+    if (entry.inflight || entry.queue.length === 0) return;
+    if (entry.queue.length >= this.opts.batchMax) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      void this.flush(entry);
+    } else entry.timer ??= setTimeout(() => ((entry.timer = undefined), void this.flush(entry)), this.opts.batchWaitMs);
+  }
+
+  private async flush(entry: Entry): Promise<void> {
+    if (entry.inflight || entry.queue.length === 0) return;
+    entry.inflight = true;
+    const batch = entry.queue.splice(0, this.opts.batchMax);
+    try {
+      const runner = await this.runnerFor(entry);
+      this.stats.batchSizes.push(batch.length);
+      const reply = await runner.request({ op: 'infer', inputs: batch.map((w) => w.input) }, this.opts.inferTimeoutMs ?? 600_000);
+      const outputs = reply.outputs as unknown[];
+      batch.forEach((w, i) => w.resolve(outputs[i]));
+    } catch (err) {
+      for (const w of batch) w.reject(err as Error);
+    } finally {
+      entry.inflight = false;
+      entry.lastUsed = Date.now();
+      this.wake();
+      // what arrived meanwhile goes at once: under load, batches form while the previous one runs
+      if (entry.queue.length > 0) void this.flush(entry);
+    }
+  }
+
+  private runnerFor(entry: Entry): Promise<RunnerProcess> {
+    if (entry.runner?.alive) return Promise.resolve(entry.runner);
+    entry.starting ??= this.start(entry).finally(() => (entry.starting = undefined));
+    return entry.starting;
+  }
+
+  private program(model: ResolvedModel): string[] {
+    if ((model.runtime || 'python') !== 'python') throw new ModelUnservableError(`model ${model.name}@${model.version}: runtime "${model.runtime}" has no runner (only "python")`);
+    if (!FRAMEWORK.test(model.framework)) throw new ModelUnservableError(`model ${model.name}@${model.version}: framework "${model.framework}" is not a runner name`);
+    const script = path.join(this.opts.cwd, 'runners', model.framework, 'runner.py');
+    if (!existsSync(script)) throw new ModelUnservableError(`model ${model.name}@${model.version}: no runner at runners/${model.framework}/runner.py`);
+    const venv = path.join(this.opts.cwd, '.venv', 'bin', 'python');
+    return [this.opts.python ?? (existsSync(venv) ? venv : 'python3'), '-u', script];
+  }
+
+  /** Admits the model within the memory budget (evicting idle runners, least recently used first), then loads it. */
+  private async start(entry: Entry): Promise<RunnerProcess> {
+    const argv = this.program(entry.model);
+    const need = entry.memoryMb;
+    if (need > this.opts.memoryBudgetMb)
+      throw new ModelUnservableError(`model ${entry.key} needs ${need} MB of GPU memory; this worker has GPU_MEMORY_MB=${this.opts.memoryBudgetMb}`);
+    while (this.usedMb + need > this.opts.memoryBudgetMb) {
+      const idle = [...this.entries.values()].filter((e) => e !== entry && e.runner?.alive && !e.inflight && e.queue.length === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (idle) {
+        this.opts.log?.(`evicting ${idle.key} (${idle.memoryMb} MB) to load ${entry.key} (${need} MB)`);
+        this.stats.evictions++;
+        await idle.runner!.stop();
+        continue; // its exit released its memory
+      }
+      // every resident model is busy: wait for one to finish a batch
+      await new Promise<void>((resolve) => this.released.push(resolve));
+    }
+    this.usedMb += need;
+    this.stats.peakMb = Math.max(this.stats.peakMb, this.usedMb);
+    const env: Record<string, string> = {};
+    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    const runner = new RunnerProcess({ argv, cwd: this.opts.cwd, env: { ...env, ...this.opts.env, PYTHONUNBUFFERED: '1' }, onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`) });
+    void runner.exited.then(() => {
+      this.usedMb -= need;
+      if (entry.runner === runner) entry.runner = undefined;
+      this.wake();
+    });
+    if (this.wasLoaded.has(entry.key)) this.stats.reloads++;
+    this.wasLoaded.add(entry.key);
+    this.stats.loads++;
+    const m = entry.model;
+    try {
+      const reply = await runner.request({ op: 'load', model: { name: m.name, version: m.version, artifactUri: m.artifactUri, framework: m.framework } }, this.opts.loadTimeoutMs ?? 600_000);
+      this.stats.loadMs.push(Number(reply.loadMs ?? 0));
+    } catch (err) {
+      runner.kill();
+      throw err;
+    }
+    entry.runner = runner;
+    return runner;
+  }
+
+  private readonly wasLoaded = new Set<string>();
+
+  private wake(): void {
+    const waiting = this.released;
+    this.released = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private async checkHealth(): Promise<void> {
+    for (const entry of this.entries.values()) {
+      if (!entry.runner?.alive || entry.inflight) continue;
+      await entry.runner.request({ op: 'ping' }, 10_000).catch(() => entry.runner?.kill());
+    }
+  }
+}
