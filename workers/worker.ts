@@ -10,6 +10,7 @@ import { createS3Client } from '~/server/artifacts/s3';
 import { createArtifactStore } from '~/server/artifacts/store';
 import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
+import { ModelPool } from './models/model-pool';
 import { createSlots, gatedRunStep } from './gpu-slots';
 import type { Builtin } from './activities/builtins/types';
 
@@ -46,6 +47,8 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
   let s3Client: S3Client | undefined;
   const s3 = () => (s3Client ??= createS3Client(config.s3));
   const artifactStore = createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? s3() : undefined);
+  // one pool of resident model runners per worker process, shared by its queues
+  const models = new ModelPool({ ...config.models, cwd: opts.cwd ?? process.cwd(), healthCheckMs: 30_000, log: (line) => console.error(`model runner: ${line}`) });
   const activities = (queue: QueueName) =>
     createActivities({
       db: opts.db,
@@ -57,6 +60,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       builtins: opts.builtins,
       artifactStore,
       s3,
+      models,
     });
 
   const workers = await Promise.all(
@@ -96,6 +100,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        await models.shutdown();
         if (ownsConnection) await connection.close();
       }
     },

@@ -2,6 +2,7 @@
 import type { ArtifactStore } from '~/server/artifacts/store';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Db } from '~/server/db';
+import type { ModelPool } from '~/workers/models/model-pool';
 import type { AppConfig } from '~/server/env';
 import { createAlertActivities } from './alerts';
 import { createArtifactKeeper } from './artifacts';
@@ -23,6 +24,7 @@ export interface ActivityDeps {
   artifactStore: ArtifactStore;
   /** The S3 client, built on first use (S3 sensors). */
   s3?: () => S3Client;
+  models?: ModelPool;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
       builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
       s3: deps.s3,
+      models: deps.models,
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),

@@ -11,6 +11,8 @@ import { RUN_LEVEL_ITEM, type SensorPoke, type StepOutput, type StepRequest, typ
 import { resultAt, stepResultSizeProblem } from '~/common/step-output';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
+import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
+import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
 import { BoundedLog, runCommand } from './command';
 import type { ArtifactKeeper } from './artifacts';
 import type { StepActivities } from './contract';
@@ -29,6 +31,8 @@ export interface StepDeps {
   artifacts: ArtifactKeeper;
   /** The S3 client (S3 sensors), built on first use. */
   s3?: () => S3Client;
+  /** Resident model runners (builtins' ctx.infer). */
+  models?: ModelPool;
 }
 
 /** Where an attempt reads the outputs of the steps it needs, and writes its own JSON result (beside its output dir). */
@@ -75,9 +79,13 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             results: Object.fromEntries(Object.entries(req.inputs ?? {}).filter(([, o]) => o.result !== undefined).map(([id, o]) => [id, o.result])),
             models: req.models,
             log: (line) => log.append(`${line}\n`),
+            infer: (inputs) => inferWith(req, inputs),
           });
         } catch (err) {
           if (err instanceof BadInputError) throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
+          if (err instanceof ModelUnservableError || err instanceof RunnerRequestError) throw ApplicationFailure.nonRetryable(`${where(req)}: ${err.message}`, err.name);
+          // a crashed runner is restarted on the next attempt
+          if (err instanceof RunnerCrashedError) throw ApplicationFailure.retryable(`${where(req)}: ${err.message}`, err.name);
           throw err;
         }
       }
@@ -210,6 +218,18 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         throw new Error(`unknown sensor ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  let inferred = 0;
+  async function inferWith(req: StepRequest, inputs: unknown[]): Promise<unknown[]> {
+    const model = req.models[req.step.id];
+    if (!model) throw new BadInputError(`step "${req.step.id}" names no model to infer with`);
+    if (!deps.models) throw new ModelUnservableError('this worker runs no models');
+    const outputs = await deps.models.infer(model, inputs);
+    // progress for Temporal: a stuck runner shows as a heartbeat timeout, and the attempt is retried
+    inferred += inputs.length;
+    Context.current().heartbeat({ inferred: outputs.length, total: inferred });
+    return outputs;
   }
 
   /** Fetches and checks the files of the needed steps; writes their results where the step can read them. */

@@ -159,6 +159,8 @@ export class ModelPool {
     this.stats.peakMb = Math.max(this.stats.peakMb, this.usedMb);
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    // settings meant for runners pass through; nothing else of the worker's environment (no database URL, no tokens)
+    for (const [name, value] of Object.entries(process.env)) if (name.startsWith('BREWLINE_RUNNER_') && value !== undefined) env[name] = value;
     const runner = new RunnerProcess({ argv, cwd: this.opts.cwd, env: { ...env, ...this.opts.env, PYTHONUNBUFFERED: '1' }, onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`) });
     void runner.exited.then(() => {
       this.usedMb -= need;

@@ -17,6 +17,9 @@ export interface BuiltinContext {
   /** Model versions of this step and the steps it needs, by step id. */
   models: Record<string, ResolvedModel>;
   log(line: string): void;
+  /** Runs this step's model on the inputs (one output each), through the worker's resident runner for the
+   * model version, batched with other items' requests. Fails when the step names no model. */
+  infer(inputs: unknown[]): Promise<unknown[]>;
 }
 
 /** A builtin may return a small JSON result for the steps that need it (see common/step-output.ts). */
