@@ -1,4 +1,4 @@
-// In a real browser: the sample pipeline is listed, "Run now" starts a run, and the run page shows each
+// In a real browser: the sample pipeline is listed, its notebook starts a run with a param, and the run page shows each
 // dong's steps and updates without a reload until the run ends.
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -56,9 +56,14 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
   await row.getByRole('heading', { name: 'Cafe monthly refresh' }).waitFor();
   await page.screenshot({ path: 'test-results/pipelines.png' });
 
-  await row.getByRole('button', { name: 'Run now' }).click();
+  // the sample pipeline, from its notebook page, with a param of the user's choice
+  await row.getByRole('link', { name: 'Cafe monthly refresh' }).click();
+  await page.waitForURL(/\/pipelines\/cafe-monthly$/);
+  await page.getByLabel(/^crawlDelayMs/).fill('150');
+  await page.getByRole('button', { name: 'Run with these params' }).click();
   await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   const runId = page.url().split('/').pop()!;
+  expect((await t.db.run.findUniqueOrThrow({ where: { id: runId } })).params).toMatchObject({ crawlDelayMs: 150 });
 
   // the grid lists every dong while the run is in progress, then reaches "succeeded" without a reload
   await page.getByTestId(`item-${DONGS[0]}`).waitFor();
@@ -264,4 +269,8 @@ it('shows a viewer the pipelines without a Run button', async () => {
   await page.getByTestId('whoami').getByText('viewer').waitFor();
   await page.getByTestId('pipeline-cafe-monthly').waitFor();
   expect(await page.getByRole('button', { name: 'Run now' }).count()).toBe(0);
+  // nor a way to run or edit in a pipeline's notebook
+  await page.goto(`${portal.url}/pipelines/cafe-monthly`);
+  await page.getByTestId('cell-publish').waitFor();
+  expect(await page.getByRole('button', { name: /Run with these params|Run cell|Edit cell/ }).count()).toBe(0);
 });
