@@ -3,19 +3,15 @@
 // through a real Temporal dev server and Postgres, with the workers in a separate process.
 // Prints wall time, steps/s, step-to-step latency percentiles and peak worker RSS; last line is JSON.
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startBenchStack } from './support/stack';
 import { createDb } from '~/server/db';
 import { loadConfig } from '~/server/env';
 import { createTemporalClient } from '~/server/temporal/client';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
 import { triggerRun } from '~/server/services/runs/trigger-run';
-import { deployMigrations } from '~/stack/migrate';
-import { startEmbeddedPostgres } from '~/stack/postgres';
-import { freePort, startTemporalServer } from '~/stack/temporal-server';
-import { writeWorkflowBundle } from '~/workers/workflow-bundle';
 
 const { values } = parseArgs({
   options: { items: { type: 'string', default: '420' }, 'gpu-slots': { type: 'string', default: '1' }, 'max-in-flight': { type: 'string', default: '50' } },
@@ -38,23 +34,8 @@ async function peakRss(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), 'brewline-bench-'));
-await chmod(tmp, 0o755);
-const [pgPort, temporalPort] = [await freePort(), await freePort()];
-const [pg, server] = await Promise.all([
-  startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), port: pgPort, database: 'bench' }),
-  startTemporalServer({ port: temporalPort }),
-]);
-const bundle = path.join(tmp, 'bundle.js');
-await Promise.all([deployMigrations(pg.url), writeWorkflowBundle(bundle)]);
-const env = {
-  ...process.env,
-  DATABASE_URL: pg.url,
-  TEMPORAL_ADDRESS: server.address,
-  BREWLINE_DATA_DIR: path.join(tmp, 'data'),
-  BREWLINE_WORKFLOW_BUNDLE: bundle,
-  GPU_SLOTS: values['gpu-slots'],
-};
+const stack = await startBenchStack();
+const env = { ...stack.env, GPU_SLOTS: values['gpu-slots'] };
 const config = loadConfig(env);
 const db = createDb(config.databaseUrl);
 const worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -119,7 +100,5 @@ worker.kill('SIGTERM');
 await new Promise((r) => worker.once('exit', r));
 await (await temporal).connection.close();
 await db.$disconnect();
-await server.stop();
-await pg.stop();
-await rm(tmp, { recursive: true, force: true });
+await stack.stop();
 process.exit(run.status === 'succeeded' ? 0 : 1);

@@ -6,11 +6,11 @@
 // For each GPU_SLOTS it prints the makespan against a lower bound, the GPU busy fraction while GPU work was ready,
 // and what a stage-by-stage batch of the same work would take; the last line is JSON.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
+import { startBenchStack } from './support/stack';
 import { createDb, type Db } from '~/server/db';
 import { loadConfig } from '~/server/env';
 import { AppError } from '~/server/errors';
@@ -18,11 +18,7 @@ import { registerPipeline } from '~/server/services/pipelines/register-pipeline'
 import { signalItemReady } from '~/server/services/runs/run-control';
 import { triggerRun } from '~/server/services/runs/trigger-run';
 import { createTemporalClient } from '~/server/temporal/client';
-import { deployMigrations } from '~/stack/migrate';
-import { startEmbeddedPostgres } from '~/stack/postgres';
-import { freePort, startTemporalServer } from '~/stack/temporal-server';
 import { runDir } from '~/workers/activities/step-dirs';
-import { writeWorkflowBundle } from '~/workers/workflow-bundle';
 
 const { values } = parseArgs({
   options: {
@@ -165,23 +161,8 @@ async function stopWorker(worker: ChildProcess): Promise<void> {
   await exited;
 }
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), 'brewline-bench-'));
-await chmod(tmp, 0o755);
-const [pgPort, temporalPort] = [await freePort(), await freePort()];
-const [pg, server] = await Promise.all([
-  startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), port: pgPort, database: 'bench' }),
-  startTemporalServer({ port: temporalPort }),
-]);
-const bundle = path.join(tmp, 'bundle.js');
-await Promise.all([deployMigrations(pg.url), writeWorkflowBundle(bundle)]);
-const baseEnv = {
-  ...process.env,
-  DATABASE_URL: pg.url,
-  TEMPORAL_ADDRESS: server.address,
-  BREWLINE_DATA_DIR: path.join(tmp, 'data'),
-  BREWLINE_WORKFLOW_BUNDLE: bundle,
-  BREWLINE_WORKER_LOG_LEVEL: 'ERROR',
-};
+const stack = await startBenchStack();
+const baseEnv = { ...stack.env, BREWLINE_WORKER_LOG_LEVEL: 'ERROR' };
 const db: Db = createDb(loadConfig(baseEnv).databaseUrl);
 const temporal = createTemporalClient(loadConfig(baseEnv).temporal);
 
@@ -321,8 +302,6 @@ try {
 } finally {
   await (await temporal).connection.close();
   await db.$disconnect();
-  await server.stop();
-  await pg.stop();
-  await rm(tmp, { recursive: true, force: true });
+  await stack.stop();
 }
 process.exit(allOk ? 0 : 1);

@@ -38,8 +38,7 @@ export interface RunDetail {
 }
 
 export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunDetail> {
-  const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
-  if (!run) throw AppError.notFound(`run ${runId}`);
+  const run = await loadRun(db, runId);
   const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
   const [items, latest, attempts, statusCounts] = await Promise.all([
     db.itemRun.findMany({ where: { runId }, orderBy: { ordinal: 'asc' }, select: { key: true, status: true, error: true } }),
@@ -71,6 +70,22 @@ export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: str
   }
   const count = (status: string) => statusCounts.find((c) => c.status === status)?._count._all ?? 0;
   return {
+    ...runHeader(run, spec, temporal, count),
+    items: items.map((i) => ({ key: i.key, status: i.status, error: i.error, steps: cells.get(i.key) ?? {} })),
+    runSteps: cells.get(RUN_LEVEL_ITEM) ?? {},
+    stepCounts,
+  };
+}
+
+async function loadRun(db: Db, runId: string) {
+  const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
+  if (!run) throw AppError.notFound(`run ${runId}`);
+  return run;
+}
+
+/** What the run page's header shows, given how many items are in each status. */
+function runHeader(run: Awaited<ReturnType<typeof loadRun>>, spec: PipelineSpec, temporal: { uiUrl: string; namespace: string }, count: (status: string) => number) {
+  return {
     id: run.id,
     pipeline: { slug: run.pipeline.slug, name: run.pipeline.name, version: run.pipelineVersion.version },
     status: run.status,
@@ -84,9 +99,6 @@ export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: str
     workflowId: run.workflowId,
     temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
     steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope, kind: s.kind, needs: s.needs })),
-    items: items.map((i) => ({ key: i.key, status: i.status, error: i.error, steps: cells.get(i.key) ?? {} })),
-    runSteps: cells.get(RUN_LEVEL_ITEM) ?? {},
-    stepCounts,
     remainingMs: remaining(run, count('succeeded') + count('failed') + count('skipped')),
   };
 }
@@ -154,8 +166,7 @@ export interface RunBoard extends Omit<RunDetail, 'items'> {
  * objects. Errors, logs and times of a cell come from runs.attempts when it is opened.
  */
 export async function getRunBoard(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunBoard> {
-  const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
-  if (!run) throw AppError.notFound(`run ${runId}`);
+  const run = await loadRun(db, runId);
   const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
   const [items, latest] = await Promise.all([
     db.$queryRaw<{ key: string; status: string }[]>`SELECT key, status::text AS status FROM "ItemRun" WHERE "runId" = ${runId} ORDER BY ordinal`,
@@ -191,22 +202,9 @@ export async function getRunBoard(db: Db, runId: string, temporal: { uiUrl: stri
   for (const it of items) counts[it.status] = (counts[it.status] ?? 0) + 1;
   const count = (status: string) => counts[status] ?? 0;
   return {
-    id: run.id,
-    pipeline: { slug: run.pipeline.slug, name: run.pipeline.name, version: run.pipelineVersion.version },
-    status: run.status,
-    trigger: run.trigger,
-    params: run.params,
-    error: run.error,
-    counts: { total: run.itemsTotal, succeeded: count('succeeded'), failed: count('failed'), running: count('running'), pending: count('pending') },
-    createdAt: run.createdAt,
-    startedAt: run.startedAt,
-    endedAt: run.endedAt,
-    workflowId: run.workflowId,
-    temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
-    steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope, kind: s.kind, needs: s.needs })),
+    ...runHeader(run, spec, temporal, count),
     runSteps,
     stepCounts,
-    remainingMs: remaining(run, count('succeeded') + count('failed') + count('skipped')),
     keys: items.map((i) => i.key),
     itemStatus: items.map((i) => STATUS_CODES[i.status] ?? 'p').join(''),
     cells: cells.join(''),
