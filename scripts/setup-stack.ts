@@ -1,9 +1,11 @@
-// Prepares a machine: Temporal CLI, Prisma client, database and migrations, sample pipelines, portal build.
+// Prepares a machine: Temporal CLI, Prisma client, database and migrations, sample pipelines, the runners'
+// Python environment, portal build.
 // Idempotent: a second run only checks.
 import { execFileSync } from 'node:child_process';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { deployMigrations } from '../stack/migrate';
 import { buildPortalIfStale } from './build-portal';
+import { ensurePythonEnv } from './python-env';
 import { withDatabase } from './stack-helpers';
 
 const step = (what: string) => console.log(`\n▸ ${what}`);
@@ -25,6 +27,9 @@ await withDatabase(async (url) => {
   step('Sample pipelines and the first admin');
   execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/seed.ts'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
 });
+
+step('Python environment of the model runners (.venv)');
+console.log(ensurePythonEnv());
 
 step('Portal build');
 buildPortalIfStale();
