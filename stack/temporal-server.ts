@@ -65,6 +65,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=100000', '--dynamic-config-value', 'frontend.rps=100000');
   // activities on the workflow's own task queue start in the same round trip as the workflow task
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  // one machine, a handful of pollers per queue: one partition per task queue, so a task never waits to be
+  // forwarded between partitions to reach the one idle poller (a cluster keeps its own partition settings)
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   // own process group: a Ctrl-C meant for `npm start` must not stop the server before the workers drain
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   process.once('exit', () => child.kill('SIGKILL'));
