@@ -30,7 +30,7 @@ const builtins: Record<string, Builtin> = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'model-steps-'));
-  t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '300', GPU_MEMORY_MB: '2000' });
+  t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '1500', GPU_MEMORY_MB: '2000' });
   await t.startWorkers({ builtins });
   await writeFile(path.join(dir, 'weights.bin'), 'tiny weights');
   await registerModelVersion(t.db, 'test', { name: 'ref-embedder', task: 'image-embedding', artifactUri: `file://${dir}/weights.bin`, framework: 'reference', runtime: 'python', gpuMemoryMb: 800, aliases: ['production'] });
