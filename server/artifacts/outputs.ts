@@ -25,13 +25,20 @@ export async function storedOutputs(db: Db, runId: string, itemKey: string, step
     orderBy: [{ stepId: 'asc' }, { attempt: 'desc' }],
     distinct: ['stepId'],
   });
+  // the files of every step that wrote some, in one query
+  const withFiles = succeeded.filter((s) => s.artifactCount > 0);
+  const files = withFiles.length
+    ? await db.artifact.findMany({
+        where: { runId, itemKey, OR: withFiles.map((s) => ({ stepId: s.stepId, attempt: s.attempt })) },
+        select: { stepId: true, name: true, size: true, sha256: true },
+      })
+    : [];
   const outputs: Record<string, StepOutput> = {};
   for (const step of succeeded) {
     const output: StepOutput = {};
     if (step.result !== null) output.result = step.result;
     if (step.artifactCount > 0) {
-      const files = await db.artifact.findMany({ where: { runId, itemKey, stepId: step.stepId, attempt: step.attempt }, select: { name: true, size: true, sha256: true } });
-      const list = files.map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 }));
+      const list = files.filter((f) => f.stepId === step.stepId).map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 }));
       output.artifacts = { attempt: step.attempt, count: list.length, bytes: Number(step.artifactBytes), digest: artifactDigest(list) };
     }
     if (Object.keys(output).length > 0) outputs[step.stepId] = output;

@@ -35,7 +35,11 @@ export async function listArtifacts(db: Db, input: { runId: string; itemKey?: st
     orderBy: [{ itemKey: 'asc' }, { stepId: 'asc' }, { attempt: 'desc' }, { name: 'asc' }],
     take: ARTIFACT_PAGE,
   });
-  return rows.map((r) => ({ id: r.id, itemKey: r.itemKey, stepId: r.stepId, attempt: r.attempt, name: r.name, size: Number(r.size), sha256: r.sha256, contentType: r.contentType, url: artifactUrl(r.id) }));
+  return rows.map(toRow);
+}
+
+function toRow(r: Awaited<ReturnType<typeof artifactRecord>>): ArtifactRow {
+  return { id: r.id, itemKey: r.itemKey, stepId: r.stepId, attempt: r.attempt, name: r.name, size: Number(r.size), sha256: r.sha256, contentType: r.contentType, url: artifactUrl(r.id) };
 }
 
 export async function artifactRecord(db: Db, id: string) {
@@ -55,7 +59,7 @@ export type ArtifactContent =
 /** One artifact with its content, ready to show. */
 export async function readArtifact(db: Db, store: ArtifactStore, id: string): Promise<ArtifactRow & { where: string; content: ArtifactContent }> {
   const row = await artifactRecord(db, id);
-  const base = { id: row.id, itemKey: row.itemKey, stepId: row.stepId, attempt: row.attempt, name: row.name, size: Number(row.size), sha256: row.sha256, contentType: row.contentType, url: artifactUrl(row.id) };
+  const base = toRow(row);
   const where = row.itemKey === RUN_LEVEL_ITEM ? `run-level step "${row.stepId}"` : `item "${row.itemKey}", step "${row.stepId}"`;
   const showable = isText(row.contentType) || row.contentType.startsWith('image/');
   if (!showable) return { ...base, where, content: { kind: 'download', reason: `${row.contentType} is not shown inline` } };

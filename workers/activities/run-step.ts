@@ -79,7 +79,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             results: Object.fromEntries(Object.entries(req.inputs ?? {}).filter(([, o]) => o.result !== undefined).map(([id, o]) => [id, o.result])),
             models: req.models,
             log: (line) => log.append(`${line}\n`),
-            infer: (inputs) => inferWith(req, inputs),
+            infer: inferFor(req),
           });
         } catch (err) {
           if (err instanceof BadInputError) throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
@@ -220,16 +220,19 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     }
   }
 
-  let inferred = 0;
-  async function inferWith(req: StepRequest, inputs: unknown[]): Promise<unknown[]> {
-    const model = req.models[req.step.id];
-    if (!model) throw new BadInputError(`step "${req.step.id}" names no model to infer with`);
-    if (!deps.models) throw new ModelUnservableError('this worker runs no models');
-    const outputs = await deps.models.infer(model, inputs);
-    // progress for Temporal: a stuck runner shows as a heartbeat timeout, and the attempt is retried
-    inferred += inputs.length;
-    Context.current().heartbeat({ inferred: outputs.length, total: inferred });
-    return outputs;
+  /** A builtin's ctx.infer: this step's model through the worker's resident runners, progress counted per attempt. */
+  function inferFor(req: StepRequest): (inputs: unknown[]) => Promise<unknown[]> {
+    let inferred = 0;
+    return async (inputs) => {
+      const model = req.models[req.step.id];
+      if (!model) throw new BadInputError(`step "${req.step.id}" names no model to infer with`);
+      if (!deps.models) throw new ModelUnservableError('this worker runs no models');
+      const outputs = await deps.models.infer(model, inputs);
+      // progress for Temporal: a stuck runner shows as a heartbeat timeout, and the attempt is retried
+      inferred += outputs.length;
+      Context.current().heartbeat({ inferred });
+      return outputs;
+    };
   }
 
   /** Fetches and checks the files of the needed steps; writes their results where the step can read them. */
@@ -260,9 +263,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     }
   }
 
-  function checkResultSize(req: StepRequest, result: unknown): void {
-    if (result === undefined) return;
-    const problem = stepResultSizeProblem(Buffer.byteLength(typeof result === 'string' ? result : JSON.stringify(result) ?? ''));
+  function checkResultSize(req: StepRequest, serialised: string): void {
+    const problem = stepResultSizeProblem(Buffer.byteLength(serialised));
     if (problem) throw ApplicationFailure.nonRetryable(`${where(req)}: ${problem}`, 'StepResultTooLarge');
   }
 
@@ -318,8 +320,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         }
         const returned = await execute(req, files, log, attempt, abort.signal);
         if (req.step.kind !== 'noop') {
+          if (returned !== undefined) checkResultSize(req, JSON.stringify(returned) ?? '');
           output.result = returned !== undefined ? returned : await readResultFile(req, files.resultFile);
-          checkResultSize(req, output.result);
           await rm(finalDir, { recursive: true, force: true });
           await rename(attemptDir, finalDir);
           await Promise.all([rm(files.inputsFile, { force: true }), rm(files.resultFile, { force: true })]);

@@ -65,6 +65,8 @@ export class ModelPool {
   private usedMb = 0;
   private readonly stats: Omit<ModelPoolStats, 'resident' | 'usedMb'> = { peakMb: 0, loads: 0, evictions: 0, reloads: 0, batchSizes: [], loadMs: [] };
   private released: (() => void)[] = [];
+  /** model versions loaded at least once: a later load is a reload */
+  private readonly wasLoaded = new Set<string>();
   private readonly health?: NodeJS.Timeout;
   private closed = false;
 
@@ -181,8 +183,6 @@ export class ModelPool {
     entry.runner = runner;
     return runner;
   }
-
-  private readonly wasLoaded = new Set<string>();
 
   private wake(): void {
     const waiting = this.released;
