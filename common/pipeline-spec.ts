@@ -58,6 +58,8 @@ export const stepSpecSchema = z
     needs: z.array(stepIdSchema).default([]),
     command: z.array(z.string().min(1)).min(1).optional(),
     builtin: z.string().min(1).optional(),
+    /** A builtin's arguments by name; values may use the command placeholders ({item}, {runDir}, {in.step}, ...). */
+    args: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,62}$/, 'must be a camelCase name'), z.string()).default({}),
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
     model: modelRefSchema.optional(),
@@ -180,6 +182,7 @@ function lenientStep(s: unknown): StepSpec {
     needs: strings(o.needs),
     scope: scope.success ? scope.data : 'item',
     command: Array.isArray(o.command) ? strings(o.command) : undefined,
+    args: o.args && typeof o.args === 'object' && !Array.isArray(o.args) ? (o.args as Record<string, string>) : {},
     model: o.model && typeof o.model === 'object' ? o.model : undefined,
   } as StepSpec;
 }
@@ -207,6 +210,12 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
         if (problem) problems.push({ path: ['steps', i, 'command', j], message: problem });
       }
     });
+    for (const [name, value] of Object.entries(step.args ?? {})) {
+      for (const placeholder of typeof value === 'string' ? placeholders(value) : []) {
+        const problem = placeholderProblem(placeholder, step, spec.params);
+        if (problem) problems.push({ path: ['steps', i, 'args', name], message: problem });
+      }
+    }
   });
   const cycle = findCycle(spec.steps);
   if (cycle) problems.push({ path: ['steps'], message: `the steps form a cycle: ${cycle.join(' -> ')}` });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function ensurePythonEnv(root = process.cwd()): string {
   const venv = path.join(root, '.venv');
@@ -19,3 +20,6 @@ export function ensurePythonEnv(root = process.cwd()): string {
   writeFileSync(stamp, hash);
   return `${python} (${packages.length} pinned package${packages.length === 1 ? '' : 's'})`;
 }
+
+// `tsx scripts/python-env.ts` (npm test runs it first): create or check .venv
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) console.log(ensurePythonEnv());

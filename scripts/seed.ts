@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
-import { registerCafeModels } from '~/pipelines/cafe/models';
+import { buildCafeModels, registerCafeModels } from '~/pipelines/cafe/models';
 import { createDb } from '~/server/db';
 import { createUser } from '~/server/services/auth/users';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
@@ -14,7 +14,8 @@ import { DATA_DIR } from '~/stack/paths';
 
 const db = createDb(process.env.DATABASE_URL!);
 try {
-  await registerCafeModels(db);
+  // tiny models of the real architectures, built from configs (a team registers its trained weights over them)
+  await registerCafeModels(db, buildCafeModels(path.join(DATA_DIR, 'models', 'cafe')));
   for (const spec of [cafeMonthly, cafeWeeklyReviews]) {
     const v = await registerPipeline(db, spec);
     console.log(`pipeline ${v.slug}: version ${v.version}${v.created ? ' (new)' : ' (unchanged)'}`);

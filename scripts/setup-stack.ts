@@ -1,5 +1,5 @@
-// Prepares a machine: Temporal CLI, Prisma client, database and migrations, sample pipelines, the runners'
-// Python environment, portal build.
+// Prepares a machine: Temporal CLI, the runners' Python environment, Prisma client, database and migrations,
+// sample pipelines and models, portal build.
 // Idempotent: a second run only checks.
 import { execFileSync } from 'node:child_process';
 import { resolveTemporalCli } from '../stack/temporal-cli';
@@ -17,6 +17,9 @@ else {
   console.log(cli.kind === 'binary' ? `${cli.path} (from ${cli.source})` : 'will be downloaded by the Temporal SDK at start');
 }
 
+step('Python environment of the model runners (.venv)');
+console.log(ensurePythonEnv());
+
 step('Prisma client');
 execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/prisma-generate.ts'], { stdio: 'inherit' });
 
@@ -27,9 +30,6 @@ await withDatabase(async (url) => {
   step('Sample pipelines and the first admin');
   execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/seed.ts'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
 });
-
-step('Python environment of the model runners (.venv)');
-console.log(ensurePythonEnv());
 
 step('Portal build');
 buildPortalIfStale();

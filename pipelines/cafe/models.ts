@@ -1,28 +1,69 @@
-// The cafe pipeline's models. The stand-in steps compute deterministic features; their versions are registered
-// like real ones so that runs and result rows record which version produced what.
+// The cafe pipeline's models: CLIP, a BLIP captioner, a Qwen2 text model and SigLIP, served by the transformers
+// runner (runners/transformers). Setup and the tests build them from configs, randomly initialised (nothing can
+// be downloaded here); a team registers its trained weights as a new version and moves the production alias.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
 
 export const CAFE_MODELS = [
-  { name: 'clip-representative', task: 'image-ranking', description: 'Picks representative images (stand-in: colour-histogram medoids)', gpuMemoryMb: 1_200 },
-  { name: 'vlm-captioner', task: 'image-captioning', description: 'Describes images (stand-in: colour captions)', gpuMemoryMb: 16_000 },
-  { name: 'review-summariser', task: 'text-summarisation', description: 'Summarises reviews (stand-in: extractive)', gpuMemoryMb: 4_000 },
-  { name: 'siglip', task: 'image-embedding', description: 'Embeds images and texts in one space (stand-in: hashed features)', gpuMemoryMb: 1_500 },
+  { name: 'clip-representative', kind: 'clip', task: 'image-ranking', description: 'CLIP image encoder: picks the images that best cover a cafe' },
+  { name: 'vlm-captioner', kind: 'vlm', task: 'image-captioning', description: 'BLIP vision-language model: describes images' },
+  { name: 'review-summariser', kind: 'text', task: 'text-summarisation', description: 'Qwen2 text model: summarises reviews' },
+  { name: 'siglip', kind: 'siglip', task: 'image-embedding', description: 'SigLIP: embeds images and texts in one space' },
 ] as const;
 
-/** Registers version 1 of each cafe model with the production alias, unless the model exists. */
-export async function registerCafeModels(db: Db, actor = 'setup'): Promise<void> {
+export type CafeModelKind = (typeof CAFE_MODELS)[number]['kind'];
+
+export interface BuiltModel {
+  dir: string;
+  architecture: string;
+  params: number;
+  gpuMemoryMb: number;
+}
+
+/** The Python that runs the runners: BREWLINE_PYTHON, else the project's .venv, else python3. */
+export function runnerPython(root = process.cwd()): string {
+  const venv = path.join(root, '.venv', 'bin', 'python');
+  return process.env.BREWLINE_PYTHON ?? (existsSync(venv) ? venv : 'python3');
+}
+
+/**
+ * Builds the models missing from `dir` (tiny ones: seconds on a CPU) with runners/transformers/build_models.py;
+ * returns every model's folder and size.
+ */
+export function buildCafeModels(dir: string, opts: { root?: string; size?: 'tiny' | 'realistic' } = {}): Record<CafeModelKind, BuiltModel> {
+  const root = opts.root ?? process.cwd();
+  const manifest = (kind: string) => path.join(dir, kind, 'brewline-model.json');
+  const missing = CAFE_MODELS.map((m) => m.kind).filter((kind) => !existsSync(manifest(kind)));
+  if (missing.length) {
+    execFileSync(runnerPython(root), [path.join(root, 'runners/transformers/build_models.py'), '--out', dir, '--size', opts.size ?? 'tiny', '--only', missing.join(',')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  return Object.fromEntries(CAFE_MODELS.map((m) => [m.kind, JSON.parse(readFileSync(manifest(m.kind), 'utf8')) as BuiltModel])) as Record<CafeModelKind, BuiltModel>;
+}
+
+/**
+ * Registers the built models as versions of the cafe models, with the production alias, unless a version with
+ * the same folder exists (a second setup changes nothing).
+ */
+export async function registerCafeModels(db: Db, built: Record<CafeModelKind, BuiltModel>, actor = 'setup'): Promise<void> {
   for (const m of CAFE_MODELS) {
-    if (await db.model.findUnique({ where: { name: m.name } })) continue;
+    const artifactUri = `file://${built[m.kind].dir}`;
+    const existing = await db.modelVersion.findFirst({ where: { model: { name: m.name }, artifactUri } });
+    if (existing) continue;
     await registerModelVersion(db, actor, {
-      ...m,
-      artifactUri: `builtin://cafe/${m.name}`,
-      framework: 'stand-in',
-      runtime: 'node',
+      name: m.name,
+      task: m.task,
+      description: m.description,
+      artifactUri,
+      framework: 'transformers',
+      runtime: 'python',
+      gpuMemoryMb: built[m.kind].gpuMemoryMb,
       aliases: ['production'],
-    }).catch(async (err: unknown) => {
-      // registered meanwhile by a concurrent caller
-      if (!(await db.model.findUnique({ where: { name: m.name } }))) throw err;
     });
   }
 }

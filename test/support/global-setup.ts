@@ -4,6 +4,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildCafeModels, registerCafeModels } from '../../pipelines/cafe/models';
+import { createDb } from '../../server/db';
 import { deployMigrations } from '../../stack/migrate';
 import { startEmbeddedPostgres } from '../../stack/postgres';
 import { freePort, startTemporalServer } from '../../stack/temporal-server';
@@ -33,6 +35,10 @@ export default async function setup(project: TestProject) {
     startTemporalServer({ port: temporalPort }),
   ]);
   await deployMigrations(pg.url);
+  // the cafe models (tiny, built from configs), registered once for every test file
+  const db = createDb(pg.url);
+  await registerCafeModels(db, buildCafeModels(path.join(tmpDir, 'models')), 'test');
+  await db.$disconnect();
   const workflowBundle = path.join(tmpDir, 'workflow-bundle.js');
   await writeWorkflowBundle(workflowBundle);
   console.log(`test stack ready in ${Date.now() - started} ms: postgres :${pgPort}, temporal ${temporal.address}`);

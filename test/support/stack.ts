@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { QueueName } from '~/common/queues';
-import { registerCafeModels } from '~/pipelines/cafe/models';
 import { createCaller } from '~/server/api/root';
 import { SCOPES, type Actor, type Role } from '~/server/auth/actor';
 import { createDb, type Db } from '~/server/db';
@@ -43,7 +42,6 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
   };
   const config = loadConfig(env);
   const db = createDb(config.databaseUrl, 20);
-  await registerCafeModels(db, 'test');
   let client: Promise<Client> | undefined;
   const temporal = () => (client ??= createTemporalClient(config.temporal));
   const bundle = { code: await readFile(stack.workflowBundle, 'utf8') };

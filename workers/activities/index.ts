@@ -9,6 +9,7 @@ import { createArtifactKeeper } from './artifacts';
 import { createBookkeepingActivities } from './bookkeeping';
 import { benchBuiltins } from './builtins/bench';
 import { cafeBuiltins } from './builtins/cafe';
+import { cafeModelBuiltins } from './builtins/cafe-models';
 import type { Builtin } from './builtins/types';
 import { createStepActivities } from './run-step';
 import { createScheduleActivities } from './schedules';
@@ -35,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
       stepCwd: deps.cwd,
       stepLogBytes: deps.stepLogBytes,
       workerIdentity: deps.workerIdentity,
-      builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
+      builtins: { ...cafeBuiltins, ...cafeModelBuiltins, ...benchBuiltins, ...deps.builtins },
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
       s3: deps.s3,
       models: deps.models,

@@ -74,6 +74,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             itemKey: req.itemKey,
             stepId: step.id,
             params: req.params,
+            args: Object.fromEntries(Object.entries(step.args ?? {}).map(([name, value]) => [name, substitute(value, req, files, attempt)])),
             outDir,
             inputDirs: Object.fromEntries(req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)])),
             results: Object.fromEntries(Object.entries(req.inputs ?? {}).filter(([, o]) => o.result !== undefined).map(([id, o]) => [id, o.result])),

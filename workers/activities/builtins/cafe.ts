@@ -1,46 +1,9 @@
 // Builtin steps of the cafe sample: load one dong's results into the cafe tables, and publish a run's load.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { modelLabel } from '~/common/model-ref';
-import { BadInputError, type Builtin, type BuiltinContext } from './types';
-
-const cafesFile = z.object({
-  dong: z.string(),
-  cafes: z.array(z.object({ id: z.string().min(1), name: z.string(), address: z.string().default('') })),
-});
-const representativeFile = z.object({
-  cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), file: z.string(), sourceUrl: z.string(), score: z.number() })) })),
-});
-const descriptionsFile = z.object({
-  cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), text: z.string() })) })),
-});
-const summariesFile = z.object({
-  cafes: z.array(z.object({ id: z.string(), text: z.string(), reviewCount: z.number().int() })),
-});
-const embeddingsFile = z.object({
-  dim: z.number().int().positive(),
-  cafes: z.array(z.object({ id: z.string(), image: z.array(z.object({ rank: z.number().int(), vector: z.array(z.number()) })), text: z.array(z.number()) })),
-});
-
-/** Finds `name` in the outputs of the steps this one needs; returns its parsed content and the step that made it. */
-async function input<T>(ctx: BuiltinContext, name: string, schema: z.ZodType<T>): Promise<{ data: T; stepId: string; dir: string }> {
-  for (const [stepId, dir] of Object.entries(ctx.inputDirs)) {
-    const text = await readFile(path.join(dir, name), 'utf8').catch(() => null);
-    if (text === null) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new BadInputError(`${name} from step ${stepId} is not JSON: ${(e as Error).message}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new BadInputError(`${name} from step ${stepId}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-    return { data: parsed.data, stepId, dir };
-  }
-  throw new BadInputError(`none of the needed steps (${Object.keys(ctx.inputDirs).join(', ')}) produced ${name}`);
-}
+import { cafesFile, descriptionsFile, embeddingsFile, input, representativeFile, summariesFile } from './cafe-files';
+import { BadInputError, type Builtin } from './types';
 
 /** Upserts a dong's cafes and replaces their images, descriptions, summary and embeddings, in one transaction. */
 export const loadCafeResults: Builtin = async (ctx) => {

@@ -8,6 +8,8 @@ export interface BuiltinContext {
   itemKey: string;
   stepId: string;
   params: Record<string, unknown>;
+  /** The step's args, placeholders resolved. */
+  args: Record<string, string>;
   /** This step's output directory (already created, empty). */
   outDir: string;
   /** Output directories of the steps this one needs, by step id. */

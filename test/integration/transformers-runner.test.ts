@@ -1,0 +1,110 @@
+// The transformers runner with the cafe models (CLIP, SigLIP, BLIP, Qwen2: the real architectures, tiny and
+// randomly initialised, built by the suite's setup) in real Python processes on the CPU: what each model answers,
+// batches across callers, eviction under a small budget, bad input, and a restart after the runner dies.
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ResolvedModel } from '~/common/model-ref';
+import { buildCafeModels, type BuiltModel, type CafeModelKind } from '~/pipelines/cafe/models';
+import { ModelPool } from '~/workers/models/model-pool';
+import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
+
+let built: Record<CafeModelKind, BuiltModel>;
+let pool: ModelPool | undefined;
+const log = path.join(os.tmpdir(), `transformers-runner-${process.pid}.log`);
+const model = (kind: CafeModelKind): ResolvedModel => ({ name: kind, version: 1, artifactUri: `file://${built[kind].dir}`, framework: 'transformers', runtime: 'python', gpuMemoryMb: built[kind].gpuMemoryMb });
+const newPool = (memoryBudgetMb: number, batchWaitMs = 100) =>
+  (pool = new ModelPool({ memoryBudgetMb, batchMax: 64, batchWaitMs, cwd: process.cwd(), env: { BREWLINE_RUNNER_LOG: log, BREWLINE_RUNNER_THREADS: '1' } }));
+const image = (dong: number, cafe: number, n: number) => ({ image: path.resolve(`pipelines/cafe/sample/crawl/images/d${dong}/c${cafe}/${n}.png`) });
+type Vec = { vector: number[]; dim: number; model: string };
+type Text = { text: string; tokens: number; model: string };
+
+beforeAll(async () => {
+  built = buildCafeModels(path.join(inject('stack').tmpDir, 'models'));
+  await rm(log, { force: true });
+});
+afterEach(async () => {
+  await pool?.shutdown();
+  pool = undefined;
+});
+
+describe('transformers runner', () => {
+  it('CLIP and SigLIP embed images and texts into unit vectors, the same again for the same input', async () => {
+    const p = newPool(10_000);
+    for (const kind of ['clip', 'siglip'] as const) {
+      const [a, b, t1, t2] = (await p.infer(model(kind), [image(0, 0, 0), image(0, 0, 1), { text: '조용한 카페, good coffee' }, { text: 'loud' }])) as Vec[];
+      for (const v of [a!, b!, t1!, t2!]) {
+        expect(v.dim).toBe(32);
+        expect(Math.hypot(...v.vector)).toBeCloseTo(1, 4);
+        expect(v.model).toBe(`${kind}@1`);
+      }
+      expect(a!.vector).not.toEqual(b!.vector);
+      // alone rather than in a batch of four: the same vector (to the last bits a batch's arithmetic may move)
+      const [again] = (await p.infer(model(kind), [image(0, 0, 0)])) as Vec[];
+      again!.vector.forEach((x, i) => expect(x).toBeCloseTo(a!.vector[i]!, 5));
+      expect(await p.infer(model(kind), [image(0, 0, 0)])).toEqual([again]);
+    }
+    expect(p.snapshot().loads).toBe(2);
+  });
+
+  it('BLIP captions images and Qwen2 writes text, greedily (the same again), counting tokens', async () => {
+    const p = newPool(10_000);
+    const captions = (await p.infer(model('vlm'), [image(1, 0, 0), image(1, 0, 1)].map((i) => ({ ...i, maxNewTokens: 12 })))) as Text[];
+    expect(captions.map((c) => c.tokens)).toEqual([12, 12]);
+    expect(captions.every((c) => typeof c.text === 'string' && c.model === 'vlm@1')).toBe(true);
+    const prompts = [{ prompt: 'Reviews: great latte.\nSummarise:', maxNewTokens: 20 }, { prompt: '리뷰: 커피가 맛있어요.\n요약:', maxNewTokens: 20 }];
+    const first = (await p.infer(model('text'), prompts)) as Text[];
+    expect(first.every((s) => s.tokens > 0 && s.tokens <= 20)).toBe(true);
+    expect(await p.infer(model('text'), prompts)).toEqual(first);
+  });
+
+  it('merges two dongs’ requests into one batch, and evicts within a budget of two models', async () => {
+    const p = newPool(built.clip.gpuMemoryMb + built.siglip.gpuMemoryMb, 1_000);
+    const [mapo, jongno] = (await Promise.all([
+      p.infer(model('clip'), [image(2, 0, 0), image(2, 0, 1), image(2, 0, 2)]),
+      p.infer(model('clip'), [image(3, 0, 0), image(3, 0, 1)]),
+    ])) as [Vec[], Vec[]];
+    expect([mapo.length, jongno.length]).toEqual([3, 2]);
+    expect(p.snapshot().batchSizes).toEqual([5]);
+    expect(await readFile(log, 'utf8')).toMatch(/clip@1 pid=\d+ embedding batch=5 /);
+
+    await p.infer(model('siglip'), [{ text: 'a' }]);
+    await p.infer(model('text'), [{ prompt: 'b', maxNewTokens: 2 }]); // clip, least recently used, makes room
+    const stats = p.snapshot();
+    expect(stats.evictions).toBe(1);
+    expect(stats.peakMb).toBeLessThanOrEqual(built.clip.gpuMemoryMb + built.siglip.gpuMemoryMb);
+    expect(stats.resident.map((r) => r.model).sort()).toEqual(['siglip@1', 'text@1']);
+  });
+
+  it('a bad input fails its request with the reason and the runner stays up; a dead runner is restarted', async () => {
+    const p = newPool(10_000);
+    await p.infer(model('clip'), [image(4, 0, 0)]);
+    const pid = p.snapshot().resident[0]!.pid!;
+    const err = await p.infer(model('clip'), [image(4, 0, 1), { image: '/nowhere/0.png' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunnerRequestError);
+    expect(String(err)).toMatch(/input 1: image '\/nowhere\/0\.png' cannot be read/);
+    expect(p.snapshot().resident[0]!.pid).toBe(pid);
+
+    const pending = p.infer(model('text'), Array.from({ length: 16 }, (_, i) => ({ prompt: `long ${i}`, maxNewTokens: 256 })));
+    const generating = await waitFor(() => p.snapshot().resident.find((r) => r.model === 'text@1')?.pid);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(generating, 'SIGKILL');
+    await expect(pending).rejects.toBeInstanceOf(RunnerCrashedError);
+    const [after] = (await p.infer(model('text'), [{ prompt: 'again', maxNewTokens: 3 }])) as Text[];
+    expect(after!.tokens).toBeGreaterThan(0);
+    const restarted = p.snapshot();
+    expect(restarted.reloads).toBe(1);
+    expect(restarted.resident.find((r) => r.model === 'text@1')!.pid).not.toBe(generating);
+  });
+});
+
+async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
