@@ -10,7 +10,7 @@ import { createS3Client } from '~/server/artifacts/s3';
 import { createArtifactStore } from '~/server/artifacts/store';
 import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
-import { ModelPool } from './models/model-pool';
+import { ModelPool, type ModelPoolStats } from './models/model-pool';
 import { createSlots, gatedRunStep } from './gpu-slots';
 import type { Builtin } from './activities/builtins/types';
 
@@ -27,6 +27,8 @@ export interface WorkerSetOptions {
 export interface WorkerSet {
   run(): Promise<void>;
   shutdown(): void;
+  /** The worker's resident models: what is loaded, loads, evictions, batch sizes. */
+  models(): ModelPoolStats;
 }
 
 let runtimeInstalled = false;
@@ -107,5 +109,6 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
+    models: () => models.snapshot(),
   };
 }

@@ -1,7 +1,7 @@
 // The transformers runner with the cafe models (CLIP, SigLIP, BLIP, Qwen2: the real architectures, tiny and
 // randomly initialised, built by the suite's setup) in real Python processes on the CPU: what each model answers,
 // batches across callers, eviction under a small budget, bad input, and a restart after the runner dies.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -108,3 +108,37 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('the cafe pipeline on the transformers runner, through Temporal', () => {
+  it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the versions', async () => {
+    const { testContext } = await import('../support/stack');
+    const { cafeMonthly } = await import('~/pipelines/cafe-monthly');
+    const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
+    const t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '2000', BREWLINE_BATCH_MAX: '256', GPU_MEMORY_MB: String(twoModels) });
+    try {
+      await t.register(cafeMonthly);
+      const workers = await t.startWorkers();
+      const dongs = ['망원1동', '연남동'];
+      const dongsFile = path.join(inject('stack').tmpDir, 'two-dongs.json');
+      await writeFile(dongsFile, JSON.stringify(dongs));
+      // both crawl files land together, so both dongs reach the CLIP step within the batch window
+      const runId = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } });
+      expect(await t.waitForRun(runId, 300_000)).toMatchObject({ status: 'succeeded', itemsSucceeded: 2 });
+
+      const images = await Promise.all(dongs.map(async (d) => (JSON.parse(await readFile(`pipelines/cafe/sample/crawl/${d}.json`, 'utf8')) as { cafes: { images: unknown[] }[] }).cafes.reduce((n, c) => n + c.images.length, 0)));
+      const stats = workers.models();
+      expect(stats.batchSizes).toContain(images[0]! + images[1]!); // one CLIP batch of both dongs' images
+      expect(stats.evictions).toBeGreaterThanOrEqual(2); // four models through a budget of two
+      expect(stats.peakMb).toBeLessThanOrEqual(twoModels);
+
+      const steps = await t.db.stepRun.findMany({ where: { runId, stepId: 'representative-images' } });
+      expect(steps.map((s) => s.result)).toEqual(dongs.map(() => expect.objectContaining({ images: expect.any(Number) })));
+      const cafe = await t.db.cafe.findFirstOrThrow({ where: { dong: dongs[0], runId }, include: { images: { include: { description: true } }, summary: true, embeddings: true } });
+      expect(cafe.images.map((i) => [i.model, i.description?.model])).toEqual(cafe.images.map(() => ['clip-representative@1', 'vlm-captioner@1']));
+      expect(cafe.summary?.model).toBe('review-summariser@1');
+      expect(cafe.embeddings.every((e) => e.model === 'siglip@1' && e.dim === 32)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});
