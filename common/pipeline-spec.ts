@@ -59,7 +59,7 @@ export const stepSpecSchema = z
     command: z.array(z.string().min(1)).min(1).optional(),
     builtin: z.string().min(1).optional(),
     /** A builtin's arguments by name; values may use the command placeholders ({item}, {runDir}, {in.step}, ...). */
-    args: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,62}$/, 'must be a camelCase name'), z.string()).default({}),
+    args: z.record(z.string(), z.string()).default({}),
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
     model: modelRefSchema.optional(),
@@ -70,6 +70,8 @@ export const stepSpecSchema = z
   .superRefine((step, ctx) => {
     if (step.kind === 'command' && !step.command) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
     if (step.kind === 'builtin' && !step.builtin) ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
+    for (const name of Object.keys(step.args)) if (!/^[a-z][a-zA-Z0-9]{0,62}$/.test(name)) ctx.addIssue({ code: 'custom', path: ['args', name], message: 'must be a camelCase name' });
+    if (Object.keys(step.args).length && step.kind !== 'builtin') ctx.addIssue({ code: 'custom', path: ['args'], message: 'only builtin steps take args (a command passes its own arguments)' });
     if (step.kind === 'sensor' && !step.sensor) ctx.addIssue({ code: 'custom', path: ['sensor'], message: 'a sensor step needs a sensor (check, pokeIntervalMs, timeoutMs, onTimeout)' });
   });
 export type StepSpec = z.output<typeof stepSpecSchema>;

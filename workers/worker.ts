@@ -1,6 +1,7 @@
 // Builds the Temporal workers of one process: "cpu" hosts the workflows, bookkeeping and CPU steps;
 // "gpu" runs GPU steps only, GPU_SLOTS at a time (the GPU pool).
 import os from 'node:os';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { QueueName } from '~/common/queues';
@@ -11,6 +12,7 @@ import { createArtifactStore } from '~/server/artifacts/store';
 import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
 import { ModelPool, type ModelPoolStats } from './models/model-pool';
+import { createWeightsResolver } from './models/model-weights';
 import { createSlots, gatedRunStep } from './gpu-slots';
 import type { Builtin } from './activities/builtins/types';
 
@@ -50,7 +52,13 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
   const s3 = () => (s3Client ??= createS3Client(config.s3));
   const artifactStore = createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? s3() : undefined);
   // one pool of resident model runners per worker process, shared by its queues
-  const models = new ModelPool({ ...config.models, cwd: opts.cwd ?? process.cwd(), healthCheckMs: 30_000, log: (line) => console.error(`model runner: ${line}`) });
+  const models = new ModelPool({
+    ...config.models,
+    cwd: opts.cwd ?? process.cwd(),
+    healthCheckMs: 30_000,
+    weights: createWeightsResolver({ cacheDir: path.join(config.dataDir, 'model-cache'), s3 }),
+    log: (line) => console.error(`model runner: ${line}`),
+  });
   const activities = (queue: QueueName) =>
     createActivities({
       db: opts.db,

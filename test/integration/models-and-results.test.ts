@@ -40,6 +40,14 @@ describe('model registry', () => {
     await expect(api(actor('viewer')).models.moveAlias({ name: m, alias: 'production', version: 2 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  it('refuses a python model version whose weights no worker could read, naming the field', async () => {
+    const err = await api()
+      .models.registerVersion({ name: `hub-${Date.now()}`, task: 'image-embedding', artifactUri: 'hf://openai/clip-vit-base-patch16', framework: 'transformers', runtime: 'python' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((err as Error).message).toMatch(/artifactUri[\s\S]*must be an absolute path, a file:\/\/\/ URI or s3:\/\/bucket\/key/);
+  });
+
   it('resolves an alias when a run starts: moving it changes new runs, not a running one', async () => {
     const m = `scorer-${Date.now()}`;
     for (let n = 1; n <= 2; n++) await api().models.registerVersion({ name: m, task: 'image-ranking', artifactUri: `file:///m/${n}`, framework: 'onnx' });

@@ -1,12 +1,14 @@
 // S3-compatible storage (a real S3 API server, s3rver, in this process): the artifact store in a bucket, and
-// sensors waiting for objects to land.
-import { mkdtemp } from 'node:fs/promises';
+// sensors waiting for objects to land, model weights fetched from a bucket.
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createS3Client } from '~/server/artifacts/s3';
+import { ModelPool } from '~/workers/models/model-pool';
+import { createWeightsResolver, WeightsUnavailableError } from '~/workers/models/model-weights';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
@@ -88,4 +90,29 @@ describe('S3-compatible storage', () => {
     const sinsa = await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'sinsa' } } });
     expect(sinsa.error).toMatch(/sensor "landed": not ready within 8000 ms/);
   });
+
+  it('model weights in a bucket: a save_pretrained folder is fetched once into the cache and served by its runner', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'brewline-models' }));
+    const folder = path.join(inject('stack').tmpDir, 'models', 'siglip');
+    for (const name of await readdir(folder)) await s3.send(new PutObjectCommand({ Bucket: 'brewline-models', Key: `cafe/siglip-v2/${name}`, Body: await readFile(path.join(folder, name)) }));
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'model-cache-'));
+    const weights = createWeightsResolver({ cacheDir, s3: () => s3 });
+    const pool = new ModelPool({ memoryBudgetMb: 1_000, batchMax: 8, batchWaitMs: 10, cwd: process.cwd(), weights });
+    const model = { name: 'siglip', version: 2, artifactUri: 's3://brewline-models/cafe/siglip-v2', framework: 'transformers', runtime: 'python', gpuMemoryMb: 64 };
+    try {
+      const [out] = (await pool.infer(model, [{ text: 'a quiet cafe' }])) as { vector: number[]; model: string }[];
+      expect(out).toMatchObject({ model: 'siglip@2' });
+      expect(out!.vector).toHaveLength(32);
+      const local = await weights(model.artifactUri);
+      expect((await readdir(local)).sort()).toEqual([...(await readdir(folder)), '.brewline-weights.json'].sort());
+      // cached: found again without the bucket
+      await s3.send(new DeleteObjectCommand({ Bucket: 'brewline-models', Key: 'cafe/siglip-v2/config.json' }));
+      expect(await weights(model.artifactUri)).toBe(local);
+      await expect(weights('s3://brewline-models/cafe/nothing-here')).rejects.toBeInstanceOf(WeightsUnavailableError);
+      expect(await readdir(cacheDir)).toHaveLength(1); // nothing half-fetched left behind
+    } finally {
+      await pool.shutdown();
+    }
+  });
 });
+

@@ -39,6 +39,19 @@ describe('pipeline spec', () => {
     );
   });
 
+  it('checks a builtin step\'s args like command arguments: placeholders, and camelCase names', () => {
+    expect(
+      problems({
+        ...base,
+        params: { n: { type: 'integer', default: 5 } },
+        steps: [
+          { id: 'crawl', kind: 'noop' },
+          { id: 'pick', kind: 'builtin', builtin: 'cafe.representativeImages', needs: ['crawl'], args: { count: '{params.n}', reviews: '{in.crawl}/r.json', from: '{in.other}', 'Bad-Name': 'x' } },
+        ],
+      }),
+    ).toEqual(['steps.1.args.Bad-Name: must be a camelCase name', 'steps.1.args.from: {in.other} names a step that "pick" does not need']);
+  });
+
   it('rejects an item step that needs a run-level "after" step, and a bad param default', () => {
     expect(
       problems({

@@ -12,6 +12,7 @@ import { resultAt, stepResultSizeProblem } from '~/common/step-output';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
 import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
+import { WeightsUnavailableError } from '~/workers/models/model-weights';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
 import { BoundedLog, runCommand } from './command';
 import type { ArtifactKeeper } from './artifacts';
@@ -84,7 +85,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           });
         } catch (err) {
           if (err instanceof BadInputError) throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
-          if (err instanceof ModelUnservableError || err instanceof RunnerRequestError) throw ApplicationFailure.nonRetryable(`${where(req)}: ${err.message}`, err.name);
+          if (err instanceof ModelUnservableError || err instanceof RunnerRequestError || err instanceof WeightsUnavailableError) throw ApplicationFailure.nonRetryable(`${where(req)}: ${err.message}`, err.name);
           // a crashed runner is restarted on the next attempt
           if (err instanceof RunnerCrashedError) throw ApplicationFailure.retryable(`${where(req)}: ${err.message}`, err.name);
           throw err;

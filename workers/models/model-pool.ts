@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
+import type { WeightsResolver } from './model-weights';
 import { RunnerCrashedError, RunnerProcess } from './runner-process';
 
 export interface ModelPoolOptions {
@@ -17,6 +18,8 @@ export interface ModelPoolOptions {
   loadTimeoutMs?: number;
   inferTimeoutMs?: number;
   healthCheckMs?: number;
+  /** Turns a model version's artifactUri into what its runner reads (s3:// fetched into a local cache). */
+  weights?: WeightsResolver;
   /** Extra environment for runners (they get no secrets of the worker). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -143,6 +146,7 @@ export class ModelPool {
   /** Admits the model within the memory budget (evicting idle runners, least recently used first), then loads it. */
   private async start(entry: Entry): Promise<RunnerProcess> {
     const argv = this.program(entry.model);
+    const artifactUri = this.opts.weights ? await this.opts.weights(entry.model.artifactUri) : entry.model.artifactUri;
     const need = entry.memoryMb;
     if (need > this.opts.memoryBudgetMb)
       throw new ModelUnservableError(`model ${entry.key} needs ${need} MB of GPU memory; this worker has GPU_MEMORY_MB=${this.opts.memoryBudgetMb}`);
@@ -174,7 +178,7 @@ export class ModelPool {
     this.stats.loads++;
     const m = entry.model;
     try {
-      const reply = await runner.request({ op: 'load', model: { name: m.name, version: m.version, artifactUri: m.artifactUri, framework: m.framework } }, this.opts.loadTimeoutMs ?? 600_000);
+      const reply = await runner.request({ op: 'load', model: { name: m.name, version: m.version, artifactUri, framework: m.framework } }, this.opts.loadTimeoutMs ?? 600_000);
       this.stats.loadMs.push(Number(reply.loadMs ?? 0));
     } catch (err) {
       runner.kill();

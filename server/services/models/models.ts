@@ -6,21 +6,29 @@ import { AppError } from '~/server/errors';
 
 const name = z.string().regex(/^[a-z][a-z0-9._-]{0,99}$/, 'must be lower-case letters, digits, ".", "_", "-"');
 
-export const registerModelVersionInput = z.object({
-  name,
-  task: z.string().min(1).max(100),
-  description: z.string().max(2_000).optional(),
-  artifactUri: z.string().min(1).max(2_000),
-  framework: z.string().min(1).max(100),
-  runtime: z.string().max(100).default(''),
-  inputSchema: z.record(z.string(), z.unknown()).default({}),
-  outputSchema: z.record(z.string(), z.unknown()).default({}),
-  gpuMemoryMb: z.number().int().min(0).default(0),
-  metrics: z.record(z.string(), z.number()).default({}),
-  producedByRunId: z.string().optional(),
-  /** Aliases to point at the new version, e.g. ["staging"]. */
-  aliases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/)).default([]),
-});
+export const registerModelVersionInput = z
+  .object({
+    name,
+    task: z.string().min(1).max(100),
+    description: z.string().max(2_000).optional(),
+    artifactUri: z.string().min(1).max(2_000),
+    framework: z.string().min(1).max(100),
+    runtime: z.string().max(100).default(''),
+    inputSchema: z.record(z.string(), z.unknown()).default({}),
+    outputSchema: z.record(z.string(), z.unknown()).default({}),
+    gpuMemoryMb: z.number().int().min(0).default(0),
+    metrics: z.record(z.string(), z.number()).default({}),
+    producedByRunId: z.string().optional(),
+    /** Aliases to point at the new version, e.g. ["staging"]. */
+    aliases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/)).default([]),
+  })
+  .superRefine((v, ctx) => {
+    // what a python runner can be given: a local path, file:// or s3://bucket/key (fetched by the worker)
+    if (v.runtime === 'python' && !/^(\/|file:\/\/\/|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.)/.test(v.artifactUri))
+      ctx.addIssue({ code: 'custom', path: ['artifactUri'], message: 'must be an absolute path, a file:/// URI or s3://bucket/key for a python runner' });
+    if (v.runtime === 'python' && !/^[a-z][a-z0-9_-]{0,62}$/.test(v.framework))
+      ctx.addIssue({ code: 'custom', path: ['framework'], message: 'must name a runner folder (runners/<framework>/runner.py): lower-case letters, digits, "_", "-"' });
+  });
 
 export const moveAliasInput = z.object({
   name,
