@@ -45,24 +45,30 @@ VOCAB = 4 + 256
 IDS = dict(pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS)
 
 
+def tower(tiny, hidden, layers, heads, **extra):
+    """A transformer tower's config: the realistic sizes given, or 2 layers of width 32 when tiny."""
+    return dict(hidden_size=32 if tiny else hidden, intermediate_size=64 if tiny else 4 * hidden,
+                num_hidden_layers=2 if tiny else layers, num_attention_heads=2 if tiny else heads, **extra)
+
+
+def vision_tower(tiny, image_size, hidden, layers, heads):
+    return tower(tiny, hidden, layers, heads, image_size=32 if tiny else image_size, patch_size=8 if tiny else 16)
+
+
 def clip(size):
     t = size == "tiny"
-    text = dict(vocab_size=VOCAB if t else 49408, hidden_size=32 if t else 512, intermediate_size=64 if t else 2048,
-                num_hidden_layers=2 if t else 12, num_attention_heads=2 if t else 8, max_position_embeddings=77, **IDS)
-    vision = dict(image_size=32 if t else 224, patch_size=8 if t else 16, hidden_size=32 if t else 768,
-                  intermediate_size=64 if t else 3072, num_hidden_layers=2 if t else 12, num_attention_heads=2 if t else 12)
+    text = tower(t, 512, 12, 8, vocab_size=VOCAB if t else 49408, max_position_embeddings=77, **IDS)
+    vision = vision_tower(t, 224, 768, 12, 12)  # ViT-B/16
     config = transformers.CLIPConfig(text_config=text, vision_config=vision, projection_dim=32 if t else 512)
-    image = transformers.CLIPImageProcessor(size={"shortest_edge": vision["image_size"]},
-                                            crop_size={"height": vision["image_size"], "width": vision["image_size"]})
+    side = vision["image_size"]
+    image = transformers.CLIPImageProcessor(size={"shortest_edge": side}, crop_size={"height": side, "width": side})
     return transformers.CLIPModel, config, image, 77
 
 
 def siglip(size):
     t = size == "tiny"
-    text = dict(vocab_size=VOCAB if t else 32000, hidden_size=32 if t else 768, intermediate_size=64 if t else 3072,
-                num_hidden_layers=2 if t else 12, num_attention_heads=2 if t else 12, max_position_embeddings=64, **IDS)
-    vision = dict(image_size=32 if t else 224, patch_size=8 if t else 16, hidden_size=32 if t else 768,
-                  intermediate_size=64 if t else 3072, num_hidden_layers=2 if t else 12, num_attention_heads=2 if t else 12)
+    text = tower(t, 768, 12, 12, vocab_size=VOCAB if t else 32000, max_position_embeddings=64, **IDS)
+    vision = vision_tower(t, 224, 768, 12, 12)  # base, patch 16
     config = transformers.SiglipConfig(text_config=text, vision_config=vision)
     image = transformers.SiglipImageProcessor(size={"height": vision["image_size"], "width": vision["image_size"]})
     return transformers.SiglipModel, config, image, 64
@@ -70,11 +76,9 @@ def siglip(size):
 
 def vlm(size):
     t = size == "tiny"
-    text = dict(vocab_size=VOCAB if t else 30524, hidden_size=32 if t else 768, intermediate_size=64 if t else 3072,
-                num_hidden_layers=2 if t else 12, num_attention_heads=2 if t else 12, max_position_embeddings=512,
-                encoder_hidden_size=32 if t else 1024, pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, sep_token_id=EOS)
-    vision = dict(image_size=32 if t else 384, patch_size=8 if t else 16, hidden_size=32 if t else 1024,
-                  intermediate_size=64 if t else 4096, num_hidden_layers=2 if t else 24, num_attention_heads=2 if t else 16)
+    vision = vision_tower(t, 384, 1024, 24, 16)  # BLIP large
+    text = tower(t, 768, 12, 12, vocab_size=VOCAB if t else 30524, max_position_embeddings=512,
+                 encoder_hidden_size=vision["hidden_size"], pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, sep_token_id=EOS)
     config = transformers.BlipConfig(text_config=text, vision_config=vision)
     image = transformers.BlipImageProcessor(size={"height": vision["image_size"], "width": vision["image_size"]})
     return transformers.BlipForConditionalGeneration, config, image, 512
@@ -85,7 +89,7 @@ def text_model(size):
     config = transformers.Qwen2Config(
         vocab_size=VOCAB if t else 151936, hidden_size=32 if t else 1536, intermediate_size=64 if t else 8960,
         num_hidden_layers=2 if t else 28, num_attention_heads=2 if t else 12, num_key_value_heads=1 if t else 2,
-        max_position_embeddings=2048 if t else 32768, tie_word_embeddings=False, **IDS)
+        max_position_embeddings=2048 if t else 32768, tie_word_embeddings=not t, **IDS)
     return transformers.Qwen2ForCausalLM, config, None, 2048
 
 
