@@ -23,7 +23,6 @@ const envSchema = z.object({
   BREWLINE_QUEUE_GPU: z.string().optional(),
   BREWLINE_TASK_QUEUE_PREFIX: z.string().default(''),
   GPU_SLOTS: z.coerce.number().int().min(1).default(1),
-  /** GPU tasks a GPU worker fetches ahead and holds until a slot frees (0: fetch only when a slot is free). */
   /** GPU memory the resident models of one GPU worker may hold together (see runners/PROTOCOL.md). */
   GPU_MEMORY_MB: z.coerce.number().int().min(1).default(24_000),
   /** Concurrent inference requests for one model are merged into batches of up to this many inputs... */
@@ -32,6 +31,10 @@ const envSchema = z.object({
   BREWLINE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(20),
   /** The Python that runs model runners (default .venv/bin/python when present, else python3). */
   BREWLINE_PYTHON: z.string().optional(),
+  /** A runner that does not answer a batch within this long is taken for stuck: killed, its requests failed
+   * retryably, and restarted for the next. */
+  BREWLINE_INFER_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** GPU tasks a GPU worker fetches ahead and holds until a slot frees (0: fetch only when a slot is free). */
   GPU_PREFETCH: z.coerce.number().int().min(0).max(64).default(1),
   CPU_SLOTS: z.coerce.number().int().min(1).default(32),
   BREWLINE_DATA_DIR: z.string().default('.data'),
@@ -64,7 +67,7 @@ export interface AppConfig {
   taskQueues: TaskQueues;
   gpuSlots: number;
   gpuPrefetch: number;
-  models: { memoryBudgetMb: number; batchMax: number; batchWaitMs: number; python?: string };
+  models: { memoryBudgetMb: number; batchMax: number; batchWaitMs: number; inferTimeoutMs: number; python?: string };
   cpuSlots: number;
   dataDir: string;
   stepLogBytes: number;
@@ -106,7 +109,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     taskQueues: taskQueueNames({ cpu: env.BREWLINE_QUEUE_CPU, gpu: env.BREWLINE_QUEUE_GPU }, env.BREWLINE_TASK_QUEUE_PREFIX),
     gpuSlots: env.GPU_SLOTS,
     gpuPrefetch: env.GPU_PREFETCH,
-    models: { memoryBudgetMb: env.GPU_MEMORY_MB, batchMax: env.BREWLINE_BATCH_MAX, batchWaitMs: env.BREWLINE_BATCH_WAIT_MS, python: env.BREWLINE_PYTHON },
+    models: { memoryBudgetMb: env.GPU_MEMORY_MB, batchMax: env.BREWLINE_BATCH_MAX, batchWaitMs: env.BREWLINE_BATCH_WAIT_MS, inferTimeoutMs: env.BREWLINE_INFER_TIMEOUT_MS, python: env.BREWLINE_PYTHON },
     cpuSlots: env.CPU_SLOTS,
     dataDir: env.BREWLINE_DATA_DIR,
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,

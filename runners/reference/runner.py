@@ -3,12 +3,14 @@
 It "loads" by reading its weights file (any bytes; a missing file fails the load), holds the memory the
 model version declares, and embeds each input (a string, or {"text": ...}, or {"path": ...} of a file) into a
 unit vector derived from a hash seeded by the weights. Test hooks: an input "crash" ends the process (a
-runner crash); "fail" raises an error (a bad input); BREWLINE_RUNNER_LOG appends one line per batch.
+runner crash); "fail" raises an error (a bad input); "hang" never answers (a stuck runner); BREWLINE_RUNNER_LOG
+appends one line per batch.
 """
 import hashlib
 import math
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from brewline_runner import Runner, serve  # noqa: E402
@@ -42,6 +44,9 @@ class ReferenceRunner(Runner):
         for item in inputs:
             if item == "crash" or (isinstance(item, dict) and item.get("text") == "crash"):
                 os._exit(3)
+            if item == "hang":
+                while True:
+                    time.sleep(60)
             if item == "fail" or (isinstance(item, dict) and item.get("text") == "fail"):
                 raise ValueError("this input cannot be embedded")
             digest = hashlib.sha256(self.seed + self._text(item)).digest()

@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResolvedModel } from '~/common/model-ref';
 import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
@@ -72,5 +72,21 @@ describe('model pool', () => {
     expect(p.snapshot().reloads).toBe(1);
     await expect(p.infer(clip, ['fail'])).rejects.toBeInstanceOf(RunnerRequestError);
     expect(p.snapshot().resident[0]!.pid).toBe(secondPid);
+  });
+
+  it('takes a runner that does not answer a batch in time for stuck: kills it, fails the batch retryably, restarts', async () => {
+    const p = (pool = new ModelPool({ memoryBudgetMb: 10_000, batchMax: 32, batchWaitMs: 10, inferTimeoutMs: 1_500, cwd: process.cwd() }));
+    const clip = model('clip', 500);
+    await p.infer(clip, ['warm']);
+    const stuckPid = p.snapshot().resident[0]!.pid!;
+    const started = Date.now();
+    const err = await p.infer(clip, ['hang']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunnerCrashedError);
+    expect(String(err)).toMatch(/did not answer "infer" within 1500 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await vi.waitFor(() => expect(p.snapshot().resident).toEqual([])); // killed: nothing resident
+    const [after] = (await p.infer(clip, ['after'])) as Out[];
+    expect(after!.model).toBe('clip@1');
+    expect(p.snapshot().resident[0]!.pid).not.toBe(stuckPid);
   });
 });
