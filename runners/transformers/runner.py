@@ -137,9 +137,13 @@ class TransformersRunner(Runner):
             for (i, _), v in zip(images, self._features(self.model.get_image_features(pixel_values=pixels))):
                 vectors[i] = v
         if texts:
-            tok = self.tokenizer([t for _, t in texts], padding=True, truncation=True, return_tensors="pt").to(self.device)
+            # SigLIP pools the last position and was trained on texts padded to full length (no attention mask):
+            # pad every text to that length, so a text's vector does not depend on the batch it came in
+            siglip = self.model.config.model_type == "siglip"
+            padding = "max_length" if siglip else True
+            tok = self.tokenizer([t for _, t in texts], padding=padding, truncation=True, return_tensors="pt").to(self.device)
             kwargs = {"input_ids": tok["input_ids"]}
-            if "attention_mask" in tok and self.model.config.model_type != "siglip":
+            if "attention_mask" in tok and not siglip:
                 kwargs["attention_mask"] = tok["attention_mask"]
             for (i, _), v in zip(texts, self._features(self.model.get_text_features(**kwargs))):
                 vectors[i] = v

@@ -44,6 +44,9 @@ describe('transformers runner', () => {
       const [again] = (await p.infer(model(kind), [image(0, 0, 0)])) as Vec[];
       again!.vector.forEach((x, i) => expect(x).toBeCloseTo(a!.vector[i]!, 5));
       expect(await p.infer(model(kind), [image(0, 0, 0)])).toEqual([again]);
+      // a text's vector does not depend on the longer texts batched with it
+      const [alone] = (await p.infer(model(kind), [{ text: 'loud' }])) as Vec[];
+      alone!.vector.forEach((x, i) => expect(x).toBeCloseTo(t2!.vector[i]!, 5));
     }
     expect(p.snapshot().loads).toBe(2);
   });
