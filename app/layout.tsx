@@ -7,6 +7,13 @@ import './globals.css';
 
 export const metadata: Metadata = { title: 'Brewline', description: 'Batch ML pipelines on Temporal' };
 
+const SECTIONS = [
+  ['/pipelines', 'Pipelines'],
+  ['/runs', 'Runs'],
+  ['/schedules', 'Schedules'],
+  ['/models', 'Models'],
+] as const;
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
@@ -17,18 +24,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/pipelines" className="text-lg font-semibold tracking-tight text-amber-800">
               ☕ Brewline
             </Link>
-            <Link href="/pipelines" className="text-sm text-stone-600 hover:text-stone-900">
-              Pipelines
-            </Link>
-            <Link href="/runs" className="text-sm text-stone-600 hover:text-stone-900">
-              Runs
-            </Link>
-            <Link href="/schedules" className="text-sm text-stone-600 hover:text-stone-900">
-              Schedules
-            </Link>
-            <Link href="/models" className="text-sm text-stone-600 hover:text-stone-900">
-              Models
-            </Link>
+            {SECTIONS.map(([href, label]) => (
+              <Link key={href} href={href} className="text-sm text-stone-600 hover:text-stone-900">
+                {label}
+              </Link>
+            ))}
             <AdminLink />
             <WhoAmI />
           </nav>

@@ -27,14 +27,15 @@ function gpuName(): string | null {
     return null;
   }
 }
-const device = gpuName() ?? `cpu (${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores)`;
+const gpu = gpuName();
+const device = gpu ?? `cpu (${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores)`;
 
 const { values } = parseArgs({
   options: {
     dongs: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '4' },
     framework: { type: 'string', default: 'transformers' },
-    size: { type: 'string', default: gpuName() ? 'realistic' : 'tiny' },
+    size: { type: 'string', default: gpu ? 'realistic' : 'tiny' },
     'weights-mb': { type: 'string', default: '200' },
   },
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
+import { runnerPython } from '~/workers/models/runner-python';
 
 export const CAFE_MODELS = [
   { name: 'clip-representative', kind: 'clip', task: 'image-ranking', description: 'CLIP image encoder: picks the images that best cover a cafe' },
@@ -23,12 +24,6 @@ export interface BuiltModel {
   gpuMemoryMb: number;
 }
 
-/** The Python that runs the runners: BREWLINE_PYTHON, else the project's .venv, else python3. */
-export function runnerPython(root = process.cwd()): string {
-  const venv = path.join(root, '.venv', 'bin', 'python');
-  return process.env.BREWLINE_PYTHON ?? (existsSync(venv) ? venv : 'python3');
-}
-
 /**
  * Builds the models missing from `dir` (tiny ones: seconds on a CPU) with runners/transformers/build_models.py;
  * returns every model's folder and size.
@@ -38,7 +33,7 @@ export function buildCafeModels(dir: string, opts: { root?: string; size?: 'tiny
   const manifest = (kind: string) => path.join(dir, kind, 'brewline-model.json');
   const missing = CAFE_MODELS.map((m) => m.kind).filter((kind) => !existsSync(manifest(kind)));
   if (missing.length) {
-    execFileSync(runnerPython(root), [path.join(root, 'runners/transformers/build_models.py'), '--out', dir, '--size', opts.size ?? 'tiny', '--only', missing.join(',')], {
+    execFileSync(runnerPython(root, process.env.BREWLINE_PYTHON), [path.join(root, 'runners/transformers/build_models.py'), '--out', dir, '--size', opts.size ?? 'tiny', '--only', missing.join(',')], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

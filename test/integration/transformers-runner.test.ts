@@ -6,9 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedModel } from '~/common/model-ref';
+import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { buildCafeModels, type BuiltModel, type CafeModelKind } from '~/pipelines/cafe/models';
 import { ModelPool } from '~/workers/models/model-pool';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
+import { testContext } from '../support/stack';
 
 let built: Record<CafeModelKind, BuiltModel>;
 let pool: ModelPool | undefined;
@@ -114,8 +116,6 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
 
 describe('the cafe pipeline on the transformers runner, through Temporal', () => {
   it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the versions', async () => {
-    const { testContext } = await import('../support/stack');
-    const { cafeMonthly } = await import('~/pipelines/cafe-monthly');
     const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
     const t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '2000', BREWLINE_BATCH_MAX: '256', GPU_MEMORY_MB: String(twoModels) });
     try {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
 import type { WeightsResolver } from './model-weights';
 import { RunnerCrashedError, RunnerProcess } from './runner-process';
+import { runnerPython } from './runner-python';
 
 export interface ModelPoolOptions {
   memoryBudgetMb: number;
@@ -139,8 +140,7 @@ export class ModelPool {
     if (!FRAMEWORK.test(model.framework)) throw new ModelUnservableError(`model ${model.name}@${model.version}: framework "${model.framework}" is not a runner name`);
     const script = path.join(this.opts.cwd, 'runners', model.framework, 'runner.py');
     if (!existsSync(script)) throw new ModelUnservableError(`model ${model.name}@${model.version}: no runner at runners/${model.framework}/runner.py`);
-    const venv = path.join(this.opts.cwd, '.venv', 'bin', 'python');
-    return [this.opts.python ?? (existsSync(venv) ? venv : 'python3'), '-u', script];
+    return [runnerPython(this.opts.cwd, this.opts.python), '-u', script];
   }
 
   /** Admits the model within the memory budget (evicting idle runners, least recently used first), then loads it. */

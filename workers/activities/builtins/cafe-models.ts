@@ -38,8 +38,8 @@ function positiveInt(ctx: BuiltinContext, name: string, fallback: number): numbe
 export const representativeImages: Builtin = async (ctx) => {
   const count = positiveInt(ctx, 'count', 5);
   const download = await input(ctx, 'cafes.json', cafesFile);
-  const images = download.data.cafes.flatMap((cafe) => cafe.images.map((img) => ({ cafe: cafe.id, img, abs: path.join(download.dir, img.file) })));
-  const vectors = await inferAll(ctx, images.map((i) => ({ image: i.abs })), vectorOutput, '{vector}');
+  const images = download.data.cafes.flatMap((cafe) => cafe.images.map((img) => path.join(download.dir, img.file)));
+  const vectors = await inferAll(ctx, images.map((image) => ({ image })), vectorOutput, '{vector}');
   const out = [];
   let at = 0;
   for (const cafe of download.data.cafes) {
@@ -64,12 +64,11 @@ export const representativeImages: Builtin = async (ctx) => {
 /** VLM: a caption for each representative image. */
 export const describeImages: Builtin = async (ctx) => {
   const reps = await input(ctx, 'representative.json', representativeFile);
-  const images = reps.data.cafes.flatMap((cafe) => cafe.images.map((img) => ({ cafe: cafe.id, rank: img.rank, abs: path.join(reps.dir, img.file) })));
+  const images = reps.data.cafes.flatMap((cafe) => cafe.images.map((img) => path.join(reps.dir, img.file)));
   const maxNewTokens = positiveInt(ctx, 'maxNewTokens', 30);
-  const captions = await inferAll(ctx, images.map((i) => ({ image: i.abs, maxNewTokens })), textOutput, '{text}');
-  const byCafe = new Map<string, { rank: number; text: string }[]>();
-  images.forEach((img, i) => byCafe.set(img.cafe, [...(byCafe.get(img.cafe) ?? []), { rank: img.rank, text: captions[i]!.text }]));
-  const cafes = reps.data.cafes.map((cafe) => ({ id: cafe.id, images: byCafe.get(cafe.id) ?? [] }));
+  const captions = await inferAll(ctx, images.map((image) => ({ image, maxNewTokens })), textOutput, '{text}');
+  let at = 0;
+  const cafes = reps.data.cafes.map((cafe) => ({ id: cafe.id, images: cafe.images.map((img) => ({ rank: img.rank, text: captions[at++]!.text })) }));
   await writeJson(ctx, 'descriptions.json', { method: 'vlm-caption', model: modelOf(ctx), cafes });
   ctx.log(`described ${images.length} images (${modelOf(ctx)}, ${captions.reduce((n, c) => n + (c.tokens ?? 0), 0)} tokens)`);
   return { images: images.length };
