@@ -68,6 +68,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // one machine, a handful of pollers per queue: one partition per task queue, so a task never waits to be
   // forwarded between partitions to reach the one idle poller (a cluster keeps its own partition settings)
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  // the dev server has one history shard, whose transfer queue is read at most 20 times a second by default: every
+  // workflow and activity task then waits up to 50 ms to be handed to matching; read it as soon as tasks arrive
+  args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=200');
   // own process group: a Ctrl-C meant for `npm start` must not stop the server before the workers drain
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   process.once('exit', () => child.kill('SIGKILL'));

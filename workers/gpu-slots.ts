@@ -1,35 +1,46 @@
 // The GPU pool inside one worker. The worker takes GPU_SLOTS + GPU_PREFETCH tasks from Temporal but runs at most
 // GPU_SLOTS at once: the prefetched ones wait here, already fetched, so a slot that frees up starts its next step
-// at once instead of after a poll round trip to the server. Waiting tasks heartbeat and can be cancelled.
+// at once instead of after a poll round trip to the server. A step holds its slot only while it executes: its
+// inputs are fetched before, its outputs stored and its row written after (runStep), so the GPU never waits on
+// bookkeeping. Waiting tasks heartbeat and can be cancelled.
 import { Context } from '@temporalio/activity';
-import type { StepRequest, StepResult } from '~/common/run-contract';
 
 export interface Slots {
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Resolves to the release function once a slot is free; lower `priority` numbers are served first. */
+  acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
   readonly busy: number;
+  readonly size: number;
 }
 
-/** A first-come-first-served counting semaphore. */
+/** Temporal's default priority key (levels 1 to 5): a task without one ranks here. */
+export const DEFAULT_PRIORITY = 3;
+
+/**
+ * A counting semaphore: waiters are served by priority (lower number first; the step's Temporal priority key),
+ * first come, first served within a priority.
+ */
 export function createSlots(size: number): Slots {
   let busy = 0;
-  const waiting: { grant: () => void }[] = [];
+  const waiting: { priority: number; grant: () => void }[] = [];
   const release = () => {
     const next = waiting.shift();
     if (next) next.grant();
     else busy--;
   };
   return {
+    size,
     get busy() {
       return busy;
     },
-    acquire(signal) {
+    acquire(signal, priority = DEFAULT_PRIORITY) {
       if (busy < size) {
         busy++;
         return Promise.resolve(once(release));
       }
       return new Promise((resolve, reject) => {
-        const entry = { grant: () => resolve(once(release)) };
-        waiting.push(entry);
+        const entry = { priority, grant: () => resolve(once(release)) };
+        const at = waiting.findIndex((w) => w.priority > priority);
+        waiting.splice(at < 0 ? waiting.length : at, 0, entry);
         signal?.addEventListener('abort', () => {
           const i = waiting.indexOf(entry);
           if (i >= 0) {
@@ -49,21 +60,13 @@ function once(fn: () => void): () => void {
   };
 }
 
-/** Runs each step only once it holds a slot; heartbeats while it waits so Temporal knows the worker is alive. */
-export function gatedRunStep(slots: Slots, runStep: (req: StepRequest) => Promise<StepResult>) {
-  return async (req: StepRequest): Promise<StepResult> => {
-    const ctx = Context.current();
-    const heartbeat = setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(req.step.timeouts.heartbeatMs / 3, 5_000)));
-    let release: () => void;
-    try {
-      release = await slots.acquire(ctx.cancellationSignal);
-    } finally {
-      clearInterval(heartbeat);
-    }
-    try {
-      return await runStep(req);
-    } finally {
-      release();
-    }
-  };
+/** Waits for a slot inside an activity, heartbeating so Temporal knows the worker is alive; cancellable. */
+export async function waitForSlot(slots: Slots, heartbeatMs: number, priority?: number): Promise<() => void> {
+  const ctx = Context.current();
+  const heartbeat = setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(heartbeatMs / 3, 5_000)));
+  try {
+    return await slots.acquire(ctx.cancellationSignal, priority);
+  } finally {
+    clearInterval(heartbeat);
+  }
 }

@@ -13,7 +13,7 @@ import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
 import { ModelPool, type ModelPoolStats } from './models/model-pool';
 import { createWeightsResolver } from './models/model-weights';
-import { createSlots, gatedRunStep } from './gpu-slots';
+import { createSlots, type Slots } from './gpu-slots';
 import type { Builtin } from './activities/builtins/types';
 
 export interface WorkerSetOptions {
@@ -59,7 +59,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     weights: createWeightsResolver({ cacheDir: path.join(config.dataDir, 'model-cache'), s3 }),
     log: (line) => console.error(`model runner: ${line}`),
   });
-  const activities = (queue: QueueName) =>
+  const activities = (queue: QueueName, slots?: Slots) =>
     createActivities({
       db: opts.db,
       dataDir: config.dataDir,
@@ -71,6 +71,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       artifactStore,
       s3,
       models,
+      slots,
     });
 
   const workers = await Promise.all(
@@ -92,7 +93,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
         case 'gpu':
           return Worker.create({
             ...common,
-            activities: (({ runStep, pokeSensor }) => ({ runStep: gatedRunStep(createSlots(config.gpuSlots), runStep), pokeSensor }))(activities(queue)),
+            activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(activities(queue, createSlots(config.gpuSlots))),
             // GPU_PREFETCH tasks wait in the worker for a slot: the GPU never waits for a poll round trip
             maxConcurrentActivityTaskExecutions: config.gpuSlots + config.gpuPrefetch,
             maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots + config.gpuPrefetch),

@@ -3,6 +3,7 @@ import type { ArtifactStore } from '~/server/artifacts/store';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Db } from '~/server/db';
 import type { ModelPool } from '~/workers/models/model-pool';
+import type { Slots } from '~/workers/gpu-slots';
 import type { AppConfig } from '~/server/env';
 import { createAlertActivities } from './alerts';
 import { createArtifactKeeper } from './artifacts';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   /** The S3 client, built on first use (S3 sensors). */
   s3?: () => S3Client;
   models?: ModelPool;
+  /** The GPU pool (GPU workers): steps execute only while holding a slot. */
+  slots?: Slots;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -40,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
       s3: deps.s3,
       models: deps.models,
+      slots: deps.slots,
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),

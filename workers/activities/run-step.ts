@@ -14,6 +14,7 @@ import type { StepStatus } from '~/server/generated/prisma/enums';
 import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
 import { WeightsUnavailableError } from '~/workers/models/model-weights';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
+import { waitForSlot, type Slots } from '~/workers/gpu-slots';
 import { BoundedLog, runCommand } from './command';
 import type { ArtifactKeeper } from './artifacts';
 import type { StepActivities } from './contract';
@@ -34,6 +35,8 @@ export interface StepDeps {
   s3?: () => S3Client;
   /** Resident model runners (builtins' ctx.infer). */
   models?: ModelPool;
+  /** The GPU pool: a step executes only while it holds one of these (GPU workers). */
+  slots?: Slots;
 }
 
 /** Where an attempt reads the outputs of the steps it needs, and writes its own JSON result (beside its output dir). */
@@ -301,27 +304,39 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         if (problem) throw ApplicationFailure.nonRetryable(`item key ${JSON.stringify(req.itemKey)} ${problem}`, 'BadInput');
       }
       const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt };
-      const started = Date.now();
-      await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);
-
+      const { step } = req;
       const log = new BoundedLog(deps.stepLogBytes);
-      const finalDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, req.step.id);
+      const finalDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, step.id);
       // Each attempt writes to its own directory, promoted on success: a dead attempt's orphan never mixes in.
       const attemptDir = `${finalDir}.attempt-${attempt}`;
       const files: AttemptFiles = { outDir: attemptDir, inputsFile: `${attemptDir}.inputs.json`, resultFile: `${attemptDir}.result.json` };
       const abort = new AbortController();
       ctx.cancelled.catch(() => abort.abort());
+      // The attempt's row says when it began executing (after its inputs are in place and it holds a GPU slot) and
+      // when that ended; the row is written beside the work, not before it, and a GPU slot is released before the
+      // outputs are stored, so neither bookkeeping nor file transfers keep the GPU idle.
+      let recorded: Promise<void> | undefined;
+      const record = () => (recorded ??= recorder.started(key, ctx.info.taskQueue, deps.workerIdentity, new Date()));
+      let release: (() => void) | undefined;
+      let endedAt: Date | undefined;
       // heartbeats tell Temporal this worker is alive, whatever the step does; a dead worker's attempt is retried
-      const heartbeat = req.step.kind === 'noop' ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(req.step.timeouts.heartbeatMs / 3, 5_000)));
+      const heartbeat = step.kind === 'noop' ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)));
       try {
         const output: StepOutput = {};
-        if (req.step.kind !== 'noop') {
+        if (step.kind !== 'noop') {
           await Promise.all([rm(attemptDir, { recursive: true, force: true }), rm(files.resultFile, { force: true })]);
           await mkdir(attemptDir, { recursive: true });
           await prepareInputs(req, files);
         }
+        if (deps.slots) release = await waitForSlot(deps.slots, step.timeouts.heartbeatMs, ctx.info.priority?.priorityKey);
+        const began = Date.now();
+        // a failed write surfaces when it is awaited below, not as an unhandled rejection now
+        record().catch(() => {});
         const returned = await execute(req, files, log, attempt, abort.signal);
-        if (req.step.kind !== 'noop') {
+        endedAt = new Date();
+        release?.();
+        await recorded;
+        if (step.kind !== 'noop') {
           if (returned !== undefined) checkResultSize(req, JSON.stringify(returned) ?? '');
           output.result = returned !== undefined ? returned : await readResultFile(req, files.resultFile);
           await rm(finalDir, { recursive: true, force: true });
@@ -329,12 +344,16 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await Promise.all([rm(files.inputsFile, { force: true }), rm(files.resultFile, { force: true })]);
           output.artifacts = await deps.artifacts.capture(key, finalDir);
         }
-        await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated, result: output.result });
-        return { stepId: req.step.id, durationMs: Date.now() - started, output: dropUndefined(output) };
+        await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated, result: output.result, endedAt });
+        return { stepId: step.id, durationMs: endedAt.getTime() - began, output: dropUndefined(output) };
       } catch (err) {
-        const status = failedStatus(err, ctx.info.attempt, req.step);
+        endedAt ??= new Date();
+        release?.();
+        const status = failedStatus(err, ctx.info.attempt, step);
         const message = err instanceof Error ? err.message : String(err);
-        await recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated }).catch(() => {});
+        await record()
+          .then(() => recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated, endedAt }))
+          .catch(() => {});
         throw err;
       } finally {
         clearInterval(heartbeat);

@@ -17,8 +17,7 @@ const LOST = 'the worker running this attempt stopped responding';
 export function createStepRecorder(db: Db) {
   return {
     /** Records the attempt as running; an earlier attempt still "running" lost its worker; the item is now running. */
-    async started(key: AttemptKey, queue: string, worker: string): Promise<void> {
-      const now = new Date();
+    async started(key: AttemptKey, queue: string, worker: string, now = new Date()): Promise<void> {
       await db.$executeRaw`
         WITH lost AS (
           UPDATE "StepRun" SET status = 'lost', "endedAt" = ${now}, error = ${LOST}
@@ -48,12 +47,12 @@ export function createStepRecorder(db: Db) {
         ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE SET status = 'waiting', log = EXCLUDED.log, worker = EXCLUDED.worker`;
     },
 
-    async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean; result?: unknown }): Promise<void> {
+    async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean; result?: unknown; endedAt?: Date }): Promise<void> {
       const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
       await db.$executeRaw`
         UPDATE "StepRun"
         SET status = ${outcome.status}::"StepStatus", error = ${outcome.error ?? null}, log = ${outcome.log},
-            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${new Date()}, result = ${result}::jsonb
+            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${outcome.endedAt ?? new Date()}, result = ${result}::jsonb
         WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId} AND attempt = ${key.attempt}`;
     },
   };
