@@ -1,7 +1,10 @@
-// npm run bench:fanout -- --items 420 [--gpu-slots 1] [--max-in-flight 50]
+// npm run bench:fanout -- --items 420 [--gpu-slots 1] [--max-in-flight 8]
 // The cafe pipeline's shape (6 per-item steps: cpu, 4 × gpu, cpu; then a run-level step) with no-op steps,
 // through a real Temporal dev server and Postgres, with the workers in a separate process.
 // Prints wall time, steps/s, step-to-step latency percentiles and peak worker RSS; last line is JSON.
+// Items in flight: 8 by default, not the pipelines' 50. No-op steps take no time, so every item in flight is always
+// waiting for the machine: past what it serves at once, more items in flight add no throughput, only queueing to
+// every step-to-step gap (items in flight / steps per second). Pass --max-in-flight 50 to see that.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +17,7 @@ import { registerPipeline } from '~/server/services/pipelines/register-pipeline'
 import { triggerRun } from '~/server/services/runs/trigger-run';
 
 const { values } = parseArgs({
-  options: { items: { type: 'string', default: '420' }, 'gpu-slots': { type: 'string', default: '1' }, 'max-in-flight': { type: 'string', default: '50' } },
+  options: { items: { type: 'string', default: '420' }, 'gpu-slots': { type: 'string', default: '1' }, 'max-in-flight': { type: 'string', default: '8' } },
 });
 const items = Number(values.items);
 const STEPS = [

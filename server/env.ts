@@ -37,6 +37,8 @@ const envSchema = z.object({
   /** GPU tasks a GPU worker fetches ahead and holds until a slot frees (0: fetch only when a slot is free). */
   GPU_PREFETCH: z.coerce.number().int().min(0).max(64).default(1),
   CPU_SLOTS: z.coerce.number().int().min(1).default(32),
+  /** Threads a CPU worker runs workflow code on (items' and runs' orchestration; many items start at once). */
+  BREWLINE_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   BREWLINE_DATA_DIR: z.string().default('.data'),
   BREWLINE_STEP_LOG_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
   BREWLINE_ITEMS_PER_EXECUTION: z.coerce.number().int().min(1).default(1_000),
@@ -67,6 +69,7 @@ export interface AppConfig {
   taskQueues: TaskQueues;
   gpuSlots: number;
   gpuPrefetch: number;
+  workflowThreads: number;
   models: { memoryBudgetMb: number; batchMax: number; batchWaitMs: number; inferTimeoutMs: number; python?: string };
   cpuSlots: number;
   dataDir: string;
@@ -109,6 +112,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     taskQueues: taskQueueNames({ cpu: env.BREWLINE_QUEUE_CPU, gpu: env.BREWLINE_QUEUE_GPU }, env.BREWLINE_TASK_QUEUE_PREFIX),
     gpuSlots: env.GPU_SLOTS,
     gpuPrefetch: env.GPU_PREFETCH,
+    workflowThreads: env.BREWLINE_WORKFLOW_THREADS,
     models: { memoryBudgetMb: env.GPU_MEMORY_MB, batchMax: env.BREWLINE_BATCH_MAX, batchWaitMs: env.BREWLINE_BATCH_WAIT_MS, inferTimeoutMs: env.BREWLINE_INFER_TIMEOUT_MS, python: env.BREWLINE_PYTHON },
     cpuSlots: env.CPU_SLOTS,
     dataDir: env.BREWLINE_DATA_DIR,

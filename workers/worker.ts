@@ -87,6 +87,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
             maxConcurrentLocalActivityExecutions: 200,
             maxConcurrentWorkflowTaskExecutions: 100,
             maxCachedWorkflows: 2_000,
+            workflowThreadPoolSize: config.workflowThreads,
             maxConcurrentWorkflowTaskPolls: 8,
             maxConcurrentActivityTaskPolls: 8,
           });
@@ -94,8 +95,9 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
           return Worker.create({
             ...common,
             activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(activities(queue, createSlots(config.gpuSlots))),
-            // GPU_PREFETCH tasks wait in the worker for a slot: the GPU never waits for a poll round trip
-            maxConcurrentActivityTaskExecutions: config.gpuSlots + config.gpuPrefetch,
+            // per GPU slot: a step executing and one storing its outputs after giving the slot back; and GPU_PREFETCH
+            // tasks waiting in the worker for a slot, so the GPU never waits for a poll round trip
+            maxConcurrentActivityTaskExecutions: 2 * config.gpuSlots + config.gpuPrefetch,
             maxConcurrentActivityTaskPolls: Math.min(8, config.gpuSlots + config.gpuPrefetch),
           });
         default: {
