@@ -1,5 +1,5 @@
 // Runs a set of steps as a DAG: a step starts once every step it needs (within the set) has succeeded.
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
 import type { RunPlan, StepHistory, StepOutput, StepRequest } from '../common/run-contract';
 import type { StepActivities } from '../workers/activities/contract';
@@ -20,12 +20,18 @@ export interface Wake {
   lower(): void;
 }
 
+const SENSOR_CHECK_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 } as const;
+
+/**
+ * A sensor's check is a short look (a file, an object, an HTTP answer, a row): it runs as a local activity on the
+ * item's own worker, inside the workflow task that asked for it, so a check costs no task-queue round trip and
+ * holds no CPU slot; a dong whose file lands starts its first step in the same workflow task as the check that
+ * saw it. Items that started before this change keep checking through the CPU task queue.
+ */
 const sensorChecks = (plan: RunPlan) =>
-  proxyActivities<StepActivities>({
-    taskQueue: plan.taskQueues.cpu,
-    startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
-  }).pokeSensor;
+  patched('sensor-checks-as-local-activities')
+    ? proxyLocalActivities<StepActivities>({ startToCloseTimeout: '1m', retry: SENSOR_CHECK_RETRY }).pokeSensor
+    : proxyActivities<StepActivities>({ taskQueue: plan.taskQueues.cpu, startToCloseTimeout: '1m', retry: SENSOR_CHECK_RETRY }).pokeSensor;
 
 /**
  * Waits for a sensor's condition with durable timers between checks: nothing holds a worker slot while it
