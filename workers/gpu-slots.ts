@@ -9,7 +9,6 @@ export interface Slots {
   /** Resolves to the release function once a slot is free; lower `priority` numbers are served first. */
   acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
   readonly busy: number;
-  readonly size: number;
 }
 
 /** Temporal's default priority key (levels 1 to 5): a task without one ranks here. */
@@ -28,7 +27,6 @@ export function createSlots(size: number): Slots {
     else busy--;
   };
   return {
-    size,
     get busy() {
       return busy;
     },
