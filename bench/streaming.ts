@@ -225,13 +225,17 @@ async function warmUp(deps: Parameters<typeof triggerRun>[0], dataDir: string): 
   const crawlDir = path.join(runDir(dataDir, runId), 'crawl');
   await mkdir(crawlDir, { recursive: true });
   await Promise.all(keys.map((k) => writeFile(path.join(crawlDir, `${k}.json`), '{}')));
-  for (const deadline = Date.now() + 60_000; ; ) {
+  const run = await runEnded(runId, Date.now() + 60_000, 'the warm-up run');
+  if (run.status !== 'succeeded') throw new Error(`the warm-up run ended ${run.status}`);
+}
+
+/** Polls the run's row until it has ended; past `giveUpAt` (epoch ms) it throws, naming `what`. */
+async function runEnded(runId: string, giveUpAt: number, what: string) {
+  const since = Date.now();
+  for (;;) {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-    if (run.endedAt) {
-      if (run.status !== 'succeeded') throw new Error(`the warm-up run ended ${run.status}`);
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`the warm-up run ${runId} did not end within 60 s`);
+    if (run.endedAt) return run;
+    if (Date.now() > giveUpAt) throw new Error(`${what}: run ${runId} still ${run.status} after ${(Date.now() - since) / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -269,14 +273,7 @@ async function runRound(gpuSlots: number): Promise<{ result: RoundResult; ok: bo
         return landedMs;
       }),
     );
-    const giveUpAt = t0 + 60_000 + 5 * Math.max(CRAWL_MS, gpuWorkMs / gpuSlots);
-    let run;
-    for (;;) {
-      run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-      if (run.endedAt) break;
-      if (Date.now() > giveUpAt) throw new Error(`GPU_SLOTS=${gpuSlots}: run ${runId} still ${run.status} after ${(Date.now() - t0) / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const run = await runEnded(runId, t0 + 60_000 + 5 * Math.max(CRAWL_MS, gpuWorkMs / gpuSlots), `GPU_SLOTS=${gpuSlots}`);
     const landedMs = await landing;
     const makespanMs = run.endedAt!.getTime() - t0;
 

@@ -1,10 +1,8 @@
-// The GPU pool inside one worker. The worker takes GPU_SLOTS + GPU_PREFETCH tasks from Temporal but runs at most
-// GPU_SLOTS at once: the prefetched ones wait here, already fetched, so a slot that frees up starts its next step
+// The GPU pool inside one worker. The worker takes more GPU tasks from Temporal than it has slots (workers/worker.ts)
+// but runs at most GPU_SLOTS at once: the GPU_PREFETCH extra ones wait here, already fetched, so a slot that frees up starts its next step
 // at once instead of after a poll round trip to the server. A step holds its slot only while it executes: its
 // inputs are fetched before, its outputs stored and its row written after (runStep), so the GPU never waits on
-// bookkeeping. Waiting tasks heartbeat and can be cancelled.
-import { Context } from '@temporalio/activity';
-
+// bookkeeping. Waiting tasks heartbeat (runStep) and can be cancelled.
 export interface Slots {
   /** Resolves to the release function once a slot is free; lower `priority` numbers are served first. */
   acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
@@ -56,15 +54,4 @@ function once(fn: () => void): () => void {
   return () => {
     if (!done) (done = true), fn();
   };
-}
-
-/** Waits for a slot inside an activity, heartbeating so Temporal knows the worker is alive; cancellable. */
-export async function waitForSlot(slots: Slots, heartbeatMs: number, priority?: number): Promise<() => void> {
-  const ctx = Context.current();
-  const heartbeat = setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(heartbeatMs / 3, 5_000)));
-  try {
-    return await slots.acquire(ctx.cancellationSignal, priority);
-  } finally {
-    clearInterval(heartbeat);
-  }
 }

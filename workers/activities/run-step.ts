@@ -14,7 +14,7 @@ import type { StepStatus } from '~/server/generated/prisma/enums';
 import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
 import { WeightsUnavailableError } from '~/workers/models/model-weights';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
-import { waitForSlot, type Slots } from '~/workers/gpu-slots';
+import type { Slots } from '~/workers/gpu-slots';
 import { BoundedLog, runCommand } from './command';
 import type { ArtifactKeeper } from './artifacts';
 import type { StepActivities } from './contract';
@@ -316,11 +316,13 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       // when that ended; the row is written beside the work, not before it, and a GPU slot is released before the
       // outputs are stored, so neither bookkeeping nor file transfers keep the GPU idle.
       let recorded: Promise<void> | undefined;
-      const record = () => (recorded ??= recorder.started(key, ctx.info.taskQueue, deps.workerIdentity, new Date()));
+      const record = () => (recorded ??= recorder.started(key, ctx.info.taskQueue, deps.workerIdentity));
       let release: (() => void) | undefined;
       let endedAt: Date | undefined;
-      // heartbeats tell Temporal this worker is alive, whatever the step does; a dead worker's attempt is retried
-      const heartbeat = step.kind === 'noop' ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)));
+      // heartbeats tell Temporal this worker is alive, whatever the step does and while it waits for a GPU slot; a dead
+      // worker's attempt is retried
+      const heartbeat =
+        step.kind === 'noop' && !deps.slots ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)));
       try {
         const output: StepOutput = {};
         if (step.kind !== 'noop') {
@@ -328,7 +330,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await mkdir(attemptDir, { recursive: true });
           await prepareInputs(req, files);
         }
-        if (deps.slots) release = await waitForSlot(deps.slots, step.timeouts.heartbeatMs, ctx.info.priority?.priorityKey);
+        if (deps.slots) release = await deps.slots.acquire(ctx.cancellationSignal, ctx.info.priority?.priorityKey);
         const began = Date.now();
         // a failed write surfaces when it is awaited below, not as an unhandled rejection now
         record().catch(() => {});

@@ -17,7 +17,8 @@ const LOST = 'the worker running this attempt stopped responding';
 export function createStepRecorder(db: Db) {
   return {
     /** Records the attempt as running; an earlier attempt still "running" lost its worker; the item is now running. */
-    async started(key: AttemptKey, queue: string, worker: string, now = new Date()): Promise<void> {
+    async started(key: AttemptKey, queue: string, worker: string): Promise<void> {
+      const now = new Date();
       await db.$executeRaw`
         WITH lost AS (
           UPDATE "StepRun" SET status = 'lost', "endedAt" = ${now}, error = ${LOST}
