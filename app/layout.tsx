@@ -19,21 +19,21 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body className="min-h-screen bg-stone-50 text-stone-900 antialiased">
         <Providers>
-        <header className="border-b border-stone-200 bg-white">
-          <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
-            <Link href="/pipelines" className="text-lg font-semibold tracking-tight text-amber-800">
-              ☕ Brewline
-            </Link>
-            {SECTIONS.map(([href, label]) => (
-              <Link key={href} href={href} className="text-sm text-stone-600 hover:text-stone-900">
-                {label}
+          <header className="border-b border-stone-200 bg-white">
+            <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3" aria-label="Main">
+              <Link href="/pipelines" className="text-lg font-semibold tracking-tight text-amber-800">
+                ☕ Brewline
               </Link>
-            ))}
-            <AdminLink />
-            <WhoAmI />
-          </nav>
-        </header>
-        <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>
+              {SECTIONS.map(([href, label]) => (
+                <Link key={href} href={href} className="text-sm text-stone-600 hover:text-stone-900">
+                  {label}
+                </Link>
+              ))}
+              <AdminLink />
+              <WhoAmI />
+            </nav>
+          </header>
+          <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>
         </Providers>
       </body>
     </html>

@@ -17,7 +17,11 @@ import { registerPipeline } from '~/server/services/pipelines/register-pipeline'
 import { triggerRun } from '~/server/services/runs/trigger-run';
 
 const { values } = parseArgs({
-  options: { items: { type: 'string', default: '420' }, 'gpu-slots': { type: 'string', default: '1' }, 'max-in-flight': { type: 'string', default: '8' } },
+  options: {
+    items: { type: 'string', default: '420' },
+    'gpu-slots': { type: 'string', default: '1' },
+    'max-in-flight': { type: 'string', default: '8' },
+  },
 });
 const items = Number(values.items);
 const STEPS = [
@@ -29,7 +33,8 @@ const STEPS = [
   ['load', 'cpu'],
 ] as const;
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function peakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -41,7 +46,18 @@ const stack = await startBenchStack();
 const env = { ...stack.env, GPU_SLOTS: values['gpu-slots'] };
 const config = loadConfig(env);
 const db = createDb(config.databaseUrl);
-const worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const worker = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    '--import',
+    'tsx',
+    'workers/main.ts',
+    '--queues',
+    'cpu,gpu',
+  ],
+  { env, stdio: ['ignore', 'pipe', 'inherit'] },
+);
 await new Promise<void>((resolve, reject) => {
   worker.stdout!.on('data', (b: Buffer) => b.toString().includes('worker ready') && resolve());
   worker.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -62,7 +78,10 @@ await registerPipeline(db, {
 });
 const temporal = createTemporalClient(config.temporal);
 const started = Date.now();
-const { runId } = await triggerRun({ db, temporal: () => temporal, config }, { pipelineSlug: 'bench-fanout', params: { items: Array.from({ length: items }, (_, i) => `dong-${i}`) } });
+const { runId } = await triggerRun(
+  { db, temporal: () => temporal, config },
+  { pipelineSlug: 'bench-fanout', params: { items: Array.from({ length: items }, (_, i) => `dong-${i}`) } },
+);
 let run;
 for (;;) {
   run = await db.run.findUniqueOrThrow({ where: { id: runId } });
@@ -73,7 +92,10 @@ const wallS = (run.endedAt!.getTime() - started) / 1000;
 rss = Math.max(rss, await peakRss(worker.pid!));
 clearInterval(sampler);
 
-const steps = await db.stepRun.findMany({ where: { runId, itemKey: { not: '' } }, select: { itemKey: true, stepId: true, startedAt: true, endedAt: true } });
+const steps = await db.stepRun.findMany({
+  where: { runId, itemKey: { not: '' } },
+  select: { itemKey: true, stepId: true, startedAt: true, endedAt: true },
+});
 const byItem = new Map<string, Map<string, { startedAt: Date; endedAt: Date | null }>>();
 for (const s of steps) (byItem.get(s.itemKey) ?? byItem.set(s.itemKey, new Map()).get(s.itemKey)!).set(s.stepId, s);
 const gaps: number[] = [];
@@ -93,7 +115,9 @@ const result = {
   p99_ms: pct(gaps, 99),
   peak_rss_mb: Math.round(rss),
 };
-console.log(`run ${run.status}: ${items} items × ${STEPS.length} steps (GPU_SLOTS=${values['gpu-slots']}, maxInFlight=${values['max-in-flight']})`);
+console.log(
+  `run ${run.status}: ${items} items × ${STEPS.length} steps (GPU_SLOTS=${values['gpu-slots']}, maxInFlight=${values['max-in-flight']})`,
+);
 console.log(`wall time ${result.wall_s} s, ${result.steps_per_s} steps/s`);
 console.log(`step end → next step start: p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, p99 ${result.p99_ms} ms`);
 console.log(`peak worker RSS ${result.peak_rss_mb} MB`);

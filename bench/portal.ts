@@ -36,20 +36,42 @@ try {
     name: 'Portal benchmark',
     params: { dongs: { type: 'string[]', default: [] } },
     items: { source: 'param', param: 'dongs' },
-    steps: STEPS.map((id, i) => ({ id, kind: 'noop', queue: GPU.has(id) ? 'gpu' : 'cpu', needs: i ? [STEPS[i - 1]] : [] })),
+    steps: STEPS.map((id, i) => ({
+      id,
+      kind: 'noop',
+      queue: GPU.has(id) ? 'gpu' : 'cpu',
+      needs: i ? [STEPS[i - 1]] : [],
+    })),
   });
-  const pipeline = await db.pipeline.findUniqueOrThrow({ where: { slug: 'bench-portal' }, include: { versions: true } });
+  const pipeline = await db.pipeline.findUniqueOrThrow({
+    where: { slug: 'bench-portal' },
+    include: { versions: true },
+  });
   const runId = randomUUID();
   const t0 = new Date(Date.now() - 3_600_000);
   await db.run.create({
-    data: { id: runId, pipelineId: pipeline.id, pipelineVersionId: pipeline.versions[0]!.id, trigger: 'manual', status: 'running', workflowId: `run-${runId}`, itemsTotal: items, startedAt: t0 },
+    data: {
+      id: runId,
+      pipelineId: pipeline.id,
+      pipelineVersionId: pipeline.versions[0]!.id,
+      trigger: 'manual',
+      status: 'running',
+      workflowId: `run-${runId}`,
+      itemsTotal: items,
+      startedAt: t0,
+    },
   });
   // items: most done, some failed, some running, the rest waiting
-  const statusOf = (i: number) => (i % 97 === 13 ? 'failed' : i < items * 0.8 ? 'succeeded' : i < items * 0.85 ? 'running' : 'pending');
+  const statusOf = (i: number) =>
+    i % 97 === 13 ? 'failed' : i < items * 0.8 ? 'succeeded' : i < items * 0.85 ? 'running' : 'pending';
   const seeded = Date.now();
   const keys = Array.from({ length: items }, (_, i) => `dong-${String(i).padStart(5, '0')}`);
   for (let from = 0; from < items; from += 2_000) {
-    await db.itemRun.createMany({ data: keys.slice(from, from + 2_000).map((key, j) => ({ runId, key, ordinal: from + j, status: statusOf(from + j) as never })) });
+    await db.itemRun.createMany({
+      data: keys
+        .slice(from, from + 2_000)
+        .map((key, j) => ({ runId, key, ordinal: from + j, status: statusOf(from + j) as never })),
+    });
   }
   const steps = [];
   for (let i = 0; i < items; i++) {
@@ -58,8 +80,20 @@ try {
     for (let s = 0; s < reached; s++) {
       const start = new Date(t0.getTime() + i * 500 + s * 2_000);
       const last = s === reached - 1;
-      const stepStatus = last && status === 'running' ? 'running' : last && status === 'failed' ? 'failed' : 'succeeded';
-      if (i % 50 === 7 && s === 1) steps.push({ runId, itemKey: keys[i]!, stepId: STEPS[s]!, attempt: 1, queue: GPU.has(STEPS[s]!) ? 'gpu' : 'cpu', status: 'retrying' as never, error: 'CUDA out of memory', startedAt: start, endedAt: start });
+      const stepStatus =
+        last && status === 'running' ? 'running' : last && status === 'failed' ? 'failed' : 'succeeded';
+      if (i % 50 === 7 && s === 1)
+        steps.push({
+          runId,
+          itemKey: keys[i]!,
+          stepId: STEPS[s]!,
+          attempt: 1,
+          queue: GPU.has(STEPS[s]!) ? 'gpu' : 'cpu',
+          status: 'retrying' as never,
+          error: 'CUDA out of memory',
+          startedAt: start,
+          endedAt: start,
+        });
       steps.push({
         runId,
         itemKey: keys[i]!,
@@ -74,8 +108,11 @@ try {
       });
     }
   }
-  for (let from = 0; from < steps.length; from += 5_000) await db.stepRun.createMany({ data: steps.slice(from, from + 5_000) });
-  console.log(`seeded a run of ${items} items and ${steps.length} step attempts in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
+  for (let from = 0; from < steps.length; from += 5_000)
+    await db.stepRun.createMany({ data: steps.slice(from, from + 5_000) });
+  console.log(
+    `seeded a run of ${items} items and ${steps.length} step attempts in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
+  );
 
   const email = `bench-${Date.now()}@example.com`;
   await createUser(db, { email, name: 'Bench', role: 'viewer', password: 'bench password 1' });
@@ -87,13 +124,17 @@ try {
   let bytes = 0;
   for (let i = 0; i < 8; i++) {
     const started = performance.now();
-    const res = await fetch(`${portal.url}/api/trpc/runs.board?input=${input}`, { headers: { cookie: `brewline_session=${cookie}` } });
+    const res = await fetch(`${portal.url}/api/trpc/runs.board?input=${input}`, {
+      headers: { cookie: `brewline_session=${cookie}` },
+    });
     const body = await res.arrayBuffer();
     if (!res.ok) throw new Error(`runs.board answered ${res.status}: ${Buffer.from(body).toString().slice(0, 300)}`);
     if (i > 0) server.push(performance.now() - started);
     bytes = body.byteLength;
   }
-  console.log(`server: runs.board (the run page's data) for ${items} items answers in ${median(server).toFixed(0)} ms (median of ${server.length}; ${(bytes / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `server: runs.board (the run page's data) for ${items} items answers in ${median(server).toFixed(0)} ms (median of ${server.length}; ${(bytes / 1024).toFixed(0)} KiB)`,
+  );
 
   browser = await launchBrowser();
   await browser.addCookies([{ name: 'brewline_session', value: cookie, url: portal.url }]);
@@ -108,10 +149,15 @@ try {
     usable.push(performance.now() - started);
     // scrolling to the end of the grid keeps working
     await page.getByLabel('Filter items by name').fill(keys.at(-1)!);
-    await page.getByRole('button', { name: new RegExp(`^${keys.at(-1)} `) }).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('button', { name: new RegExp(`^${keys.at(-1)} `) })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.close();
   }
-  console.log(`browser: the run page's grid is usable ${median(usable).toFixed(0)} ms after navigation (median of ${usable.length}: ${usable.map((u) => u.toFixed(0)).join(', ')} ms)`);
+  console.log(
+    `browser: the run page's grid is usable ${median(usable).toFixed(0)} ms after navigation (median of ${usable.length}: ${usable.map((u) => u.toFixed(0)).join(', ')} ms)`,
+  );
   console.log(JSON.stringify({ items, server_ms: Math.round(median(server)), usable_ms: Math.round(median(usable)) }));
   await db.$disconnect();
 } finally {

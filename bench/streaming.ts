@@ -33,7 +33,12 @@ const DONGS = Number(values.dongs);
 const CRAWL_MS = Number(values['crawl-s']) * 1000;
 const GPU_SLOTS = values['gpu-slots'].split(',').map(Number);
 const SEED = Number(values.seed);
-if (!(DONGS >= 1) || !(CRAWL_MS >= 0) || !GPU_SLOTS.every((g) => Number.isInteger(g) && g >= 1) || !Number.isInteger(SEED))
+if (
+  !(DONGS >= 1) ||
+  !(CRAWL_MS >= 0) ||
+  !GPU_SLOTS.every((g) => Number.isInteger(g) && g >= 1) ||
+  !Number.isInteger(SEED)
+)
   throw new Error('usage: bench/streaming.ts [--dongs N] [--crawl-s S] [--gpu-slots 1,2] [--seed INT]');
 
 // The cafe pipeline's per-item chain; medians are a month's step times scaled down (the VLM captioner is slowest).
@@ -77,7 +82,10 @@ function plannedWork(): Dong[] {
   // a dong's size (how many cafes) scales its crawl and every step; each step also varies on its own
   const dongs = Array.from({ length: DONGS }, (_, i) => {
     const size = lognormal(0.35);
-    const work = Object.fromEntries(STEPS.map((s) => [s.id, clip(s.medianMs * size * lognormal(0.3))])) as Record<StepId, number>;
+    const work = Object.fromEntries(STEPS.map((s) => [s.id, clip(s.medianMs * size * lognormal(0.3))])) as Record<
+      StepId,
+      number
+    >;
     return { key: `dong-${String(i).padStart(3, '0')}`, crawlGap: size * lognormal(0.3), work };
   });
   const total = dongs.reduce((sum, d) => sum + d.crawlGap, 0);
@@ -90,7 +98,8 @@ function plannedWork(): Dong[] {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const pathMs = (d: Dong) => sum(STEPS.map((s) => d.work[s.id]));
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Every dong through one stage before any starts the next (the crawl is the first stage): list scheduling in dong
@@ -167,7 +176,10 @@ function gpuHandoffMs(jobs: GpuJob[]): number[] {
 const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
 
 async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu,gpu'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     worker.stdout!.on('data', (b: Buffer) => b.toString().includes('worker ready') && resolve());
     worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -200,9 +212,20 @@ await registerPipeline(db, {
       id: 'crawl-landed',
       kind: 'sensor' as const,
       // a long poke interval: a dong that starts promptly was woken by the signal
-      sensor: { check: { type: 'file', path: '{runDir}/crawl/{item}.json' }, pokeIntervalMs: 30_000, timeoutMs: 600_000, onTimeout: 'fail' },
+      sensor: {
+        check: { type: 'file', path: '{runDir}/crawl/{item}.json' },
+        pokeIntervalMs: 30_000,
+        timeoutMs: 600_000,
+        onTimeout: 'fail',
+      },
     },
-    ...STEPS.map((s, i) => ({ id: s.id, kind: 'builtin' as const, builtin: 'bench.sleep', queue: s.queue, needs: [i ? STEPS[i - 1]!.id : 'crawl-landed'] })),
+    ...STEPS.map((s, i) => ({
+      id: s.id,
+      kind: 'builtin' as const,
+      builtin: 'bench.sleep',
+      queue: s.queue,
+      needs: [i ? STEPS[i - 1]!.id : 'crawl-landed'],
+    })),
     { id: 'publish', kind: 'noop' as const, scope: 'after' as const },
   ],
 } satisfies PipelineSpecInput);
@@ -221,7 +244,10 @@ interface RoundResult {
 async function warmUp(deps: Parameters<typeof triggerRun>[0], dataDir: string): Promise<void> {
   const keys = ['warm-up-0', 'warm-up-1'];
   const work = Object.fromEntries(keys.map((k) => [k, Object.fromEntries(STEPS.map((s) => [s.id, 1]))]));
-  const { runId } = await triggerRun(deps, { pipelineSlug: 'bench-streaming', params: { items: keys, work: JSON.stringify(work) } });
+  const { runId } = await triggerRun(deps, {
+    pipelineSlug: 'bench-streaming',
+    params: { items: keys, work: JSON.stringify(work) },
+  });
   const crawlDir = path.join(runDir(dataDir, runId), 'crawl');
   await mkdir(crawlDir, { recursive: true });
   await Promise.all(keys.map((k) => writeFile(path.join(crawlDir, `${k}.json`), '{}')));
@@ -235,7 +261,8 @@ async function runEnded(runId: string, giveUpAt: number, what: string) {
   for (;;) {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
     if (run.endedAt) return run;
-    if (Date.now() > giveUpAt) throw new Error(`${what}: run ${runId} still ${run.status} after ${(Date.now() - since) / 1000} s`);
+    if (Date.now() > giveUpAt)
+      throw new Error(`${what}: run ${runId} still ${run.status} after ${(Date.now() - since) / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -251,7 +278,10 @@ async function runRound(gpuSlots: number): Promise<{ result: RoundResult; ok: bo
     const t0 = Date.now();
     const { runId } = await triggerRun(deps, {
       pipelineSlug: 'bench-streaming',
-      params: { items: dongs.map((d) => d.key), work: JSON.stringify(Object.fromEntries(dongs.map((d) => [d.key, d.work]))) },
+      params: {
+        items: dongs.map((d) => d.key),
+        work: JSON.stringify(Object.fromEntries(dongs.map((d) => [d.key, d.work]))),
+      },
     });
     const crawlDir = path.join(runDir(config.dataDir, runId), 'crawl');
     await mkdir(crawlDir, { recursive: true });
@@ -273,12 +303,26 @@ async function runRound(gpuSlots: number): Promise<{ result: RoundResult; ok: bo
         return landedMs;
       }),
     );
-    const run = await runEnded(runId, t0 + 60_000 + 5 * Math.max(CRAWL_MS, gpuWorkMs / gpuSlots), `GPU_SLOTS=${gpuSlots}`);
+    const run = await runEnded(
+      runId,
+      t0 + 60_000 + 5 * Math.max(CRAWL_MS, gpuWorkMs / gpuSlots),
+      `GPU_SLOTS=${gpuSlots}`,
+    );
     const landedMs = await landing;
     const makespanMs = run.endedAt!.getTime() - t0;
 
-    const rows = await db.stepRun.findMany({ where: { runId, itemKey: { not: '' } }, select: { itemKey: true, stepId: true, status: true, startedAt: true, endedAt: true } });
-    const done = new Map(rows.filter((r) => r.status === 'succeeded' && r.endedAt).map((r) => [`${r.itemKey}/${r.stepId}`, { start: r.startedAt.getTime() - t0, end: r.endedAt!.getTime() - t0 }]));
+    const rows = await db.stepRun.findMany({
+      where: { runId, itemKey: { not: '' } },
+      select: { itemKey: true, stepId: true, status: true, startedAt: true, endedAt: true },
+    });
+    const done = new Map(
+      rows
+        .filter((r) => r.status === 'succeeded' && r.endedAt)
+        .map((r) => [
+          `${r.itemKey}/${r.stepId}`,
+          { start: r.startedAt.getTime() - t0, end: r.endedAt!.getTime() - t0 },
+        ]),
+    );
     const retried = rows.filter((r) => r.status !== 'succeeded' && r.stepId !== 'crawl-landed').length;
     const jobs: GpuJob[] = [];
     const landedToStart: number[] = [];

@@ -24,7 +24,10 @@ async function loadSpec(file: string): Promise<unknown> {
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, file] = argv;
   if (noun === 'item' && verb === 'ready' && argv[2] && argv[3]) {
-    const client = createBrewlineClient({ url: process.env.BREWLINE_URL ?? 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
+    const client = createBrewlineClient({
+      url: process.env.BREWLINE_URL ?? 'http://localhost:3000',
+      token: process.env.BREWLINE_TOKEN,
+    });
     const { delivered } = await client.runs.signalItem.mutate({ runId: argv[2], itemKey: argv[3] });
     console.log(delivered ? `${argv[3]}: woken` : `${argv[3]}: not started yet; it will check when it starts`);
     return 0;
@@ -46,10 +49,16 @@ async function main(argv: string[]): Promise<number> {
   }
   let result: { slug: string; version: number; created: boolean };
   if (process.env.BREWLINE_TOKEN || !process.env.DATABASE_URL) {
-    const client = createBrewlineClient({ url: process.env.BREWLINE_URL ?? 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
+    const client = createBrewlineClient({
+      url: process.env.BREWLINE_URL ?? 'http://localhost:3000',
+      token: process.env.BREWLINE_TOKEN,
+    });
     result = await client.pipelines.push.mutate({ spec });
   } else {
-    const [{ createDb }, { registerPipeline }] = await Promise.all([import('~/server/db'), import('~/server/services/pipelines/register-pipeline')]);
+    const [{ createDb }, { registerPipeline }] = await Promise.all([
+      import('~/server/db'),
+      import('~/server/services/pipelines/register-pipeline'),
+    ]);
     const db = createDb(process.env.DATABASE_URL);
     try {
       result = await registerPipeline(db, spec);

@@ -11,7 +11,8 @@ export function itemKeyProblem(key: unknown): string | null {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters';
   if (/[/\\]/.test(key)) return 'must not contain path separators';
-  if (!ITEM_KEY.test(key)) return "may contain only letters, digits, '.', '_' and '-', and must start with a letter, digit or '_'";
+  if (!ITEM_KEY.test(key))
+    return "may contain only letters, digits, '.', '_' and '-', and must start with a letter, digit or '_'";
   return null;
 }
 

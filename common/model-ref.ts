@@ -3,8 +3,13 @@ import { z } from 'zod';
 
 export const modelRefSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9._-]{0,99}$/, 'must be a model name: lower-case letters, digits, ".", "_", "-"'),
-    alias: z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9._-]{0,99}$/, 'must be a model name: lower-case letters, digits, ".", "_", "-"'),
+    alias: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,49}$/)
+      .optional(),
     version: z.number().int().min(1).optional(),
   })
   .refine((m) => !m.alias !== !m.version, { message: 'give exactly one of alias or version', path: ['alias'] });

@@ -8,7 +8,9 @@ const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
-export const stepIdSchema = z.string().regex(STEP_ID, 'must be lower-case letters, digits and "-", starting with a letter');
+export const stepIdSchema = z
+  .string()
+  .regex(STEP_ID, 'must be lower-case letters, digits and "-", starting with a letter');
 
 export const retryPolicySchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).default(3),
@@ -31,8 +33,19 @@ export const sensorSpecSchema = z.strictObject({
     z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
     z.strictObject({ type: z.literal('http'), url: z.string().min(1) }),
     /** An object in S3-compatible storage (the worker's BREWLINE_S3_* settings); the key's last segment may use * and ?. */
-    z.strictObject({ type: z.literal('s3'), bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'), key: z.string().min(1) }),
-    z.strictObject({ type: z.literal('sql'), query: z.string().min(1), databaseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('SENSOR_DATABASE_URL') }),
+    z.strictObject({
+      type: z.literal('s3'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+      key: z.string().min(1),
+    }),
+    z.strictObject({
+      type: z.literal('sql'),
+      query: z.string().min(1),
+      databaseEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/)
+        .default('SENSOR_DATABASE_URL'),
+    }),
   ]),
   /** Time between checks; nothing is held while waiting (a durable timer), and a signal checks at once. */
   pokeIntervalMs: z.number().int().min(100).default(60_000),
@@ -60,7 +73,9 @@ export const stepSpecSchema = z
     builtin: z.string().min(1).optional(),
     /** A builtin's arguments by name; values may use the command placeholders ({item}, {runDir}, {in.step}, ...). */
     args: z.record(z.string(), z.string()).default({}),
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string()).default({}),
+    env: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string())
+      .default({}),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
     model: modelRefSchema.optional(),
     sensor: sensorSpecSchema.optional(),
@@ -68,11 +83,25 @@ export const stepSpecSchema = z
     timeouts: stepTimeoutsSchema.default(stepTimeoutsSchema.parse({})),
   })
   .superRefine((step, ctx) => {
-    if (step.kind === 'command' && !step.command) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
-    if (step.kind === 'builtin' && !step.builtin) ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
-    for (const name of Object.keys(step.args)) if (!/^[a-z][a-zA-Z0-9]{0,62}$/.test(name)) ctx.addIssue({ code: 'custom', path: ['args', name], message: 'must be a camelCase name' });
-    if (Object.keys(step.args).length && step.kind !== 'builtin') ctx.addIssue({ code: 'custom', path: ['args'], message: 'only builtin steps take args (a command passes its own arguments)' });
-    if (step.kind === 'sensor' && !step.sensor) ctx.addIssue({ code: 'custom', path: ['sensor'], message: 'a sensor step needs a sensor (check, pokeIntervalMs, timeoutMs, onTimeout)' });
+    if (step.kind === 'command' && !step.command)
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
+    if (step.kind === 'builtin' && !step.builtin)
+      ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
+    for (const name of Object.keys(step.args))
+      if (!/^[a-z][a-zA-Z0-9]{0,62}$/.test(name))
+        ctx.addIssue({ code: 'custom', path: ['args', name], message: 'must be a camelCase name' });
+    if (Object.keys(step.args).length && step.kind !== 'builtin')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['args'],
+        message: 'only builtin steps take args (a command passes its own arguments)',
+      });
+    if (step.kind === 'sensor' && !step.sensor)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sensor'],
+        message: 'a sensor step needs a sensor (check, pokeIntervalMs, timeoutMs, onTimeout)',
+      });
   });
 export type StepSpec = z.output<typeof stepSpecSchema>;
 
@@ -94,7 +123,14 @@ export const itemsSourceSchema = z.discriminatedUnion('source', [
   /** A string[] param holding the item keys. */
   z.strictObject({ source: z.literal('param'), param: z.string().regex(PARAM_NAME) }),
   /** A JSON array file written by a run-level "before" step (e.g. the crawl's list of dongs). */
-  z.strictObject({ source: z.literal('step'), step: stepIdSchema, file: z.string().regex(/^[\w.-][\w./-]*$/, 'must be a relative path').refine((f) => !f.split('/').includes('..'), 'must stay inside the step output') }),
+  z.strictObject({
+    source: z.literal('step'),
+    step: stepIdSchema,
+    file: z
+      .string()
+      .regex(/^[\w.-][\w./-]*$/, 'must be a relative path')
+      .refine((f) => !f.split('/').includes('..'), 'must stay inside the step output'),
+  }),
 ]);
 export type ItemsSource = z.output<typeof itemsSourceSchema>;
 
@@ -114,7 +150,9 @@ export const pipelineSpecSchema = z
     description: z.string().max(5_000).default(''),
     tags: z.array(z.string().min(1).max(50)).default([]),
     owner: z.string().max(200).optional(),
-    params: z.record(z.string().regex(PARAM_NAME, 'must be a letter then letters, digits or "_"'), paramSpecSchema).default({}),
+    params: z
+      .record(z.string().regex(PARAM_NAME, 'must be a letter then letters, digits or "_"'), paramSpecSchema)
+      .default({}),
     items: itemsSourceSchema,
     /** Items processed at the same time. */
     maxInFlight: z.number().int().min(1).max(2_000).default(50),
@@ -125,26 +163,57 @@ export const pipelineSpecSchema = z
     deadlineMs: z.number().int().min(1_000).optional(),
     /** Retry failed items automatically: once every item has finished, wait delayMs, then re-run exactly the
      * failed ones from the step each failed at (as "retry failed items" does), up to `times` rounds. */
-    retryFailedItems: z.strictObject({ times: z.number().int().min(1).max(10), delayMs: z.number().int().min(0).max(86_400_000).default(60_000) }).optional(),
+    retryFailedItems: z
+      .strictObject({
+        times: z.number().int().min(1).max(10),
+        delayMs: z.number().int().min(0).max(86_400_000).default(60_000),
+      })
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     for (const [name, param] of Object.entries(spec.params)) {
-      if (param.pattern !== undefined && !safeRegExp(param.pattern)) ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: 'is not a valid regular expression' });
+      if (param.pattern !== undefined && !safeRegExp(param.pattern))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', name, 'pattern'],
+          message: 'is not a valid regular expression',
+        });
       const problem = param.default !== undefined ? paramValueProblem(param, param.default) : null;
-      if (problem) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: paramTypeProblem(param, param.default) ? `does not match its type ${param.type}` : problem });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', name, 'default'],
+          message: paramTypeProblem(param, param.default) ? `does not match its type ${param.type}` : problem,
+        });
     }
     const names = new Set<string>();
     spec.schedules.forEach((schedule, i) => {
-      if (names.has(schedule.name)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: `duplicate schedule name "${schedule.name}"` });
+      if (names.has(schedule.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'name'],
+          message: `duplicate schedule name "${schedule.name}"`,
+        });
       names.add(schedule.name);
       for (const name of Object.keys(schedule.params))
-        if (!(name in spec.params)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'params', name], message: 'is not a param of this pipeline' });
+        if (!(name in spec.params))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'params', name],
+            message: 'is not a param of this pipeline',
+          });
     });
     if (spec.items.source === 'step') {
       const source = spec.steps.find((st) => st.id === (spec.items as { step: string }).step);
-      if (!source) ctx.addIssue({ code: 'custom', path: ['items', 'step'], message: `unknown step "${spec.items.step}"` });
-      else if (source.scope !== 'before') ctx.addIssue({ code: 'custom', path: ['items', 'step'], message: `must name a run-level "before" step; "${source.id}" is ${source.scope}` });
+      if (!source)
+        ctx.addIssue({ code: 'custom', path: ['items', 'step'], message: `unknown step "${spec.items.step}"` });
+      else if (source.scope !== 'before')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', 'step'],
+          message: `must name a run-level "before" step; "${source.id}" is ${source.scope}`,
+        });
     }
     if (spec.items.source === 'param' && spec.params[spec.items.param]?.type !== 'string[]')
       ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
@@ -152,7 +221,10 @@ export const pipelineSpecSchema = z
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 
-export interface Problem { path: (string | number)[]; message: string }
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+}
 
 /**
  * Every problem of a spec at once. Zod skips the graph checks when a field is invalid, so they are also run
@@ -161,7 +233,10 @@ export interface Problem { path: (string | number)[]; message: string }
 export function pipelineSpecProblems(input: unknown): Problem[] {
   const parsed = pipelineSpecSchema.safeParse(input);
   if (parsed.success) return [];
-  const problems: Problem[] = parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+  const problems: Problem[] = parsed.error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  }));
   const raw = (input ?? {}) as { steps?: unknown; params?: unknown };
   if (Array.isArray(raw.steps)) {
     const steps = raw.steps.map((s) => lenientStep(s));
@@ -203,8 +278,14 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
     step.needs.forEach((need, j) => {
       const dep = byId.get(need);
       if (!dep) problems.push({ path: ['steps', i, 'needs', j], message: `unknown step "${need}"` });
-      else if (scopeOrder[dep.scope] > scopeOrder[step.scope] || (scopeOrder[dep.scope] === 1 && scopeOrder[step.scope] === 1 && dep.scope !== step.scope))
-        problems.push({ path: ['steps', i, 'needs', j], message: `a ${step.scope} step cannot need the ${dep.scope} step "${need}"` });
+      else if (
+        scopeOrder[dep.scope] > scopeOrder[step.scope] ||
+        (scopeOrder[dep.scope] === 1 && scopeOrder[step.scope] === 1 && dep.scope !== step.scope)
+      )
+        problems.push({
+          path: ['steps', i, 'needs', j],
+          message: `a ${step.scope} step cannot need the ${dep.scope} step "${need}"`,
+        });
     });
     (step.command ?? []).forEach((arg, j) => {
       for (const name of placeholders(arg)) {
@@ -230,7 +311,15 @@ export function placeholders(arg: string): string[] {
 
 function placeholderProblem(name: string, step: StepSpec, params: Record<string, ParamSpec>): string | null {
   if (name === 'item') return step.scope === 'item' ? null : '{item} is only available to item steps';
-  if (name === 'run' || name === 'out' || name === 'runDir' || name === 'attempt' || name === 'inputs' || name === 'result') return null;
+  if (
+    name === 'run' ||
+    name === 'out' ||
+    name === 'runDir' ||
+    name === 'attempt' ||
+    name === 'inputs' ||
+    name === 'result'
+  )
+    return null;
   if (name.startsWith('model.')) {
     if (!['model.uri', 'model.name', 'model.version'].includes(name)) return `unknown placeholder {${name}}`;
     return step.model ? null : `{${name}} needs the step to name a model`;
@@ -239,7 +328,8 @@ function placeholderProblem(name: string, step: StepSpec, params: Record<string,
     // {in.step}: its output directory; {in.step.result} or {in.step.result.a.b}: its JSON result, or a field of it
     const [dep, field, ...rest] = name.slice(3).split('.');
     if (!step.needs.includes(dep!)) return `{${name}} names a step that "${step.id}" does not need`;
-    if (field !== undefined && (field !== 'result' || rest.some((k) => k === ''))) return `unknown placeholder {${name}} (use {in.${dep}} or {in.${dep}.result[.field]})`;
+    if (field !== undefined && (field !== 'result' || rest.some((k) => k === '')))
+      return `unknown placeholder {${name}} (use {in.${dep}} or {in.${dep}.result[.field]})`;
     return null;
   }
   if (name.startsWith('params.')) return name.slice(7) in params ? null : `{${name}} names an unknown param`;
@@ -277,11 +367,16 @@ export function paramValueProblem(param: ParamSpec, value: unknown): string | nu
 
 function paramTypeProblem(param: ParamSpec, value: unknown): string | null {
   switch (param.type) {
-    case 'string': return typeof value === 'string' ? null : 'must be a string';
-    case 'number': return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
-    case 'integer': return Number.isInteger(value) ? null : 'must be an integer';
-    case 'boolean': return typeof value === 'boolean' ? null : 'must be true or false';
-    case 'string[]': return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : 'must be a list of strings';
+    case 'string':
+      return typeof value === 'string' ? null : 'must be a string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'integer':
+      return Number.isInteger(value) ? null : 'must be an integer';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'string[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? null : 'must be a list of strings';
     default: {
       const unreachable: never = param.type;
       return `unknown type ${String(unreachable)}`;
@@ -292,11 +387,14 @@ function paramTypeProblem(param: ParamSpec, value: unknown): string | null {
 function paramConstraintProblem(param: ParamSpec, value: unknown): string | null {
   const size = typeof value === 'number' ? value : Array.isArray(value) ? value.length : null;
   const what = Array.isArray(value) ? 'have at least' : 'be at least';
-  if (size !== null && param.min !== undefined && size < param.min) return `must ${what} ${param.min}${Array.isArray(value) ? ' entries' : ''}`;
+  if (size !== null && param.min !== undefined && size < param.min)
+    return `must ${what} ${param.min}${Array.isArray(value) ? ' entries' : ''}`;
   if (size !== null && param.max !== undefined && size > param.max)
     return `must ${Array.isArray(value) ? 'have at most' : 'be at most'} ${param.max}${Array.isArray(value) ? ' entries' : ''}`;
-  if (typeof value === 'string' && param.enum && !param.enum.includes(value)) return `must be one of ${param.enum.join(', ')}`;
-  if (typeof value === 'string' && param.pattern && !safeRegExp(param.pattern)?.test(value)) return `must match ${param.pattern}`;
+  if (typeof value === 'string' && param.enum && !param.enum.includes(value))
+    return `must be one of ${param.enum.join(', ')}`;
+  if (typeof value === 'string' && param.pattern && !safeRegExp(param.pattern)?.test(value))
+    return `must match ${param.pattern}`;
   return null;
 }
 
@@ -309,13 +407,20 @@ function safeRegExp(pattern: string): RegExp | null {
 }
 
 /** Defaults filled in, unknown and ill-typed params reported by name. */
-export function resolveParams(spec: Pick<PipelineSpec, 'params'>, given: Record<string, unknown>): { params: Record<string, unknown>; problems: Problem[] } {
+export function resolveParams(
+  spec: Pick<PipelineSpec, 'params'>,
+  given: Record<string, unknown>,
+): { params: Record<string, unknown>; problems: Problem[] } {
   const problems: Problem[] = [];
   const params: Record<string, unknown> = {};
-  for (const name of Object.keys(given)) if (!(name in spec.params)) problems.push({ path: ['params', name], message: 'is not a param of this pipeline' });
+  for (const name of Object.keys(given))
+    if (!(name in spec.params)) problems.push({ path: ['params', name], message: 'is not a param of this pipeline' });
   for (const [name, param] of Object.entries(spec.params)) {
     const value = given[name] ?? param.default;
-    if (value === undefined) { problems.push({ path: ['params', name], message: 'is required' }); continue; }
+    if (value === undefined) {
+      problems.push({ path: ['params', name], message: 'is required' });
+      continue;
+    }
     const problem = paramValueProblem(param, value);
     if (problem) problems.push({ path: ['params', name], message: problem });
     else params[name] = value;
@@ -329,7 +434,11 @@ export function stepsInOrder<T extends { id: string; needs: string[] }>(steps: T
   const out: T[] = [];
   while (out.length < steps.length) {
     const before = out.length;
-    for (const s of steps) if (!done.has(s.id) && s.needs.every((n) => done.has(n))) { done.add(s.id); out.push(s); }
+    for (const s of steps)
+      if (!done.has(s.id) && s.needs.every((n) => done.has(n))) {
+        done.add(s.id);
+        out.push(s);
+      }
     if (out.length === before) throw new Error('steps form a cycle');
   }
   return out;

@@ -2,7 +2,14 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
-export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
+export const OVERLAP_POLICIES = [
+  'skip',
+  'buffer_one',
+  'buffer_all',
+  'cancel_other',
+  'terminate_other',
+  'allow_all',
+] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -39,10 +46,17 @@ export const scheduleSpecSchema = z
     paused: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
-    if (!s.cron === !s.every) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron or every' });
-    if (!isTimeZone(s.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${s.timezone}"` });
+    if (!s.cron === !s.every)
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron or every' });
+    if (!isTimeZone(s.timezone))
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${s.timezone}"` });
     if (s.cron) {
-      if (s.cron.trim().split(/\s+/).length !== 5) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'must have five fields: minute hour day-of-month month day-of-week' });
+      if (s.cron.trim().split(/\s+/).length !== 5)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cron'],
+          message: 'must have five fields: minute hour day-of-month month day-of-week',
+        });
       else
         try {
           CronExpressionParser.parse(s.cron, { tz: isTimeZone(s.timezone) ? s.timezone : 'UTC' });
@@ -50,6 +64,7 @@ export const scheduleSpecSchema = z
           ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression: ${(e as Error).message}` });
         }
     }
-    if (durationMs(s.catchupWindow) < 10_000) ctx.addIssue({ code: 'custom', path: ['catchupWindow'], message: 'must be at least 10s' });
+    if (durationMs(s.catchupWindow) < 10_000)
+      ctx.addIssue({ code: 'custom', path: ['catchupWindow'], message: 'must be at least 10s' });
   });
 export type ScheduleSpec = z.output<typeof scheduleSpecSchema>;

@@ -13,10 +13,16 @@ export function diffJson(before: unknown, after: unknown, path = ''): Change[] {
     const changes: Change[] = [];
     const a = new Map(before.map((x) => [x.id, x]));
     const b = new Map(after.map((x) => [x.id, x]));
-    for (const [id, x] of a) changes.push(...(b.has(id) ? diffJson(x, b.get(id), `${path}[${id}]`) : [{ path: `${path}[${id}]`, kind: 'removed' as const, before: x }]));
+    for (const [id, x] of a)
+      changes.push(
+        ...(b.has(id)
+          ? diffJson(x, b.get(id), `${path}[${id}]`)
+          : [{ path: `${path}[${id}]`, kind: 'removed' as const, before: x }]),
+      );
     for (const [id, x] of b) if (!a.has(id)) changes.push({ path: `${path}[${id}]`, kind: 'added', after: x });
     const order = (xs: { id: string }[]) => xs.map((x) => x.id).filter((id) => a.has(id) && b.has(id));
-    if (JSON.stringify(order(before)) !== JSON.stringify(order(after))) changes.push({ path: `${path}(order)`, kind: 'changed', before: order(before), after: order(after) });
+    if (JSON.stringify(order(before)) !== JSON.stringify(order(after)))
+      changes.push({ path: `${path}(order)`, kind: 'changed', before: order(before), after: order(after) });
     return changes;
   }
   if (isObject(before) && isObject(after)) {
@@ -32,4 +38,5 @@ export function diffJson(before: unknown, after: unknown, path = ''): Change[] {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isIdList = (v: unknown): v is { id: string }[] => Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.id === 'string');
+const isIdList = (v: unknown): v is { id: string }[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.id === 'string');

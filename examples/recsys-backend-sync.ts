@@ -25,8 +25,19 @@ try {
         cafes.delete(c.id);
         continue;
       }
-      const models = new Set([...c.images.flatMap((i) => [i.lineage.model, i.description?.lineage.model]), ...c.embeddings.map((e) => e.lineage.model), c.reviewSummary?.lineage.model].filter((m): m is string => !!m));
-      cafes.set(c.id, { dong: c.dong, images: c.images.length, embeddings: c.embeddings.length, models: [...models].sort() });
+      const models = new Set(
+        [
+          ...c.images.flatMap((i) => [i.lineage.model, i.description?.lineage.model]),
+          ...c.embeddings.map((e) => e.lineage.model),
+          c.reviewSummary?.lineage.model,
+        ].filter((m): m is string => !!m),
+      );
+      cafes.set(c.id, {
+        dong: c.dong,
+        images: c.images.length,
+        embeddings: c.embeddings.length,
+        models: [...models].sort(),
+      });
     }
     cursor = page.nextCursor ?? cursor;
     if (!page.hasMore) break;

@@ -4,15 +4,19 @@
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
 import { dongsFileParam, gpuRetry, node } from './cafe/shared';
 
-
 export const cafeMonthly = {
   slug: 'cafe-monthly',
   name: 'Cafe monthly refresh',
-  description: 'Crawled cafes of every Seoul dong: representative images, descriptions, review summaries and embeddings, loaded for the recommendation service.',
+  description:
+    'Crawled cafes of every Seoul dong: representative images, descriptions, review summaries and embeddings, loaded for the recommendation service.',
   tags: ['cafe', 'monthly', 'seoul'],
   owner: 'cafe-recsys',
   params: {
-    sourceDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the (stand-in) crawler reads each dong from' },
+    sourceDir: {
+      type: 'string',
+      default: 'pipelines/cafe/sample/crawl',
+      description: 'Where the (stand-in) crawler reads each dong from',
+    },
     crawlDelayMs: { type: 'integer', default: 300, min: 0, description: 'Stand-in crawl time per dong' },
     dongsFile: dongsFileParam,
     imagesPerCafe: { type: 'integer', default: 5, description: 'Representative images to keep per cafe' },
@@ -29,13 +33,28 @@ export const cafeMonthly = {
       queue: 'cpu',
       scope: 'alongside',
       timeouts: { startToCloseMs: 6 * 3_600_000, heartbeatMs: 60_000 },
-      command: node('crawl-dongs.mjs', '--source', '{params.sourceDir}', '--dongs', '{params.dongsFile}', '--out', '{runDir}/crawl', '--delay-ms', '{params.crawlDelayMs}'),
+      command: node(
+        'crawl-dongs.mjs',
+        '--source',
+        '{params.sourceDir}',
+        '--dongs',
+        '{params.dongsFile}',
+        '--out',
+        '{runDir}/crawl',
+        '--delay-ms',
+        '{params.crawlDelayMs}',
+      ),
     },
     {
       id: 'crawl-landed',
       title: 'Crawl landed',
       kind: 'sensor',
-      sensor: { check: { type: 'file', path: '{runDir}/crawl/{item}.json' }, pokeIntervalMs: 1_000, timeoutMs: 6 * 3_600_000, onTimeout: 'fail' },
+      sensor: {
+        check: { type: 'file', path: '{runDir}/crawl/{item}.json' },
+        pokeIntervalMs: 1_000,
+        timeoutMs: 6 * 3_600_000,
+        onTimeout: 'fail',
+      },
     },
     {
       id: 'download-images',
@@ -43,7 +62,15 @@ export const cafeMonthly = {
       kind: 'command',
       queue: 'cpu',
       needs: ['crawl-landed'],
-      command: node('download-images.mjs', '--crawl', '{runDir}/crawl/{item}.json', '--item', '{item}', '--out', '{out}'),
+      command: node(
+        'download-images.mjs',
+        '--crawl',
+        '{runDir}/crawl/{item}.json',
+        '--item',
+        '{item}',
+        '--out',
+        '{out}',
+      ),
     },
     {
       id: 'representative-images',

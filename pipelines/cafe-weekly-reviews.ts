@@ -2,7 +2,6 @@
 import type { PipelineSpecInput } from '~/common/pipeline-spec';
 import { dongsFileParam, gpuRetry, node } from './cafe/shared';
 
-
 export const cafeWeeklyReviews = {
   slug: 'cafe-weekly-reviews',
   name: 'Cafe weekly review refresh',
@@ -10,7 +9,11 @@ export const cafeWeeklyReviews = {
   tags: ['cafe', 'weekly', 'seoul', 'reviews'],
   owner: 'cafe-recsys',
   params: {
-    crawlDir: { type: 'string', default: 'pipelines/cafe/sample/crawl', description: 'Where the review crawler reads from' },
+    crawlDir: {
+      type: 'string',
+      default: 'pipelines/cafe/sample/crawl',
+      description: 'Where the review crawler reads from',
+    },
     dongsFile: dongsFileParam,
   },
   items: { source: 'file', path: '{params.dongsFile}' },
@@ -36,7 +39,14 @@ export const cafeWeeklyReviews = {
       retry: gpuRetry,
       args: { reviews: '{in.crawl-reviews}/reviews.json' },
     },
-    { id: 'load-reviews', title: 'Load summaries', kind: 'builtin', builtin: 'cafe.loadReviews', queue: 'cpu', needs: ['summarise-reviews'] },
+    {
+      id: 'load-reviews',
+      title: 'Load summaries',
+      kind: 'builtin',
+      builtin: 'cafe.loadReviews',
+      queue: 'cpu',
+      needs: ['summarise-reviews'],
+    },
   ],
 } satisfies PipelineSpecInput;
 

@@ -3,7 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const SOURCES = ['app', 'server', 'common', 'package-lock.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json'];
+const SOURCES = [
+  'app',
+  'server',
+  'common',
+  'package-lock.json',
+  'next.config.ts',
+  'postcss.config.mjs',
+  'tsconfig.json',
+];
 const BUILD_ID = '.next/BUILD_ID';
 
 function newestMtime(paths: string[]): number {
@@ -24,7 +32,10 @@ export function buildPortalIfStale(): void {
     console.log('portal build up to date');
     return;
   }
-  execFileSync(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  execFileSync(process.execPath, ['node_modules/next/dist/bin/next', 'build'], {
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve('scripts/build-portal.ts')) buildPortalIfStale();

@@ -10,7 +10,9 @@ await withDatabase(async (url) => {
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
   } else if (command === 'dev') {
     const { created, applied } = await developMigration(url, name);
-    console.log(created ? `Created prisma/migrations/${created}/migration.sql` : 'No schema changes: no migration created.');
+    console.log(
+      created ? `Created prisma/migrations/${created}/migration.sql` : 'No schema changes: no migration created.',
+    );
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
   } else if (command === 'status') {
     console.log(JSON.stringify(await migrationStatus(url), null, 2));

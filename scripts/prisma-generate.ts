@@ -13,4 +13,7 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY) {
   }
   env.PRISMA_SCHEMA_ENGINE_BINARY = placeholder;
 }
-execFileSync(process.execPath, [path.resolve('node_modules/prisma/build/index.js'), 'generate'], { stdio: 'inherit', env });
+execFileSync(process.execPath, [path.resolve('node_modules/prisma/build/index.js'), 'generate'], {
+  stdio: 'inherit',
+  env,
+});

@@ -15,7 +15,10 @@ export function ensurePythonEnv(root = process.cwd()): string {
   const requirements = path.join(root, 'runners', 'requirements.txt');
   const hash = createHash('sha256').update(readFileSync(requirements)).digest('hex');
   const link = path.join(root, '.venv');
-  const ready = (dir: string) => existsSync(path.join(dir, 'bin', 'python')) && existsSync(path.join(dir, STAMP)) && readFileSync(path.join(dir, STAMP), 'utf8') === hash;
+  const ready = (dir: string) =>
+    existsSync(path.join(dir, 'bin', 'python')) &&
+    existsSync(path.join(dir, STAMP)) &&
+    readFileSync(path.join(dir, STAMP), 'utf8') === hash;
 
   // a .venv of its own (made by hand, or by an older setup) that matches is kept
   if (existsSync(link) && !lstatSync(link).isSymbolicLink() && ready(link)) return `${link} (requirements unchanged)`;
@@ -27,7 +30,11 @@ export function ensurePythonEnv(root = process.cwd()): string {
     rmSync(venv, { recursive: true, force: true });
     console.log(`Creating the runners' Python environment in ${venv} (first time only; torch is several GB)...`);
     execFileSync(process.env.BREWLINE_PYTHON ?? 'python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-    execFileSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements], { stdio: 'inherit' });
+    execFileSync(
+      path.join(venv, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements],
+      { stdio: 'inherit' },
+    );
     writeFileSync(path.join(venv, STAMP), hash);
     built = true;
   }
@@ -39,4 +46,5 @@ export function ensurePythonEnv(root = process.cwd()): string {
 }
 
 // `tsx scripts/python-env.ts` (npm test runs it first): create or check .venv
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) console.log(ensurePythonEnv());
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+  console.log(ensurePythonEnv());

@@ -11,10 +11,13 @@ import { withDatabase } from './stack-helpers';
 const step = (what: string) => console.log(`\n▸ ${what}`);
 
 step('Temporal CLI');
-if (process.env.TEMPORAL_ADDRESS) console.log(`TEMPORAL_ADDRESS is set (${process.env.TEMPORAL_ADDRESS}): using that server`);
+if (process.env.TEMPORAL_ADDRESS)
+  console.log(`TEMPORAL_ADDRESS is set (${process.env.TEMPORAL_ADDRESS}): using that server`);
 else {
   const cli = await resolveTemporalCli();
-  console.log(cli.kind === 'binary' ? `${cli.path} (from ${cli.source})` : 'will be downloaded by the Temporal SDK at start');
+  console.log(
+    cli.kind === 'binary' ? `${cli.path} (from ${cli.source})` : 'will be downloaded by the Temporal SDK at start',
+  );
 }
 
 step('Python environment of the model runners (.venv)');
@@ -28,7 +31,10 @@ await withDatabase(async (url) => {
   const applied = await deployMigrations(url);
   console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations up to date');
   step('Sample pipelines and the first admin');
-  execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/seed.ts'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
+  execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/seed.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: url },
+  });
 });
 
 step('Portal build');

@@ -4,7 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const installed = existsSync('node_modules/.package-lock.json') && statSync('node_modules/.package-lock.json').mtimeMs >= statSync('package-lock.json').mtimeMs;
+const installed =
+  existsSync('node_modules/.package-lock.json') &&
+  statSync('node_modules/.package-lock.json').mtimeMs >= statSync('package-lock.json').mtimeMs;
 if (!installed) {
   console.log('Installing dependencies...');
   // `npm install` follows package-lock.json; `npm ci` refuses a lock file without other platforms' native packages

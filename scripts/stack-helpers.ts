@@ -6,7 +6,11 @@ import { startEmbeddedPostgres } from '../stack/postgres';
 export async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   if (process.env.DATABASE_URL) return fn(process.env.DATABASE_URL);
   mkdirSync(EMBEDDED.postgresDir, { recursive: true });
-  const pg = await startEmbeddedPostgres({ dir: EMBEDDED.postgresDir, port: EMBEDDED.postgresPort, database: EMBEDDED.database });
+  const pg = await startEmbeddedPostgres({
+    dir: EMBEDDED.postgresDir,
+    port: EMBEDDED.postgresPort,
+    database: EMBEDDED.database,
+  });
   try {
     return await fn(pg.url);
   } finally {

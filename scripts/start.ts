@@ -46,7 +46,12 @@ process.on('SIGTERM', () => void stopAll(0));
 function run(name: Source, args: string[], env: NodeJS.ProcessEnv) {
   // own process group: Ctrl-C reaches only this supervisor, which stops workers and portal before the servers
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const forward = (buf: Buffer) => buf.toString().split('\n').filter((l) => l.trim()).forEach((l) => say(name, l));
+  const forward = (buf: Buffer) =>
+    buf
+      .toString()
+      .split('\n')
+      .filter((l) => l.trim())
+      .forEach((l) => say(name, l));
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
   child.on('exit', (code, signal) => {
@@ -62,7 +67,12 @@ try {
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
   if (!env.DATABASE_URL) {
-    pg = await startEmbeddedPostgres({ dir: EMBEDDED.postgresDir, port: EMBEDDED.postgresPort, database: EMBEDDED.database, onLog: (l) => /ERROR|FATAL|PANIC|WARNING/.test(l) && say('postgres', l) });
+    pg = await startEmbeddedPostgres({
+      dir: EMBEDDED.postgresDir,
+      port: EMBEDDED.postgresPort,
+      database: EMBEDDED.database,
+      onLog: (l) => /ERROR|FATAL|PANIC|WARNING/.test(l) && say('postgres', l),
+    });
     env.DATABASE_URL = pg.url;
     say('postgres', `embedded Postgres on 127.0.0.1:${EMBEDDED.postgresPort} (data in ${EMBEDDED.postgresDir})`);
     const applied = await deployMigrations(pg.url);
@@ -79,7 +89,11 @@ try {
     env.TEMPORAL_ADDRESS = temporal.address;
     env.TEMPORAL_UI_URL ??= temporal.uiUrl;
     say('temporal', `Temporal dev server on ${temporal.address}, Web UI ${temporal.uiUrl}`);
-  } else say('temporal', `using TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`);
+  } else
+    say(
+      'temporal',
+      `using TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`,
+    );
 
   run('cpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu'], env);
   run('gpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'gpu'], env);

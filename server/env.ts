@@ -40,12 +40,22 @@ const envSchema = z.object({
   /** Threads a CPU worker runs workflow code on (items' and runs' orchestration; many items start at once). */
   BREWLINE_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   BREWLINE_DATA_DIR: z.string().default('.data'),
-  BREWLINE_STEP_LOG_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024),
+  BREWLINE_STEP_LOG_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(64 * 1024),
   BREWLINE_ITEMS_PER_EXECUTION: z.coerce.number().int().min(1).default(1_000),
   /** The artifact store: a local directory (default <data dir>/artifacts), or an S3-compatible bucket. */
   BREWLINE_ARTIFACT_DIR: z.string().optional(),
-  BREWLINE_ARTIFACT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
-  BREWLINE_ARTIFACT_S3_PREFIX: z.string().regex(/^([\w.-]+\/)*$/, 'must be empty or end with "/"').default(''),
+  BREWLINE_ARTIFACT_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
+  BREWLINE_ARTIFACT_S3_PREFIX: z
+    .string()
+    .regex(/^([\w.-]+\/)*$/, 'must be empty or end with "/"')
+    .default(''),
   /** S3-compatible storage (AWS, MinIO, R2, ...) for artifacts and S3 sensors; credentials come from the usual
    * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the SDK's other sources). */
   BREWLINE_S3_ENDPOINT: z.string().url().optional(),
@@ -104,16 +114,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       tls: tlsWanted
-        ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+        ? {
+            certPath: env.TEMPORAL_TLS_CERT_PATH,
+            keyPath: env.TEMPORAL_TLS_KEY_PATH,
+            caPath: env.TEMPORAL_TLS_CA_PATH,
+            serverName: env.TEMPORAL_TLS_SERVER_NAME,
+          }
         : undefined,
       apiKey: env.TEMPORAL_API_KEY,
       uiUrl: env.TEMPORAL_UI_URL,
     },
-    taskQueues: taskQueueNames({ cpu: env.BREWLINE_QUEUE_CPU, gpu: env.BREWLINE_QUEUE_GPU }, env.BREWLINE_TASK_QUEUE_PREFIX),
+    taskQueues: taskQueueNames(
+      { cpu: env.BREWLINE_QUEUE_CPU, gpu: env.BREWLINE_QUEUE_GPU },
+      env.BREWLINE_TASK_QUEUE_PREFIX,
+    ),
     gpuSlots: env.GPU_SLOTS,
     gpuPrefetch: env.GPU_PREFETCH,
     workflowThreads: env.BREWLINE_WORKFLOW_THREADS,
-    models: { memoryBudgetMb: env.GPU_MEMORY_MB, batchMax: env.BREWLINE_BATCH_MAX, batchWaitMs: env.BREWLINE_BATCH_WAIT_MS, inferTimeoutMs: env.BREWLINE_INFER_TIMEOUT_MS, python: env.BREWLINE_PYTHON },
+    models: {
+      memoryBudgetMb: env.GPU_MEMORY_MB,
+      batchMax: env.BREWLINE_BATCH_MAX,
+      batchWaitMs: env.BREWLINE_BATCH_WAIT_MS,
+      inferTimeoutMs: env.BREWLINE_INFER_TIMEOUT_MS,
+      python: env.BREWLINE_PYTHON,
+    },
     cpuSlots: env.CPU_SLOTS,
     dataDir: env.BREWLINE_DATA_DIR,
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,
@@ -122,7 +146,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     artifacts: env.BREWLINE_ARTIFACT_S3_BUCKET
       ? { kind: 's3', bucket: env.BREWLINE_ARTIFACT_S3_BUCKET, prefix: env.BREWLINE_ARTIFACT_S3_PREFIX }
       : { kind: 'local', dir: env.BREWLINE_ARTIFACT_DIR ?? path.join(env.BREWLINE_DATA_DIR, 'artifacts') },
-    s3: { endpoint: env.BREWLINE_S3_ENDPOINT, region: env.BREWLINE_S3_REGION, forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT },
+    s3: {
+      endpoint: env.BREWLINE_S3_ENDPOINT,
+      region: env.BREWLINE_S3_REGION,
+      forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT,
+    },
   };
 }
 

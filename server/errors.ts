@@ -18,7 +18,11 @@ export class AppError extends Error {
   }
 
   static badRequest(message: string, fields: FieldProblem[] = []) {
-    return new AppError('BAD_REQUEST', fields.length ? `${message}: ${fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}` : message, fields);
+    return new AppError(
+      'BAD_REQUEST',
+      fields.length ? `${message}: ${fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}` : message,
+      fields,
+    );
   }
   static notFound(what: string) {
     return new AppError('NOT_FOUND', `${what} not found`);

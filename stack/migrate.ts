@@ -76,7 +76,9 @@ class MigrationAdapter extends PrismaPg {
 
 async function loadSchemaEngine(url: string): Promise<SchemaEngine> {
   // the engine reports Rust panics through this global
-  (globalThis as Record<string, unknown>).PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => console.error(`schema engine panic: ${m}`) };
+  (globalThis as Record<string, unknown>).PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message: (m: string) => console.error(`schema engine panic: ${m}`),
+  };
   // The package is a wasm-bindgen "bundler" build; instantiate its module by hand for plain Node.
   const entry = createRequire(path.join(ROOT, 'package.json')).resolve('@prisma/schema-engine-wasm');
   const bytes = await readFile(path.join(path.dirname(entry), 'schema_engine_bg.wasm'));
@@ -86,13 +88,19 @@ async function loadSchemaEngine(url: string): Promise<SchemaEngine> {
   const log = (msg: string) => {
     if (process.env.DEBUG) console.error('[schema-engine]', msg);
   };
-  return wasmGlue.SchemaEngine.new({ datamodels: undefined }, log, bindMigrationAwareSqlAdapterFactory(new MigrationAdapter(url)));
+  return wasmGlue.SchemaEngine.new(
+    { datamodels: undefined },
+    log,
+    bindMigrationAwareSqlAdapterFactory(new MigrationAdapter(url)),
+  );
 }
 
 async function listMigrations(): Promise<MigrationList> {
   const lockfile = 'migration_lock.toml';
   const lock = await readFile(path.join(MIGRATIONS_DIR, lockfile), 'utf8').catch(() => null);
-  const dirs = existsSync(MIGRATIONS_DIR) ? (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()) : [];
+  const dirs = existsSync(MIGRATIONS_DIR)
+    ? (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory())
+    : [];
   const migrationDirectories = await Promise.all(
     dirs.map(async (d) => ({
       path: d.name,
@@ -106,7 +114,12 @@ async function listMigrations(): Promise<MigrationList> {
     })),
   );
   migrationDirectories.sort((a, b) => a.path.localeCompare(b.path));
-  return { baseDir: MIGRATIONS_DIR, lockfile: { path: lockfile, content: lock }, shadowDbInitScript: '', migrationDirectories };
+  return {
+    baseDir: MIGRATIONS_DIR,
+    lockfile: { path: lockfile, content: lock },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
 }
 
 async function withEngine<T>(url: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
@@ -121,13 +134,19 @@ async function withEngine<T>(url: string, fn: (engine: SchemaEngine) => Promise<
 /** Applies pending migrations (`prisma migrate deploy`). Returns the names applied. */
 export async function deployMigrations(url: string): Promise<string[]> {
   return withEngine(url, async (engine) => {
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: await listMigrations(), filters: NO_FILTERS });
+    const { appliedMigrationNames } = await engine.applyMigrations({
+      migrationsList: await listMigrations(),
+      filters: NO_FILTERS,
+    });
     return appliedMigrationNames;
   });
 }
 
 /** Creates a migration from schema changes, then applies everything pending (`prisma migrate dev --name`). */
-export async function developMigration(url: string, name: string): Promise<{ created: string | null; applied: string[] }> {
+export async function developMigration(
+  url: string,
+  name: string,
+): Promise<{ created: string | null; applied: string[] }> {
   return withEngine(url, async (engine) => {
     const migrationsList = await listMigrations();
     // devDiagnostic replays history into a shadow database; createMigration works off its cached result.
@@ -135,7 +154,13 @@ export async function developMigration(url: string, name: string): Promise<{ cre
     if (action.tag === 'reset') throw new Error(`The database needs a reset: ${action.reason}`);
     await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
     const schema = { files: [{ path: SCHEMA_FILE, content: await readFile(SCHEMA_FILE, 'utf8') }] };
-    const out = await engine.createMigration({ draft: false, migrationName: name, migrationsList, schema, filters: NO_FILTERS });
+    const out = await engine.createMigration({
+      draft: false,
+      migrationName: name,
+      migrationsList,
+      schema,
+      filters: NO_FILTERS,
+    });
     let created: string | null = null;
     if (out.migrationScript !== null) {
       const dir = path.join(MIGRATIONS_DIR, out.generatedMigrationName);
@@ -147,13 +172,20 @@ export async function developMigration(url: string, name: string): Promise<{ cre
       );
       created = out.generatedMigrationName;
     }
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: await listMigrations(), filters: NO_FILTERS });
+    const { appliedMigrationNames } = await engine.applyMigrations({
+      migrationsList: await listMigrations(),
+      filters: NO_FILTERS,
+    });
     return { created, applied: appliedMigrationNames };
   });
 }
 
 export async function migrationStatus(url: string): Promise<unknown> {
   return withEngine(url, async (engine) =>
-    engine.diagnoseMigrationHistory({ migrationsList: await listMigrations(), optInToShadowDatabase: false, filters: NO_FILTERS }),
+    engine.diagnoseMigrationHistory({
+      migrationsList: await listMigrations(),
+      optInToShadowDatabase: false,
+      filters: NO_FILTERS,
+    }),
   );
 }

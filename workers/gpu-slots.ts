@@ -41,7 +41,9 @@ export function createSlots(size: number): Slots {
           const i = waiting.indexOf(entry);
           if (i >= 0) {
             waiting.splice(i, 1);
-            reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled while waiting for a GPU slot'));
+            reject(
+              signal.reason instanceof Error ? signal.reason : new Error('cancelled while waiting for a GPU slot'),
+            );
           }
         });
       });

@@ -10,8 +10,13 @@ import { createWorkers } from './worker';
 function queuesFromArgs(): QueueName[] {
   const i = process.argv.indexOf('--queues');
   const raw = i >= 0 ? process.argv[i + 1] : (process.env.BREWLINE_WORKER_QUEUES ?? 'cpu,gpu');
-  const queues = (raw ?? '').split(',').map((q) => q.trim()).filter(Boolean);
-  for (const q of queues) if (!QUEUES.includes(q as QueueName)) throw new Error(`--queues: unknown queue "${q}" (known: ${QUEUES.join(', ')})`);
+  const queues = (raw ?? '')
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
+  for (const q of queues)
+    if (!QUEUES.includes(q as QueueName))
+      throw new Error(`--queues: unknown queue "${q}" (known: ${QUEUES.join(', ')})`);
   return queues as QueueName[];
 }
 
@@ -26,6 +31,8 @@ if (queues.includes('cpu')) {
   await (await client).connection.close();
 }
 const workers = await createWorkers({ config, db, queues, workflowBundle: await loadWorkflowBundle() });
-console.log(`worker ready: queues ${queues.map((q) => `${q}=${config.taskQueues[q]}`).join(', ')}; GPU_SLOTS=${config.gpuSlots}`);
+console.log(
+  `worker ready: queues ${queues.map((q) => `${q}=${config.taskQueues[q]}`).join(', ')}; GPU_SLOTS=${config.gpuSlots}`,
+);
 await workers.run();
 await db.$disconnect();

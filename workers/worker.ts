@@ -76,7 +76,12 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
 
   const workers = await Promise.all(
     opts.queues.map((queue) => {
-      const common = { connection, namespace: config.temporal.namespace, taskQueue: config.taskQueues[queue], identity: `${identity}/${queue}` };
+      const common = {
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.taskQueues[queue],
+        identity: `${identity}/${queue}`,
+      };
       switch (queue) {
         case 'cpu':
           return Worker.create({
@@ -94,7 +99,9 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
         case 'gpu':
           return Worker.create({
             ...common,
-            activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(activities(queue, createSlots(config.gpuSlots))),
+            activities: (({ runStep, pokeSensor }) => ({ runStep, pokeSensor }))(
+              activities(queue, createSlots(config.gpuSlots)),
+            ),
             // per GPU slot: a step executing and one storing its outputs after giving the slot back; and GPU_PREFETCH
             // tasks waiting in the worker for a slot, so the GPU never waits for a poll round trip
             maxConcurrentActivityTaskExecutions: 2 * config.gpuSlots + config.gpuPrefetch,

@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
-export const WORKFLOWS_PATH = path.resolve(path.dirname(createRequire(import.meta.url).resolve('../workflows/index.ts')), 'index.ts');
+export const WORKFLOWS_PATH = path.resolve(
+  path.dirname(createRequire(import.meta.url).resolve('../workflows/index.ts')),
+  'index.ts',
+);
 
 export async function buildWorkflowBundle(): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });

@@ -10,7 +10,9 @@ const { sendAlert } = proxyActivities<AlertActivities>({
 
 /** Sends the run's alerts for an event; an undeliverable alert is recorded and never fails the run. */
 export async function raiseAlerts(plan: RunPlan, event: AlertEvent): Promise<void> {
-  const targets = (plan.alerts ?? []).map((alert, receiver) => ({ alert, receiver })).filter(({ alert }) => alert.on.includes(event));
+  const targets = (plan.alerts ?? [])
+    .map((alert, receiver) => ({ alert, receiver }))
+    .filter(({ alert }) => alert.on.includes(event));
   await CancellationScope.nonCancellable(() =>
     Promise.all(
       targets.map(({ alert, receiver }) =>

@@ -11,11 +11,20 @@ export async function itemRun({ plan, itemKey, resume, runOutputs }: ItemRunInpu
   setHandler(itemReady, () => void (ready = true));
   const wake = { raised: () => ready, lower: () => void (ready = false) };
   const history = resume ? await bookkeeping.stepHistory(plan.runId, itemKey) : undefined;
-  const { outputs: _outputs, ...outcome } = await runStepGraph(plan, itemKey, plan.steps.filter((s) => (plan.cell ? s.id === plan.cell.stepId : s.scope === 'item')), { history, wake, inherited: runOutputs });
+  const { outputs: _outputs, ...outcome } = await runStepGraph(
+    plan,
+    itemKey,
+    plan.steps.filter((s) => (plan.cell ? s.id === plan.cell.stepId : s.scope === 'item')),
+    { history, wake, inherited: runOutputs },
+  );
   const result: ItemRunResult = { itemKey, ...outcome };
   await bookkeeping.finishItem(plan.runId, result);
   if (result.status === 'failed') {
-    throw ApplicationFailure.nonRetryable(`item ${itemKey} failed at step ${result.failedStep}: ${result.error}`, 'ItemFailed', result);
+    throw ApplicationFailure.nonRetryable(
+      `item ${itemKey} failed at step ${result.failedStep}: ${result.error}`,
+      'ItemFailed',
+      result,
+    );
   }
   return result;
 }

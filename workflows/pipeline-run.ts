@@ -31,7 +31,13 @@ const KEY_PAGE = 500;
  * (and the run-level "alongside" steps meanwhile), then run-level "after" steps. Continues as new every plan.itemsPerExecution items to bound its history.
  */
 export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
-  const p: PipelineRunProgress = progress ?? { nextOrdinal: 0, itemsTotal: 0, succeeded: 0, failed: 0, prepared: false };
+  const p: PipelineRunProgress = progress ?? {
+    nextOrdinal: 0,
+    itemsTotal: 0,
+    succeeded: 0,
+    failed: 0,
+    prepared: false,
+  };
   p.startedAt ??= Date.now();
   const deadline = resume ? undefined : watchDeadline(plan, p.startedAt);
   try {
@@ -63,12 +69,27 @@ export async function pipelineRun({ plan, progress, resume = false }: PipelineRu
       // the pipeline's retry policy: exactly the failed items again, each from the step it failed at
       await sleep(plan.retryFailedItems.delayMs);
       const itemsTotal = await bookkeeping.requeueFailedItems(plan.runId);
-      const next: PipelineRunProgress = { nextOrdinal: 0, itemsTotal, succeeded: 0, failed: 0, prepared: true, alongsideDone: true, startedAt: p.startedAt, runOutputs: p.runOutputs, autoRetries: rounds + 1 };
+      const next: PipelineRunProgress = {
+        nextOrdinal: 0,
+        itemsTotal,
+        succeeded: 0,
+        failed: 0,
+        prepared: true,
+        alongsideDone: true,
+        startedAt: p.startedAt,
+        runOutputs: p.runOutputs,
+        autoRetries: rounds + 1,
+      };
       deadline?.cancel();
       await continueAsNew<typeof pipelineRun>({ plan, progress: next, resume: true });
     }
     if (!plan.cell) await runLevel(plan, 'after', false, p.runOutputs);
-    const recorded = await bookkeeping.finishRun(plan.runId, { status: 'completed', itemsTotal: p.itemsTotal, succeeded: p.succeeded, failed: p.failed });
+    const recorded = await bookkeeping.finishRun(plan.runId, {
+      status: 'completed',
+      itemsTotal: p.itemsTotal,
+      succeeded: p.succeeded,
+      failed: p.failed,
+    });
     deadline?.cancel();
     await raiseAlerts(plan, recorded.status === 'succeeded' ? 'success' : 'failure');
     return recorded as PipelineRunResult;
@@ -95,12 +116,21 @@ function isContinueAsNew(err: unknown): boolean {
 }
 
 /** Runs the run-level steps of a scope; returns their outputs with those of earlier scopes. */
-async function runLevel(plan: RunPlan, scope: 'before' | 'alongside' | 'after', resume: boolean, earlier: Record<string, StepOutput> = {}): Promise<Record<string, StepOutput>> {
+async function runLevel(
+  plan: RunPlan,
+  scope: 'before' | 'alongside' | 'after',
+  resume: boolean,
+  earlier: Record<string, StepOutput> = {},
+): Promise<Record<string, StepOutput>> {
   const steps = plan.steps.filter((s) => s.scope === scope);
   if (steps.length === 0) return earlier;
   const history = resume ? await bookkeeping.stepHistory(plan.runId, RUN_LEVEL_ITEM) : undefined;
   const outcome = await runStepGraph(plan, RUN_LEVEL_ITEM, steps, { history, inherited: earlier });
-  if (outcome.status === 'failed') throw ApplicationFailure.nonRetryable(`run-level step ${outcome.failedStep} failed: ${outcome.error}`, 'RunLevelStepFailed');
+  if (outcome.status === 'failed')
+    throw ApplicationFailure.nonRetryable(
+      `run-level step ${outcome.failedStep} failed: ${outcome.error}`,
+      'RunLevelStepFailed',
+    );
   return { ...earlier, ...outcome.outputs };
 }
 
@@ -114,7 +144,12 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): P
   let interrupted: unknown;
   while (started < plan.itemsPerExecution && interrupted === undefined) {
     if (keys.length === 0) {
-      const page = await bookkeeping.listItemKeys(plan.runId, p.nextOrdinal, Math.min(KEY_PAGE, plan.itemsPerExecution - started), resume);
+      const page = await bookkeeping.listItemKeys(
+        plan.runId,
+        p.nextOrdinal,
+        Math.min(KEY_PAGE, plan.itemsPerExecution - started),
+        resume,
+      );
       if (page.keys.length === 0) {
         exhausted = true;
         break;
@@ -148,7 +183,12 @@ async function fanOut(plan: RunPlan, p: PipelineRunProgress, resume: boolean): P
   return !exhausted;
 }
 
-async function runItem(plan: RunPlan, p: PipelineRunProgress, itemKey: string, resume: boolean): Promise<ItemRunResult> {
+async function runItem(
+  plan: RunPlan,
+  p: PipelineRunProgress,
+  itemKey: string,
+  resume: boolean,
+): Promise<ItemRunResult> {
   try {
     return await executeChild(itemRun, {
       workflowId: workflowIds.item(plan.runId, itemKey),

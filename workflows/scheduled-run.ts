@@ -15,9 +15,14 @@ const { prepareScheduledRun } = proxyActivities<ScheduleActivities>({
 export async function scheduledRun({ scheduleId }: ScheduledRunInput): Promise<PipelineRunResult> {
   const info = workflowInfo();
   const slot = info.searchAttributes?.TemporalScheduledStartTime?.[0];
-  const scheduledFor = slot instanceof Date ? slot : typeof slot === 'string' ? new Date(slot) : new Date(info.startTime);
+  const scheduledFor =
+    slot instanceof Date ? slot : typeof slot === 'string' ? new Date(slot) : new Date(info.startTime);
   // this workflow's run id doubles as the run's id: a replayed or retried activity finds the same run
   const plan = await prepareScheduledRun({ scheduleId, runId: info.runId, scheduledFor: scheduledFor.toISOString() });
   if (!plan) throw ApplicationFailure.nonRetryable(`schedule ${scheduleId} could not prepare a run`);
-  return executeChild(pipelineRun, { workflowId: workflowIds.run(plan.runId), taskQueue: plan.taskQueues.cpu, args: [{ plan }] });
+  return executeChild(pipelineRun, {
+    workflowId: workflowIds.run(plan.runId),
+    taskQueue: plan.taskQueues.cpu,
+    args: [{ plan }],
+  });
 }

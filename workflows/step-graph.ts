@@ -1,5 +1,13 @@
 // Runs a set of steps as a DAG: a step starts once every step it needs (within the set) has succeeded.
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
 import type { RunPlan, StepHistory, StepOutput, StepRequest } from '../common/run-contract';
 import type { StepActivities } from '../workers/activities/contract';
@@ -20,7 +28,12 @@ export interface Wake {
   lower(): void;
 }
 
-const SENSOR_CHECK_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 } as const;
+const SENSOR_CHECK_RETRY = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 5,
+} as const;
 
 /**
  * A sensor's check is a short look (a file, an object, an HTTP answer, a row): it runs as a local activity on the
@@ -31,7 +44,11 @@ const SENSOR_CHECK_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maxim
 const sensorChecks = (plan: RunPlan) =>
   patched('sensor-checks-as-local-activities')
     ? proxyLocalActivities<StepActivities>({ startToCloseTimeout: '1m', retry: SENSOR_CHECK_RETRY }).pokeSensor
-    : proxyActivities<StepActivities>({ taskQueue: plan.taskQueues.cpu, startToCloseTimeout: '1m', retry: SENSOR_CHECK_RETRY }).pokeSensor;
+    : proxyActivities<StepActivities>({
+        taskQueue: plan.taskQueues.cpu,
+        startToCloseTimeout: '1m',
+        retry: SENSOR_CHECK_RETRY,
+      }).pokeSensor;
 
 /**
  * Waits for a sensor's condition with durable timers between checks: nothing holds a worker slot while it
@@ -48,7 +65,10 @@ async function waitForSensor(plan: RunPlan, request: StepRequest, wake?: Wake): 
     if (left <= 0) {
       await poke({ request, poke: n + 1, timedOut: sensor.onTimeout });
       if (sensor.onTimeout === 'skip') return false;
-      throw ApplicationFailure.nonRetryable(`item "${request.itemKey}", sensor "${request.step.id}": not ready within ${sensor.timeoutMs} ms`, 'SensorTimeout');
+      throw ApplicationFailure.nonRetryable(
+        `item "${request.itemKey}", sensor "${request.step.id}": not ready within ${sensor.timeoutMs} ms`,
+        'SensorTimeout',
+      );
     }
     await condition(() => wake?.raised() ?? false, Math.min(sensor.pokeIntervalMs, left));
   }
@@ -71,7 +91,8 @@ function stepActivity(plan: RunPlan, step: StepSpec) {
 /** The user-facing reason an activity failed: the innermost cause's message. */
 export function failureMessage(err: unknown): string {
   let e: unknown = err;
-  while (e instanceof ActivityFailure || (e instanceof Error && e.cause && !(e instanceof ApplicationFailure))) e = (e as Error).cause;
+  while (e instanceof ActivityFailure || (e instanceof Error && e.cause && !(e instanceof ApplicationFailure)))
+    e = (e as Error).cause;
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -83,7 +104,12 @@ export interface StepGraphOptions {
   inherited?: Record<string, StepOutput>;
 }
 
-export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSpec[], { history, wake, inherited }: StepGraphOptions = {}): Promise<StepGraphOutcome> {
+export async function runStepGraph(
+  plan: RunPlan,
+  itemKey: string,
+  steps: StepSpec[],
+  { history, wake, inherited }: StepGraphOptions = {},
+): Promise<StepGraphOutcome> {
   const inGraph = new Set(steps.map((s) => s.id));
   const done = new Set(history?.succeeded ?? []);
   const state = new Map<string, StepState>(steps.map((s) => [s.id, done.has(s.id) ? 'succeeded' : 'pending']));
@@ -102,14 +128,19 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
       step,
       needs: step.needs.map((id) => ({ id, scope: byId.get(id)!.scope })),
       params: plan.params,
-      models: Object.fromEntries([step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!])),
+      models: Object.fromEntries(
+        [step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!]),
+      ),
       previousAttempts: history?.attempts[step.id] ?? 0,
       inputs: Object.fromEntries(step.needs.filter((id) => outputs[id]).map((id) => [id, outputs[id]!])),
     };
     const execution: Promise<boolean> =
       step.kind === 'sensor'
         ? waitForSensor(plan, request, wake)
-        : stepActivity(plan, step)(request).then((r) => {
+        : stepActivity(
+            plan,
+            step,
+          )(request).then((r) => {
             if (r.output && Object.keys(r.output).length > 0) outputs[step.id] = r.output;
             return true;
           });
@@ -122,7 +153,8 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
         (err: unknown) => {
           if (isCancellation(err)) throw err;
           state.set(step.id, 'failed');
-          if (outcome.status === 'succeeded') outcome = { status: 'failed', failedStep: step.id, error: failureMessage(err) };
+          if (outcome.status === 'succeeded')
+            outcome = { status: 'failed', failedStep: step.id, error: failureMessage(err) };
         },
       )
       .finally(() => running.delete(done));
@@ -140,5 +172,7 @@ export async function runStepGraph(plan: RunPlan, itemKey: string, steps: StepSp
     await Promise.race(running);
   }
   const own = Object.fromEntries(Object.entries(outputs).filter(([id]) => inGraph.has(id)));
-  return outcome.status === 'succeeded' && skippedBySensor ? { status: 'skipped', outputs: own } : { ...outcome, outputs: own };
+  return outcome.status === 'succeeded' && skippedBySensor
+    ? { status: 'skipped', outputs: own }
+    : { ...outcome, outputs: own };
 }

@@ -8,7 +8,25 @@ import { useCanEdit } from './who-am-i';
 import { useTRPC } from '../_trpc/client';
 
 /** live: keep polling until the step has an attempt that finished (a cell run just started); compact: no title. */
-export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runActive, live = false, compact = false }: { runId: string; itemKey: string; stepId: string; stepTitle: string; itemStatus: string; runActive: boolean; live?: boolean; compact?: boolean }) {
+export function StepPanel({
+  runId,
+  itemKey,
+  stepId,
+  stepTitle,
+  itemStatus,
+  runActive,
+  live = false,
+  compact = false,
+}: {
+  runId: string;
+  itemKey: string;
+  stepId: string;
+  stepTitle: string;
+  itemStatus: string;
+  runActive: boolean;
+  live?: boolean;
+  compact?: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
@@ -24,23 +42,46 @@ export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runAc
       },
     ),
   );
-  const retry = useMutation(trpc.runs.retryItem.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runs.board.queryKey({ runId }) }) }));
+  const retry = useMutation(
+    trpc.runs.retryItem.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runs.board.queryKey({ runId }) }),
+    }),
+  );
 
   return (
-    <aside className="space-y-3 rounded-lg border border-stone-200 bg-white p-4 text-sm" aria-live="polite" aria-label={`${itemKey} ${stepTitle}`}>
+    <aside
+      className="space-y-3 rounded-lg border border-stone-200 bg-white p-4 text-sm"
+      aria-live="polite"
+      aria-label={`${itemKey} ${stepTitle}`}
+    >
       <div className="flex items-center gap-3">
-        {!compact && <h2 className="font-medium">{itemKey || 'run-level'} · {stepTitle}</h2>}
+        {!compact && (
+          <h2 className="font-medium">
+            {itemKey || 'run-level'} · {stepTitle}
+          </h2>
+        )}
         {canEdit && !runActive && ['failed', 'cancelled'].includes(itemStatus) && (
-          <button type="button" className="ml-auto rounded bg-amber-700 px-3 py-1 text-white hover:bg-amber-800 disabled:opacity-50" disabled={retry.isPending} onClick={() => retry.mutate({ runId, itemKey })}>
+          <button
+            type="button"
+            className="ml-auto rounded bg-amber-700 px-3 py-1 text-white hover:bg-amber-800 disabled:opacity-50"
+            disabled={retry.isPending}
+            onClick={() => retry.mutate({ runId, itemKey })}
+          >
             Retry this item
           </button>
         )}
       </div>
-      {retry.error && <p role="alert" className="text-red-700">{retry.error.message}</p>}
+      {retry.error && (
+        <p role="alert" className="text-red-700">
+          {retry.error.message}
+        </p>
+      )}
       {attempts.isPending ? (
         <p className="text-stone-500">Loading…</p>
       ) : attempts.isError ? (
-        <p role="alert" className="text-red-700">{attempts.error.message}</p>
+        <p role="alert" className="text-red-700">
+          {attempts.error.message}
+        </p>
       ) : attempts.data.attempts.length === 0 ? (
         <p className="text-stone-500">This step has not started for this item.</p>
       ) : (
@@ -52,12 +93,26 @@ export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runAc
                 <div className="flex flex-wrap items-center gap-3">
                   <span className="font-medium">Attempt {a.attempt}</span>
                   <StatusBadge status={a.status} />
-                  <span className="text-stone-500">{a.queue.toUpperCase()} · {a.worker ?? 'no worker yet'}</span>
-                  <span className="text-stone-500">{a.endedMs ? formatDuration(a.endedMs - a.startedMs) : `running for ${formatDuration(Date.now() - a.startedMs)}`}</span>
+                  <span className="text-stone-500">
+                    {a.queue.toUpperCase()} · {a.worker ?? 'no worker yet'}
+                  </span>
+                  <span className="text-stone-500">
+                    {a.endedMs
+                      ? formatDuration(a.endedMs - a.startedMs)
+                      : `running for ${formatDuration(Date.now() - a.startedMs)}`}
+                  </span>
                 </div>
-                {a.error && <p className="mt-2 whitespace-pre-wrap text-red-800" data-testid="attempt-error">{a.error}</p>}
+                {a.error && (
+                  <p className="mt-2 whitespace-pre-wrap text-red-800" data-testid="attempt-error">
+                    {a.error}
+                  </p>
+                )}
                 {a.log && (
-                  <pre className="mt-2 max-h-64 overflow-auto rounded bg-stone-900 p-2 text-xs text-stone-100" data-testid="attempt-log" aria-label={`Log of attempt ${a.attempt}`}>
+                  <pre
+                    className="mt-2 max-h-64 overflow-auto rounded bg-stone-900 p-2 text-xs text-stone-100"
+                    data-testid="attempt-log"
+                    aria-label={`Log of attempt ${a.attempt}`}
+                  >
                     {a.logTruncated ? '… (earlier output cut)\n' : ''}
                     {a.log}
                   </pre>
@@ -65,7 +120,9 @@ export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runAc
                 {a.result !== null && a.result !== undefined && (
                   <details className="mt-2">
                     <summary className="cursor-pointer text-stone-600">Result</summary>
-                    <pre className="overflow-auto rounded bg-stone-50 p-2 text-xs">{JSON.stringify(a.result, null, 2)}</pre>
+                    <pre className="overflow-auto rounded bg-stone-50 p-2 text-xs">
+                      {JSON.stringify(a.result, null, 2)}
+                    </pre>
                   </details>
                 )}
               </li>
@@ -78,7 +135,11 @@ export function StepPanel({ runId, itemKey, stepId, stepTitle, itemStatus, runAc
   );
 }
 
-function Files({ files }: { files: { id: string; name: string; size: number; contentType: string; url: string; sha256: string }[] }) {
+function Files({
+  files,
+}: {
+  files: { id: string; name: string; size: number; contentType: string; url: string; sha256: string }[];
+}) {
   const [open, setOpen] = useState<string | null>(null);
   const images = files.filter((f) => f.contentType.startsWith('image/')).slice(0, 24);
   const others = files.filter((f) => !f.contentType.startsWith('image/'));
@@ -89,8 +150,19 @@ function Files({ files }: { files: { id: string; name: string; size: number; con
         <div className="flex flex-wrap gap-2">
           {images.map((f) => (
             // eslint-disable-next-line @next/next/no-img-element
-            <a key={f.id} href={f.url} target="_blank" rel="noreferrer" title={`${f.name} · sha256 ${f.sha256.slice(0, 12)}`}>
-              <img src={f.url} alt={f.name} className="h-24 w-24 rounded border border-stone-200 object-cover" loading="lazy" />
+            <a
+              key={f.id}
+              href={f.url}
+              target="_blank"
+              rel="noreferrer"
+              title={`${f.name} · sha256 ${f.sha256.slice(0, 12)}`}
+            >
+              <img
+                src={f.url}
+                alt={f.name}
+                className="h-24 w-24 rounded border border-stone-200 object-cover"
+                loading="lazy"
+              />
             </a>
           ))}
         </div>
@@ -98,11 +170,20 @@ function Files({ files }: { files: { id: string; name: string; size: number; con
       <ul className="space-y-1">
         {others.map((f) => (
           <li key={f.id}>
-            <button type="button" className="text-amber-800 underline" onClick={() => setOpen(open === f.id ? null : f.id)} aria-expanded={open === f.id}>
+            <button
+              type="button"
+              className="text-amber-800 underline"
+              onClick={() => setOpen(open === f.id ? null : f.id)}
+              aria-expanded={open === f.id}
+            >
               {f.name}
             </button>{' '}
-            <span className="text-stone-500">{f.contentType} · {f.size} bytes</span>{' '}
-            <a className="text-stone-500 underline" href={f.url} download>download</a>
+            <span className="text-stone-500">
+              {f.contentType} · {f.size} bytes
+            </span>{' '}
+            <a className="text-stone-500 underline" href={f.url} download>
+              download
+            </a>
             {open === f.id && <FileContent id={f.id} />}
           </li>
         ))}
@@ -114,8 +195,26 @@ function Files({ files }: { files: { id: string; name: string; size: number; con
 function FileContent({ id }: { id: string }) {
   const trpc = useTRPC();
   const file = useQuery(trpc.runs.artifact.queryOptions({ id }));
-  if (!file.data) return file.isError ? <p role="alert" className="text-red-700">{file.error.message}</p> : <p className="text-stone-500">Loading…</p>;
+  if (!file.data)
+    return file.isError ? (
+      <p role="alert" className="text-red-700">
+        {file.error.message}
+      </p>
+    ) : (
+      <p className="text-stone-500">Loading…</p>
+    );
   const c = file.data.content;
-  const text = c.kind === 'json' ? JSON.stringify(c.value, null, 2) : c.kind === 'text' ? c.text : c.kind === 'download' ? c.reason : '';
-  return <pre className="mt-1 max-h-64 overflow-auto rounded bg-stone-50 p-2 text-xs" data-testid="file-content">{text}</pre>;
+  const text =
+    c.kind === 'json'
+      ? JSON.stringify(c.value, null, 2)
+      : c.kind === 'text'
+        ? c.text
+        : c.kind === 'download'
+          ? c.reason
+          : '';
+  return (
+    <pre className="mt-1 max-h-64 overflow-auto rounded bg-stone-50 p-2 text-xs" data-testid="file-content">
+      {text}
+    </pre>
+  );
 }

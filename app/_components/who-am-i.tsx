@@ -6,7 +6,9 @@ import { useTRPC } from '../_trpc/client';
 export function WhoAmI() {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions());
-  const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => window.location.assign('/signin') }));
+  const signOut = useMutation(
+    trpc.auth.signOut.mutationOptions({ onSuccess: () => window.location.assign('/signin') }),
+  );
   if (!me.data)
     return (
       <Link href="/signin" className="ml-auto text-sm text-amber-800 underline">

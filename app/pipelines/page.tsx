@@ -27,9 +27,18 @@ export default function PipelinesPage() {
   );
 
   if (pipelines.isPending) return <p className="text-stone-500">Loading pipelines…</p>;
-  if (pipelines.isError) return <p role="alert" className="text-red-700">Could not load pipelines: {pipelines.error.message}</p>;
+  if (pipelines.isError)
+    return (
+      <p role="alert" className="text-red-700">
+        Could not load pipelines: {pipelines.error.message}
+      </p>
+    );
   if (pipelines.data.length === 0)
-    return <p className="text-stone-600">No pipelines yet. Register one with <code>npm run setup</code> or the CLI.</p>;
+    return (
+      <p className="text-stone-600">
+        No pipelines yet. Register one with <code>npm run setup</code> or the CLI.
+      </p>
+    );
 
   return (
     <section>
@@ -45,46 +54,75 @@ export default function PipelinesPage() {
             <div className="min-w-0 flex-1">
               <div className="flex items-center gap-2">
                 <h2 className="font-medium">
-                  <Link href={`/pipelines/${p.slug}`} className="hover:underline">{p.name}</Link>
+                  <Link href={`/pipelines/${p.slug}`} className="hover:underline">
+                    {p.name}
+                  </Link>
                 </h2>
-                <span className="font-mono text-xs text-stone-500">{p.slug} · v{p.latestVersion}</span>
+                <span className="font-mono text-xs text-stone-500">
+                  {p.slug} · v{p.latestVersion}
+                </span>
               </div>
               <p className="truncate text-sm text-stone-600">{p.description}</p>
               <div className="mt-1 flex gap-1">
                 {p.tags.map((t) => (
-                  <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t}</span>
+                  <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+                    {t}
+                  </span>
                 ))}
               </div>
               <ul className="mt-1 space-y-0.5 text-xs text-stone-600">
-                {(schedules.data ?? []).filter((s) => s.pipeline.slug === p.slug).map((s) => (
-                  <li key={s.id} className="flex items-center gap-2">
-                    <span>⏰ {scheduleInWords(s)}</span>
-                    <span>· {s.paused ? 'paused' : s.nextFireTimes[0] ? `next ${new Date(s.nextFireTimes[0]).toLocaleString('en-GB', { timeZone: s.timezone, dateStyle: 'medium', timeStyle: 'short' })}` : 'no next run'}</span>
-                    {canEdit && (
-                      <label className="inline-flex items-center gap-1">
-                        <input type="checkbox" checked={!s.paused} onChange={(e) => (e.target.checked ? unpause : pause).mutate({ id: s.id, note: '' })} aria-label={`Schedule ${s.name} of ${p.name} active`} />
-                        active
-                      </label>
-                    )}
-                  </li>
-                ))}
+                {(schedules.data ?? [])
+                  .filter((s) => s.pipeline.slug === p.slug)
+                  .map((s) => (
+                    <li key={s.id} className="flex items-center gap-2">
+                      <span>⏰ {scheduleInWords(s)}</span>
+                      <span>
+                        ·{' '}
+                        {s.paused
+                          ? 'paused'
+                          : s.nextFireTimes[0]
+                            ? `next ${new Date(s.nextFireTimes[0]).toLocaleString('en-GB', { timeZone: s.timezone, dateStyle: 'medium', timeStyle: 'short' })}`
+                            : 'no next run'}
+                      </span>
+                      {canEdit && (
+                        <label className="inline-flex items-center gap-1">
+                          <input
+                            type="checkbox"
+                            checked={!s.paused}
+                            onChange={(e) => (e.target.checked ? unpause : pause).mutate({ id: s.id, note: '' })}
+                            aria-label={`Schedule ${s.name} of ${p.name} active`}
+                          />
+                          active
+                        </label>
+                      )}
+                    </li>
+                  ))}
               </ul>
             </div>
             <div className="flex gap-1" aria-label="Last 10 runs">
               {p.recentRuns.map((r) => (
-                <Link key={r.id} href={`/runs/${r.id}`} title={`${r.status} · ${new Date(r.createdAt).toLocaleString()}`} className={`h-4 w-4 rounded-sm ${statusColour(r.status)}`}>
-                  <span className="sr-only"><StatusBadge status={r.status} /></span>
+                <Link
+                  key={r.id}
+                  href={`/runs/${r.id}`}
+                  title={`${r.status} · ${new Date(r.createdAt).toLocaleString()}`}
+                  className={`h-4 w-4 rounded-sm ${statusColour(r.status)}`}
+                >
+                  <span className="sr-only">
+                    <StatusBadge status={r.status} />
+                  </span>
                 </Link>
               ))}
             </div>
-            {canEdit && <button
-              type="button"
-              onClick={() => trigger.mutate({ pipelineSlug: p.slug, params: {} })}
-              disabled={trigger.isPending}
-              className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500 disabled:opacity-50"
-            >
-              Run now
-            </button>}
+            {canEdit && (
+              <button
+                type="button"
+                onClick={() => trigger.mutate({ pipelineSlug: p.slug, params: {} })}
+                disabled={trigger.isPending}
+                className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500 disabled:opacity-50"
+              >
+                Run now
+              </button>
+            )}
           </li>
         ))}
       </ul>

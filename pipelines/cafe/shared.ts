@@ -4,6 +4,10 @@ export const STEPS_DIR = 'pipelines/cafe/steps';
 /** argv for a step program of pipelines/cafe/steps. */
 export const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
 
-export const dongsFileParam = { type: 'string', default: 'pipelines/cafe/sample/dongs.json', description: 'JSON list of the dongs to process' } as const;
+export const dongsFileParam = {
+  type: 'string',
+  default: 'pipelines/cafe/sample/dongs.json',
+  description: 'JSON list of the dongs to process',
+} as const;
 
 export const gpuRetry = { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 };

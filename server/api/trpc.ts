@@ -21,7 +21,14 @@ export interface Context {
 
 export async function createContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<Context> {
   const database = db();
-  return { db: database, temporal, config: config(), actor: await resolveActor(database, opts.headers), headers: opts.headers, resHeaders: opts.resHeaders };
+  return {
+    db: database,
+    temporal,
+    config: config(),
+    actor: await resolveActor(database, opts.headers),
+    headers: opts.headers,
+    resHeaders: opts.resHeaders,
+  };
 }
 
 const CODES: Record<AppErrorCode, TRPCError['code']> = {
@@ -73,12 +80,14 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 export const authorized = (scope: Scope, role: Role) =>
   protectedProcedure.use(({ ctx, next }) => {
     if (!hasRole(ctx.actor, role)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role` });
-    if (!ctx.actor.scopes.includes(scope)) throw new TRPCError({ code: 'FORBIDDEN', message: `This token lacks the ${scope} scope` });
+    if (!ctx.actor.scopes.includes(scope))
+      throw new TRPCError({ code: 'FORBIDDEN', message: `This token lacks the ${scope} scope` });
     return next();
   });
 
 /** Admin-only procedures (users, tokens): sessions of admins only, never tokens. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.actor.kind !== 'user' || !hasRole(ctx.actor, 'admin')) throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs an admin signed in' });
+  if (ctx.actor.kind !== 'user' || !hasRole(ctx.actor, 'admin'))
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs an admin signed in' });
   return next();
 });

@@ -38,8 +38,15 @@ export async function storedOutputs(db: Db, runId: string, itemKey: string, step
     const output: StepOutput = {};
     if (step.result !== null) output.result = step.result;
     if (step.artifactCount > 0) {
-      const list = files.filter((f) => f.stepId === step.stepId).map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 }));
-      output.artifacts = { attempt: step.attempt, count: list.length, bytes: Number(step.artifactBytes), digest: artifactDigest(list) };
+      const list = files
+        .filter((f) => f.stepId === step.stepId)
+        .map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 }));
+      output.artifacts = {
+        attempt: step.attempt,
+        count: list.length,
+        bytes: Number(step.artifactBytes),
+        digest: artifactDigest(list),
+      };
     }
     if (Object.keys(output).length > 0) outputs[step.stepId] = output;
   }

@@ -66,9 +66,11 @@ function s3Store(client: S3Client, bucket: string, prefix: string): ArtifactStor
   const object = async (uri: string): Promise<Readable> => {
     const where = parseS3Uri(uri);
     if (!where) throw new ArtifactNotFoundError(`${uri} is not an s3:// URI`);
-    const res = await client.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key })).catch((err: Error) => {
-      throw err.name === 'NoSuchKey' ? new ArtifactNotFoundError(`${uri} is missing from the bucket`) : err;
-    });
+    const res = await client
+      .send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }))
+      .catch((err: Error) => {
+        throw err.name === 'NoSuchKey' ? new ArtifactNotFoundError(`${uri} is missing from the bucket`) : err;
+      });
     return res.Body instanceof Readable ? res.Body : Readable.fromWeb(res.Body!.transformToWebStream() as never);
   };
   return {
@@ -76,7 +78,14 @@ function s3Store(client: S3Client, bucket: string, prefix: string): ArtifactStor
     async put(key, file, meta) {
       const { size } = await stat(file);
       await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: createReadStream(file), ContentLength: size, ContentType: meta.contentType, Metadata: { sha256: meta.sha256 } }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: prefix + key,
+          Body: createReadStream(file),
+          ContentLength: size,
+          ContentType: meta.contentType,
+          Metadata: { sha256: meta.sha256 },
+        }),
       );
       return `s3://${bucket}/${prefix}${key}`;
     },
@@ -89,10 +98,24 @@ function s3Store(client: S3Client, bucket: string, prefix: string): ArtifactStor
 }
 
 const CONTENT_TYPES: Record<string, string> = {
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp', '.gif': 'image/gif', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.jsonl': 'application/x-ndjson', '.txt': 'text/plain', '.log': 'text/plain', '.md': 'text/markdown',
-  '.csv': 'text/csv', '.tsv': 'text/tab-separated-values', '.html': 'text/html', '.parquet': 'application/vnd.apache.parquet',
-  '.npy': 'application/x-npy', '.pt': 'application/octet-stream', '.safetensors': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.jsonl': 'application/x-ndjson',
+  '.txt': 'text/plain',
+  '.log': 'text/plain',
+  '.md': 'text/markdown',
+  '.csv': 'text/csv',
+  '.tsv': 'text/tab-separated-values',
+  '.html': 'text/html',
+  '.parquet': 'application/vnd.apache.parquet',
+  '.npy': 'application/x-npy',
+  '.pt': 'application/octet-stream',
+  '.safetensors': 'application/octet-stream',
 };
 
 export function contentTypeOf(name: string): string {
@@ -102,6 +125,10 @@ export function contentTypeOf(name: string): string {
 let shared: { config: AppConfig; store: ArtifactStore } | undefined;
 /** The server's artifact store (the API reads artifacts through it), built once per configuration. */
 export function artifactStoreFor(config: AppConfig): ArtifactStore {
-  if (shared?.config !== config) shared = { config, store: createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? config.s3 : undefined) };
+  if (shared?.config !== config)
+    shared = {
+      config,
+      store: createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? config.s3 : undefined),
+    };
   return shared.store;
 }

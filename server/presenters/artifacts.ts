@@ -27,11 +27,19 @@ export function artifactUrl(id: string): string {
   return `/api/artifacts/${id}`;
 }
 
-export async function listArtifacts(db: Db, input: { runId: string; itemKey?: string; stepId?: string; attempt?: number }): Promise<ArtifactRow[]> {
+export async function listArtifacts(
+  db: Db,
+  input: { runId: string; itemKey?: string; stepId?: string; attempt?: number },
+): Promise<ArtifactRow[]> {
   const run = await db.run.findUnique({ where: { id: input.runId }, select: { id: true } });
   if (!run) throw AppError.notFound(`run ${input.runId}`);
   const rows = await db.artifact.findMany({
-    where: { runId: input.runId, ...(input.itemKey !== undefined ? { itemKey: input.itemKey } : {}), ...(input.stepId ? { stepId: input.stepId } : {}), ...(input.attempt ? { attempt: input.attempt } : {}) },
+    where: {
+      runId: input.runId,
+      ...(input.itemKey !== undefined ? { itemKey: input.itemKey } : {}),
+      ...(input.stepId ? { stepId: input.stepId } : {}),
+      ...(input.attempt ? { attempt: input.attempt } : {}),
+    },
     orderBy: [{ itemKey: 'asc' }, { stepId: 'asc' }, { attempt: 'desc' }, { name: 'asc' }],
     take: ARTIFACT_PAGE,
   });
@@ -39,7 +47,17 @@ export async function listArtifacts(db: Db, input: { runId: string; itemKey?: st
 }
 
 function toRow(r: Awaited<ReturnType<typeof artifactRecord>>): ArtifactRow {
-  return { id: r.id, itemKey: r.itemKey, stepId: r.stepId, attempt: r.attempt, name: r.name, size: Number(r.size), sha256: r.sha256, contentType: r.contentType, url: artifactUrl(r.id) };
+  return {
+    id: r.id,
+    itemKey: r.itemKey,
+    stepId: r.stepId,
+    attempt: r.attempt,
+    name: r.name,
+    size: Number(r.size),
+    sha256: r.sha256,
+    contentType: r.contentType,
+    url: artifactUrl(r.id),
+  };
 }
 
 export async function artifactRecord(db: Db, id: string) {
@@ -48,7 +66,8 @@ export async function artifactRecord(db: Db, id: string) {
   return row;
 }
 
-const isText = (type: string) => type.startsWith('text/') || type === 'application/json' || type === 'application/x-ndjson';
+const isText = (type: string) =>
+  type.startsWith('text/') || type === 'application/json' || type === 'application/x-ndjson';
 
 export type ArtifactContent =
   | { kind: 'text'; text: string }
@@ -57,15 +76,31 @@ export type ArtifactContent =
   | { kind: 'download'; reason: string };
 
 /** One artifact with its content, ready to show. */
-export async function readArtifact(db: Db, store: ArtifactStore, id: string): Promise<ArtifactRow & { where: string; content: ArtifactContent }> {
+export async function readArtifact(
+  db: Db,
+  store: ArtifactStore,
+  id: string,
+): Promise<ArtifactRow & { where: string; content: ArtifactContent }> {
   const row = await artifactRecord(db, id);
   const base = toRow(row);
-  const where = row.itemKey === RUN_LEVEL_ITEM ? `run-level step "${row.stepId}"` : `item "${row.itemKey}", step "${row.stepId}"`;
+  const where =
+    row.itemKey === RUN_LEVEL_ITEM ? `run-level step "${row.stepId}"` : `item "${row.itemKey}", step "${row.stepId}"`;
   const showable = isText(row.contentType) || row.contentType.startsWith('image/');
-  if (!showable) return { ...base, where, content: { kind: 'download', reason: `${row.contentType} is not shown inline` } };
-  if (Number(row.size) > INLINE_MAX_BYTES) return { ...base, where, content: { kind: 'download', reason: `${formatBytes(Number(row.size))} is too large to show inline` } };
+  if (!showable)
+    return { ...base, where, content: { kind: 'download', reason: `${row.contentType} is not shown inline` } };
+  if (Number(row.size) > INLINE_MAX_BYTES)
+    return {
+      ...base,
+      where,
+      content: { kind: 'download', reason: `${formatBytes(Number(row.size))} is too large to show inline` },
+    };
   const bytes = await readAll(store, row.uri);
-  if (row.contentType.startsWith('image/')) return { ...base, where, content: { kind: 'image', dataUrl: `data:${row.contentType};base64,${bytes.toString('base64')}` } };
+  if (row.contentType.startsWith('image/'))
+    return {
+      ...base,
+      where,
+      content: { kind: 'image', dataUrl: `data:${row.contentType};base64,${bytes.toString('base64')}` },
+    };
   const text = bytes.toString('utf8');
   if (row.contentType === 'application/json') {
     try {

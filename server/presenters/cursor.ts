@@ -13,6 +13,9 @@ export function encodeCursor(key: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const at = new Date(iso ?? '');
-  if (!id || Number.isNaN(at.getTime())) throw AppError.badRequest('The cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this API returned' }]);
+  if (!id || Number.isNaN(at.getTime()))
+    throw AppError.badRequest('The cursor is invalid', [
+      { path: ['cursor'], message: 'is not a cursor this API returned' },
+    ]);
   return { at, id };
 }

@@ -6,7 +6,10 @@ import { AppError } from '~/server/errors';
 export async function listModels(db: Db) {
   const models = await db.model.findMany({
     orderBy: { name: 'asc' },
-    include: { aliases: { include: { version: { select: { version: true } } } }, _count: { select: { versions: true } } },
+    include: {
+      aliases: { include: { version: { select: { version: true } } } },
+      _count: { select: { versions: true } },
+    },
   });
   return models.map((m) => ({
     name: m.name,
@@ -38,7 +41,14 @@ export async function getModel(db: Db, name: string) {
     task: model.task,
     description: model.description,
     aliases: Object.fromEntries(model.aliases.map((a) => [a.name, a.version.version])),
-    aliasHistory: model.aliasEvents.map((e) => ({ alias: e.alias, from: e.fromVersion, to: e.toVersion, actor: e.actor, note: e.note, at: e.createdAt })),
+    aliasHistory: model.aliasEvents.map((e) => ({
+      alias: e.alias,
+      from: e.fromVersion,
+      to: e.toVersion,
+      actor: e.actor,
+      note: e.note,
+      at: e.createdAt,
+    })),
     versions: model.versions.map((v) => ({
       version: v.version,
       artifactUri: v.artifactUri,
@@ -50,7 +60,9 @@ export async function getModel(db: Db, name: string) {
       outputSchema: v.outputSchema,
       producedByRunId: v.producedByRunId,
       createdAt: v.createdAt,
-      usedBy: runs.filter((r) => r.version === v.version).map((r) => ({ runId: r.id, pipeline: r.slug, at: r.createdAt })),
+      usedBy: runs
+        .filter((r) => r.version === v.version)
+        .map((r) => ({ runId: r.id, pipeline: r.slug, at: r.createdAt })),
     })),
   };
 }

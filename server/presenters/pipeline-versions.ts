@@ -17,18 +17,37 @@ export async function listPipelineVersions(db: Db, slug: string) {
     orderBy: { version: 'desc' },
     select: { version: true, specHash: true, createdAt: true, _count: { select: { runs: true } } },
   });
-  return versions.map((v) => ({ version: v.version, specHash: v.specHash, createdAt: v.createdAt, runs: v._count.runs }));
+  return versions.map((v) => ({
+    version: v.version,
+    specHash: v.specHash,
+    createdAt: v.createdAt,
+    runs: v._count.runs,
+  }));
 }
 
 export async function getPipelineVersion(db: Db, slug: string, version?: number) {
   const pipeline = await pipelineBySlug(db, slug);
   const v = version ?? pipeline.latestVersion;
-  const row = await db.pipelineVersion.findUnique({ where: { pipelineId_version: { pipelineId: pipeline.id, version: v } } });
+  const row = await db.pipelineVersion.findUnique({
+    where: { pipelineId_version: { pipelineId: pipeline.id, version: v } },
+  });
   if (!row) throw AppError.notFound(`version ${v} of pipeline "${slug}"`);
-  return { slug, name: pipeline.name, version: row.version, latestVersion: pipeline.latestVersion, createdAt: row.createdAt, spec: row.spec as unknown as PipelineSpec };
+  return {
+    slug,
+    name: pipeline.name,
+    version: row.version,
+    latestVersion: pipeline.latestVersion,
+    createdAt: row.createdAt,
+    spec: row.spec as unknown as PipelineSpec,
+  };
 }
 
-export async function diffPipelineVersions(db: Db, slug: string, from: number, to: number): Promise<{ from: number; to: number; changes: Change[] }> {
+export async function diffPipelineVersions(
+  db: Db,
+  slug: string,
+  from: number,
+  to: number,
+): Promise<{ from: number; to: number; changes: Change[] }> {
   const [a, b] = await Promise.all([getPipelineVersion(db, slug, from), getPipelineVersion(db, slug, to)]);
   return { from, to, changes: diffJson(a.spec, b.spec) };
 }

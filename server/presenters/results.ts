@@ -32,17 +32,38 @@ function present(c: CafeRow) {
       sourceUrl: i.sourceUrl,
       score: i.score,
       lineage: { runId: i.runId, stepId: i.stepId, model: i.model },
-      description: i.description ? { text: i.description.text, lineage: { runId: i.description.runId, stepId: i.description.stepId, model: i.description.model } } : null,
+      description: i.description
+        ? {
+            text: i.description.text,
+            lineage: { runId: i.description.runId, stepId: i.description.stepId, model: i.description.model },
+          }
+        : null,
     })),
     reviewSummary: c.summary
-      ? { text: c.summary.text, reviewCount: c.summary.reviewCount, lineage: { runId: c.summary.runId, stepId: c.summary.stepId, model: c.summary.model } }
+      ? {
+          text: c.summary.text,
+          reviewCount: c.summary.reviewCount,
+          lineage: { runId: c.summary.runId, stepId: c.summary.stepId, model: c.summary.model },
+        }
       : null,
-    embeddings: c.embeddings.map((e) => ({ kind: e.kind, sourceRank: e.sourceRank, dim: e.dim, vector: e.vector, lineage: { runId: e.runId, stepId: e.stepId, model: e.model } })),
+    embeddings: c.embeddings.map((e) => ({
+      kind: e.kind,
+      sourceRank: e.sourceRank,
+      dim: e.dim,
+      vector: e.vector,
+      lineage: { runId: e.runId, stepId: e.stepId, model: e.model },
+    })),
   };
 }
 
 export async function listDongs(db: Db) {
-  const rows = await db.cafe.groupBy({ by: ['dong'], where: { disappearedAt: null }, _count: { _all: true }, _max: { updatedAt: true }, orderBy: { dong: 'asc' } });
+  const rows = await db.cafe.groupBy({
+    by: ['dong'],
+    where: { disappearedAt: null },
+    _count: { _all: true },
+    _max: { updatedAt: true },
+    orderBy: { dong: 'asc' },
+  });
   return rows.map((r) => ({ dong: r.dong, cafes: r._count._all, updatedAt: r._max.updatedAt }));
 }
 
@@ -59,5 +80,9 @@ export async function changedSince(db: Db, input: { cursor?: string; limit?: num
   const where = after ? { OR: [{ updatedAt: { gt: after.at } }, { updatedAt: after.at, id: { gt: after.id } }] } : {};
   const rows = await loadCafes(db, where, limit);
   const last = rows.at(-1);
-  return { cafes: rows.map(present), nextCursor: last ? encodeCursor({ at: last.updatedAt, id: last.id }) : (input.cursor ?? null), hasMore: rows.length === limit };
+  return {
+    cafes: rows.map(present),
+    nextCursor: last ? encodeCursor({ at: last.updatedAt, id: last.id }) : (input.cursor ?? null),
+    hasMore: rows.length === limit,
+  };
 }

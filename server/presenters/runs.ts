@@ -37,13 +37,31 @@ export interface RunDetail {
   remainingMs: number | null;
 }
 
-export async function getRunDetail(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunDetail> {
+export async function getRunDetail(
+  db: Db,
+  runId: string,
+  temporal: { uiUrl: string; namespace: string },
+): Promise<RunDetail> {
   const run = await loadRun(db, runId);
   const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
   const [items, latest, attempts, statusCounts] = await Promise.all([
-    db.itemRun.findMany({ where: { runId }, orderBy: { ordinal: 'asc' }, select: { key: true, status: true, error: true } }),
+    db.itemRun.findMany({
+      where: { runId },
+      orderBy: { ordinal: 'asc' },
+      select: { key: true, status: true, error: true },
+    }),
     // the latest attempt of every (item, step)
-    db.$queryRaw<{ itemKey: string; stepId: string; status: string; error: string | null; startedAt: Date; endedAt: Date | null; attempt: number }[]>`
+    db.$queryRaw<
+      {
+        itemKey: string;
+        stepId: string;
+        status: string;
+        error: string | null;
+        startedAt: Date;
+        endedAt: Date | null;
+        attempt: number;
+      }[]
+    >`
       SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, error, "startedAt", "endedAt", attempt
       FROM "StepRun" WHERE "runId" = ${runId}
       ORDER BY "itemKey", "stepId", attempt DESC`,
@@ -84,7 +102,12 @@ async function loadRun(db: Db, runId: string) {
 }
 
 /** What the run page's header shows, given how many items are in each status. */
-function runHeader(run: Awaited<ReturnType<typeof loadRun>>, spec: PipelineSpec, temporal: { uiUrl: string; namespace: string }, count: (status: string) => number) {
+function runHeader(
+  run: Awaited<ReturnType<typeof loadRun>>,
+  spec: PipelineSpec,
+  temporal: { uiUrl: string; namespace: string },
+  count: (status: string) => number,
+) {
   return {
     id: run.id,
     pipeline: { slug: run.pipeline.slug, name: run.pipeline.name, version: run.pipelineVersion.version },
@@ -92,18 +115,34 @@ function runHeader(run: Awaited<ReturnType<typeof loadRun>>, spec: PipelineSpec,
     trigger: run.trigger,
     params: run.params,
     error: run.error,
-    counts: { total: run.itemsTotal, succeeded: count('succeeded'), failed: count('failed'), running: count('running'), pending: count('pending') },
+    counts: {
+      total: run.itemsTotal,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      running: count('running'),
+      pending: count('pending'),
+    },
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     workflowId: run.workflowId,
     temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
-    steps: spec.steps.map((s) => ({ id: s.id, title: s.title ?? s.id, queue: s.queue, scope: s.scope, kind: s.kind, needs: s.needs })),
+    steps: spec.steps.map((s) => ({
+      id: s.id,
+      title: s.title ?? s.id,
+      queue: s.queue,
+      scope: s.scope,
+      kind: s.kind,
+      needs: s.needs,
+    })),
     remainingMs: remaining(run, count('succeeded') + count('failed') + count('skipped')),
   };
 }
 
-function remaining(run: { status: string; startedAt: Date | null; itemsTotal: number }, finished: number): number | null {
+function remaining(
+  run: { status: string; startedAt: Date | null; itemsTotal: number },
+  finished: number,
+): number | null {
   if (!['running', 'queued'].includes(run.status) || !run.startedAt || finished === 0) return null;
   const elapsed = Date.now() - run.startedAt.getTime();
   return Math.round((elapsed / finished) * Math.max(0, run.itemsTotal - finished));
@@ -146,7 +185,10 @@ export async function listRuns(db: Db, filter: ListRunsFilter) {
     },
   });
   const last = rows.at(-1);
-  return { runs: rows, nextCursor: last && rows.length === limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+  return {
+    runs: rows,
+    nextCursor: last && rows.length === limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+  };
 }
 
 export interface RunBoard extends Omit<RunDetail, 'items'> {
@@ -165,13 +207,29 @@ export interface RunBoard extends Omit<RunDetail, 'items'> {
  * The run page's data in a compact form: a run of 5,000 items × 6 steps is ~100 KB instead of megabytes of
  * objects. Errors, logs and times of a cell come from runs.attempts when it is opened.
  */
-export async function getRunBoard(db: Db, runId: string, temporal: { uiUrl: string; namespace: string }): Promise<RunBoard> {
+export async function getRunBoard(
+  db: Db,
+  runId: string,
+  temporal: { uiUrl: string; namespace: string },
+): Promise<RunBoard> {
   const run = await loadRun(db, runId);
   const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
   const [items, latest] = await Promise.all([
-    db.$queryRaw<{ key: string; status: string }[]>`SELECT key, status::text AS status FROM "ItemRun" WHERE "runId" = ${runId} ORDER BY ordinal`,
+    db.$queryRaw<
+      { key: string; status: string }[]
+    >`SELECT key, status::text AS status FROM "ItemRun" WHERE "runId" = ${runId} ORDER BY ordinal`,
     // the latest attempt of every (item, step); attempt numbers run 1..n, so it is also the number of attempts
-    db.$queryRaw<{ itemKey: string; stepId: string; status: string; attempt: number; startedAt: Date; endedAt: Date | null; error: string | null }[]>`
+    db.$queryRaw<
+      {
+        itemKey: string;
+        stepId: string;
+        status: string;
+        attempt: number;
+        startedAt: Date;
+        endedAt: Date | null;
+        error: string | null;
+      }[]
+    >`
       SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, attempt, "startedAt", "endedAt",
         CASE WHEN "itemKey" = '' THEN error END AS error
       FROM "StepRun" WHERE "runId" = ${runId}
@@ -186,7 +244,13 @@ export async function getRunBoard(db: Db, runId: string, temporal: { uiUrl: stri
   const runSteps: Record<string, StepCell> = {};
   for (const s of latest) {
     if (s.itemKey === RUN_LEVEL_ITEM) {
-      runSteps[s.stepId] = { status: s.status, attempts: s.attempt, error: s.error, startedMs: s.startedAt.getTime(), endedMs: s.endedAt?.getTime() ?? null };
+      runSteps[s.stepId] = {
+        status: s.status,
+        attempts: s.attempt,
+        error: s.error,
+        startedMs: s.startedAt.getTime(),
+        endedMs: s.endedAt?.getTime() ?? null,
+      };
       continue;
     }
     const r = row.get(s.itemKey);

@@ -11,7 +11,10 @@ export async function listSchedules(db: Db, temporal: () => Promise<Client>, fil
   const client = await temporal();
   return Promise.all(
     rows.map(async (row) => {
-      const described = await client.schedule.getHandle(row.temporalScheduleId).describe().catch(() => null);
+      const described = await client.schedule
+        .getHandle(row.temporalScheduleId)
+        .describe()
+        .catch(() => null);
       return {
         id: row.id,
         pipeline: row.pipeline,
@@ -26,7 +29,9 @@ export async function listSchedules(db: Db, temporal: () => Promise<Client>, fil
         /** false when Temporal does not have it yet (reconciliation will create it) */
         inTemporal: described !== null,
         nextFireTimes: described?.info.nextActionTimes.slice(0, 5) ?? [],
-        recentFires: described?.info.recentActions.slice(-10).map((a) => ({ scheduledAt: a.scheduledAt, takenAt: a.takenAt })) ?? [],
+        recentFires:
+          described?.info.recentActions.slice(-10).map((a) => ({ scheduledAt: a.scheduledAt, takenAt: a.takenAt })) ??
+          [],
       };
     }),
   );

@@ -10,18 +10,40 @@ export async function stepAttempts(db: Db, input: { runId: string; itemKey: stri
   const rows = await db.stepRun.findMany({
     where: { runId: input.runId, itemKey: input.itemKey, stepId: input.stepId },
     orderBy: { attempt: 'desc' },
-    select: { attempt: true, status: true, queue: true, worker: true, error: true, log: true, logTruncated: true, result: true, artifactCount: true, startedAt: true, endedAt: true },
+    select: {
+      attempt: true,
+      status: true,
+      queue: true,
+      worker: true,
+      error: true,
+      log: true,
+      logTruncated: true,
+      result: true,
+      artifactCount: true,
+      startedAt: true,
+      endedAt: true,
+    },
   });
   const latest = rows[0];
-  const files = latest && latest.artifactCount > 0 ? await listArtifacts(db, { ...input, attempt: latest.attempt }) : [];
+  const files =
+    latest && latest.artifactCount > 0 ? await listArtifacts(db, { ...input, attempt: latest.attempt }) : [];
   return {
-    attempts: rows.map((r) => ({ ...r, startedMs: r.startedAt.getTime(), endedMs: r.endedAt?.getTime() ?? null, startedAt: undefined, endedAt: undefined })),
+    attempts: rows.map((r) => ({
+      ...r,
+      startedMs: r.startedAt.getTime(),
+      endedMs: r.endedAt?.getTime() ?? null,
+      startedAt: undefined,
+      endedAt: undefined,
+    })),
     files,
   };
 }
 
 /** Each item's step intervals for a timeline, a page of items at a time (in item order). */
-export async function runTimeline(db: Db, input: { runId: string; offset: number; limit: number; itemKeys?: string[] }) {
+export async function runTimeline(
+  db: Db,
+  input: { runId: string; offset: number; limit: number; itemKeys?: string[] },
+) {
   const items = await db.itemRun.findMany({
     where: { runId: input.runId, ...(input.itemKeys ? { key: { in: input.itemKeys } } : {}) },
     orderBy: { ordinal: 'asc' },
@@ -35,7 +57,22 @@ export async function runTimeline(db: Db, input: { runId: string; offset: number
     orderBy: [{ startedAt: 'asc' }],
     select: { itemKey: true, stepId: true, attempt: true, queue: true, status: true, startedAt: true, endedAt: true },
   });
-  const byItem = new Map(keys.map((k) => [k, [] as { stepId: string; attempt: number; queue: string; status: string; startMs: number; endMs: number | null }[]]));
-  for (const s of steps) byItem.get(s.itemKey)?.push({ stepId: s.stepId, attempt: s.attempt, queue: s.queue, status: s.status, startMs: s.startedAt.getTime(), endMs: s.endedAt?.getTime() ?? null });
+  const byItem = new Map(
+    keys.map((k) => [
+      k,
+      [] as { stepId: string; attempt: number; queue: string; status: string; startMs: number; endMs: number | null }[],
+    ]),
+  );
+  for (const s of steps)
+    byItem
+      .get(s.itemKey)
+      ?.push({
+        stepId: s.stepId,
+        attempt: s.attempt,
+        queue: s.queue,
+        status: s.status,
+        startMs: s.startedAt.getTime(),
+        endMs: s.endedAt?.getTime() ?? null,
+      });
   return { items: keys.map((key) => ({ key, steps: byItem.get(key)! })) };
 }

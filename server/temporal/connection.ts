@@ -8,7 +8,9 @@ export function connectionOptions(cfg: TemporalConfig) {
         serverNameOverride: cfg.tls.serverName,
         serverRootCACertificate: cfg.tls.caPath ? readFileSync(cfg.tls.caPath) : undefined,
         clientCertPair:
-          cfg.tls.certPath && cfg.tls.keyPath ? { crt: readFileSync(cfg.tls.certPath), key: readFileSync(cfg.tls.keyPath) } : undefined,
+          cfg.tls.certPath && cfg.tls.keyPath
+            ? { crt: readFileSync(cfg.tls.certPath), key: readFileSync(cfg.tls.keyPath) }
+            : undefined,
       }
     : undefined;
   return { address: cfg.address, tls, apiKey: cfg.apiKey };

@@ -77,7 +77,10 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
   await page.getByRole('button', { name: `${DONGS[0]} Embeddings: succeeded` }).click();
   await page.getByRole('complementary').getByText('Attempts: 1').waitFor();
   // the step's files: the embeddings it wrote are listed and open in place
-  await page.getByRole('complementary').getByRole('heading', { name: /^Files/ }).waitFor();
+  await page
+    .getByRole('complementary')
+    .getByRole('heading', { name: /^Files/ })
+    .waitFor();
 
   const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
   expect(run.status).toBe('succeeded');
@@ -93,7 +96,12 @@ it('opens a failed item, reads its error and log, and retries just that item fro
     items: { source: 'param', param: 'dongs' },
     steps: [
       { id: 'fetch', kind: 'noop' },
-      { id: 'check', kind: 'command', needs: ['fetch'], command: ['node', 'test/fixtures/steps/fail-if-listed.mjs', '--list', list] },
+      {
+        id: 'check',
+        kind: 'command',
+        needs: ['fetch'],
+        command: ['node', 'test/fixtures/steps/fail-if-listed.mjs', '--list', list],
+      },
     ],
   });
   const page = await browser.newPage();
@@ -106,8 +114,13 @@ it('opens a failed item, reads its error and log, and retries just that item fro
   expect(await page.locator('[data-testid^="item-"]').count()).toBe(1);
   await page.getByRole('button', { name: 'bad-dong check: failed' }).click();
   const panel = page.getByRole('complementary');
-  await panel.getByTestId('attempt-error').getByText(/bad input: bad-dong is listed as broken/).waitFor();
-  await expect(panel.getByTestId('attempt-log').first().textContent()).resolves.toContain('bad-dong is listed as broken');
+  await panel
+    .getByTestId('attempt-error')
+    .getByText(/bad input: bad-dong is listed as broken/)
+    .waitFor();
+  await expect(panel.getByTestId('attempt-log').first().textContent()).resolves.toContain(
+    'bad-dong is listed as broken',
+  );
   await page.screenshot({ path: 'test-results/run-failed-item.png', fullPage: true });
 
   // the cause is fixed; retry that one item
@@ -116,14 +129,25 @@ it('opens a failed item, reads its error and log, and retries just that item fro
   await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 60_000 });
   await panel.getByText('Attempts: 2').waitFor();
   const runId = page.url().split('/').pop()!;
-  const steps = await t.db.stepRun.findMany({ where: { runId, itemKey: 'bad-dong' }, orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }] });
+  const steps = await t.db.stepRun.findMany({
+    where: { runId, itemKey: 'bad-dong' },
+    orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }],
+  });
   // "fetch" ran once; "check" failed once and then succeeded
-  expect(steps.map((s) => [s.stepId, s.attempt, s.status])).toEqual([['check', 1, 'failed'], ['check', 2, 'succeeded'], ['fetch', 1, 'succeeded']]);
+  expect(steps.map((s) => [s.stepId, s.attempt, s.status])).toEqual([
+    ['check', 1, 'failed'],
+    ['check', 2, 'succeeded'],
+    ['fetch', 1, 'succeeded'],
+  ]);
 
   for (const view of ['graph', 'timeline'] as const) {
     await page.getByLabel('Filter items by status').selectOption('all');
     await page.getByRole('tab', { name: view }).click();
-    await page.getByRole('img', { name: view === 'graph' ? "The pipeline's steps and their counts" : 'Timeline of items over time' }).waitFor();
+    await page
+      .getByRole('img', {
+        name: view === 'graph' ? "The pipeline's steps and their counts" : 'Timeline of items over time',
+      })
+      .waitFor();
     await page.screenshot({ path: `test-results/run-${view}.png`, fullPage: true });
   }
   await expect(page.getByTestId('graph-step-check').count()).resolves.toBe(0); // the graph is not on the timeline tab
@@ -138,8 +162,19 @@ it('pauses a schedule and promotes a model version to an alias, each kept on rec
     steps: [{ id: 'a', kind: 'noop' }],
     schedules: [{ name: 'weekly', cron: '0 2 * * 6', timezone: 'Asia/Seoul' }],
   });
-  await registerModelVersion(t.db, 'test', { name: 'e2e-ranker', task: 'image-ranking', artifactUri: 'file:///models/r1', framework: 'onnx', aliases: ['production'] });
-  await registerModelVersion(t.db, 'test', { name: 'e2e-ranker', task: 'image-ranking', artifactUri: 'file:///models/r2', framework: 'onnx' });
+  await registerModelVersion(t.db, 'test', {
+    name: 'e2e-ranker',
+    task: 'image-ranking',
+    artifactUri: 'file:///models/r1',
+    framework: 'onnx',
+    aliases: ['production'],
+  });
+  await registerModelVersion(t.db, 'test', {
+    name: 'e2e-ranker',
+    task: 'image-ranking',
+    artifactUri: 'file:///models/r2',
+    framework: 'onnx',
+  });
   const page = await browser.newPage();
   await signInAs(page, editorEmail);
 
@@ -163,9 +198,15 @@ it('pauses a schedule and promotes a model version to an alias, each kept on rec
   await page.getByLabel('Note').fill('better recall');
   await page.getByRole('button', { name: 'Point alias at version' }).click();
   await page.getByTestId('aliases').getByText('production → v2').waitFor();
-  await page.getByTestId('alias-history').getByText(/moved production from v1 to v2 — “better recall”/).waitFor();
+  await page
+    .getByTestId('alias-history')
+    .getByText(/moved production from v1 to v2 — “better recall”/)
+    .waitFor();
   await page.screenshot({ path: 'test-results/model.png', fullPage: true });
-  const alias = await t.db.modelAlias.findFirstOrThrow({ where: { name: 'production', model: { name: 'e2e-ranker' } }, include: { version: true } });
+  const alias = await t.db.modelAlias.findFirstOrThrow({
+    where: { name: 'production', model: { name: 'e2e-ranker' } },
+    include: { version: true },
+  });
   expect(alias.version.version).toBe(2);
 });
 
@@ -173,11 +214,27 @@ it('works a pipeline like a notebook: run with a param, run one cell on its own,
   await t.register({
     slug: 'e2e-notebook',
     name: 'E2E notebook',
-    params: { dongs: { type: 'string[]', default: ['seongsu', 'mangwon'], description: 'Dongs to process' }, limit: { type: 'integer', default: 5, min: 1, max: 10 } },
+    params: {
+      dongs: { type: 'string[]', default: ['seongsu', 'mangwon'], description: 'Dongs to process' },
+      limit: { type: 'integer', default: 5, min: 1, max: 10 },
+    },
     items: { source: 'param', param: 'dongs' },
     steps: [
       { id: 'produce', kind: 'command', command: ['node', 'test/fixtures/steps/outputs.mjs', 'produce'] },
-      { id: 'consume', kind: 'command', needs: ['produce'], command: ['node', 'test/fixtures/steps/outputs.mjs', 'consume', '--count', '{in.produce.result.count}', '--label', 'nb'] },
+      {
+        id: 'consume',
+        kind: 'command',
+        needs: ['produce'],
+        command: [
+          'node',
+          'test/fixtures/steps/outputs.mjs',
+          'consume',
+          '--count',
+          '{in.produce.result.count}',
+          '--label',
+          'nb',
+        ],
+      },
     ],
   });
   const page = await browser.newPage();
@@ -204,7 +261,10 @@ it('works a pipeline like a notebook: run with a param, run one cell on its own,
   await consume.getByRole('button', { name: 'Run cell consume on its own' }).click();
   await consume.getByText(/This cell on its own for yeonhui/).waitFor();
   await consume.getByText('succeeded').first().waitFor({ timeout: 30_000 });
-  const cellRun = await t.db.run.findFirstOrThrow({ where: { pipeline: { slug: 'e2e-notebook' }, trigger: 'dev' }, include: { steps: true } });
+  const cellRun = await t.db.run.findFirstOrThrow({
+    where: { pipeline: { slug: 'e2e-notebook' }, trigger: 'dev' },
+    include: { steps: true },
+  });
   expect(cellRun.steps.map((s) => [s.itemKey, s.stepId, s.status])).toEqual([['yeonhui', 'consume', 'succeeded']]);
 
   // editing a cell saves a new version and shows what changed

@@ -40,7 +40,13 @@ it('alerts a webhook and Slack on failure with a link to the run; retries and re
       name: 'Alerting',
       params: { dongs: { type: 'string[]', default: ['good', 'bad'] } },
       items: { source: 'param', param: 'dongs' },
-      steps: [{ id: 'only', kind: 'command', command: ['node', '-e', 'process.exit(process.argv[1] === "bad" ? 65 : 0)', '{item}'] }],
+      steps: [
+        {
+          id: 'only',
+          kind: 'command',
+          command: ['node', '-e', 'process.exit(process.argv[1] === "bad" ? 65 : 0)', '{item}'],
+        },
+      ],
       alerts: [
         { on: ['failure'], type: 'webhook', url: `${base}/hook` },
         { on: ['failure', 'success'], type: 'slack', url: `${base}/flaky` },
@@ -50,15 +56,33 @@ it('alerts a webhook and Slack on failure with a link to the run; retries and re
   });
   const { runId } = await api().runs.trigger({ pipelineSlug: 'alerting', params: {} });
   expect((await t.waitForRun(runId)).status).toBe('partially_failed');
-  for (let i = 0; i < 200 && (await t.db.alertDelivery.count({ where: { runId, status: { not: 'pending' } } })) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 200 && (await t.db.alertDelivery.count({ where: { runId, status: { not: 'pending' } } })) < 3;
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
 
   const hook = received.find((r) => r.path === '/hook')!;
-  expect(hook.body).toMatchObject({ event: 'failure', run: { id: runId, pipeline: 'alerting', status: 'partially_failed', counts: { total: 2, succeeded: 1, failed: 1 }, url: `https://brewline.example.com/runs/${runId}` } });
+  expect(hook.body).toMatchObject({
+    event: 'failure',
+    run: {
+      id: runId,
+      pipeline: 'alerting',
+      status: 'partially_failed',
+      counts: { total: 2, succeeded: 1, failed: 1 },
+      url: `https://brewline.example.com/runs/${runId}`,
+    },
+  });
   const slack = received.find((r) => r.path === '/flaky')!;
   expect(slack.body.text).toContain(`<https://brewline.example.com/runs/${runId}|open the run>`);
 
   const deliveries = await t.db.alertDelivery.findMany({ where: { runId }, orderBy: { receiver: 'asc' } });
-  expect(deliveries.map((d) => [d.receiver, d.status, d.attempts])).toEqual([[0, 'delivered', 1], [1, 'delivered', 3], [2, 'failed', 4]]);
+  expect(deliveries.map((d) => [d.receiver, d.status, d.attempts])).toEqual([
+    [0, 'delivered', 1],
+    [1, 'delivered', 3],
+    [2, 'failed', 4],
+  ]);
   expect(deliveries[2]!.lastError).toBe('HTTP 503');
   expect((await t.db.run.findUniqueOrThrow({ where: { id: runId } })).status).toBe('partially_failed');
 });
@@ -81,6 +105,8 @@ it('raises the deadline alert while a run is still going, then the success alert
   for (let i = 0; i < 50 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
   expect(received.map((r) => (r.body as { event: string }).event)).toEqual(['deadline', 'success']);
   expect((received[0]!.body as { run: { status: string } }).run.status).toBe('running');
-  const deadline = await t.db.alertDelivery.findUniqueOrThrow({ where: { runId_event_receiver: { runId, event: 'deadline', receiver: 0 } } });
+  const deadline = await t.db.alertDelivery.findUniqueOrThrow({
+    where: { runId_event_receiver: { runId, event: 'deadline', receiver: 0 } },
+  });
   expect(deadline.deliveredAt!.getTime()).toBeLessThan(run.endedAt!.getTime());
 });

@@ -16,7 +16,12 @@ const bearer = (token: string) => resolveActor(t.db, new Headers({ authorization
 
 beforeAll(async () => {
   t = await testContext();
-  const u = await createUser(t.db, { email: `admin-${Date.now()}@example.com`, name: 'Ada', role: 'admin', password: 'correct horse battery' });
+  const u = await createUser(t.db, {
+    email: `admin-${Date.now()}@example.com`,
+    name: 'Ada',
+    role: 'admin',
+    password: 'correct horse battery',
+  });
   admin = { kind: 'user', id: u.id, name: u.name, role: 'admin', scopes: SCOPES };
 });
 afterAll(() => t.close());
@@ -36,28 +41,52 @@ describe('sessions', () => {
     // only a hash of the cookie is stored
     const stored = await t.db.session.findMany({ where: { user: { email } } });
     expect(stored.map((s) => s.tokenHash)).not.toContain(decodeURIComponent(value.split('=')[1]!));
-    await expect(caller(actor).runs.trigger({ pipelineSlug: 'x', params: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(caller(actor).runs.trigger({ pipelineSlug: 'x', params: {} })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('rejects a weak password and a duplicate email, naming the field', async () => {
-    await expect(caller(admin).admin.createUser({ email: 'a@example.com', name: 'A', role: 'viewer', password: 'short' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(caller(admin).admin.createUser({ email: admin.id ? (await t.db.user.findUniqueOrThrow({ where: { id: admin.id } })).email : '', name: 'A', role: 'viewer', password: 'long enough pw' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      caller(admin).admin.createUser({ email: 'a@example.com', name: 'A', role: 'viewer', password: 'short' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      caller(admin).admin.createUser({
+        email: admin.id ? (await t.db.user.findUniqueOrThrow({ where: { id: admin.id } })).email : '',
+        name: 'A',
+        role: 'viewer',
+        password: 'long enough pw',
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });
 
 describe('API tokens', () => {
   it('is shown once, stored hashed, limited by role and scope, and rejected once revoked', async () => {
-    const created = await caller(admin).admin.createToken({ name: 'recsys backend', role: 'viewer', scopes: ['runs'], expiresInDays: 30 });
+    const created = await caller(admin).admin.createToken({
+      name: 'recsys backend',
+      role: 'viewer',
+      scopes: ['runs'],
+      expiresInDays: 30,
+    });
     expect(created.token).toMatch(/^brw_/);
     const rows = await t.db.apiToken.findMany();
     expect(JSON.stringify(rows)).not.toContain(created.token);
-    expect((await caller(admin).admin.tokens()).find((x) => x.id === created.id)).toMatchObject({ prefix: created.token.slice(0, 10), scopes: ['runs'] });
+    expect((await caller(admin).admin.tokens()).find((x) => x.id === created.id)).toMatchObject({
+      prefix: created.token.slice(0, 10),
+      scopes: ['runs'],
+    });
 
     const actor = await bearer(created.token);
     expect(actor).toMatchObject({ kind: 'token', role: 'viewer', scopes: ['runs'] });
     await expect(caller(actor).runs.list({})).resolves.toHaveProperty('runs');
-    await expect(caller(actor).pipelines.list()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'This token lacks the pipelines scope' });
-    await expect(caller(actor).runs.trigger({ pipelineSlug: 'x', params: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(caller(actor).pipelines.list()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'This token lacks the pipelines scope',
+    });
+    await expect(caller(actor).runs.trigger({ pipelineSlug: 'x', params: {} })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     // tokens never administer
     await expect(caller({ ...actor!, role: 'admin' }).admin.users()).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
@@ -72,6 +101,8 @@ describe('API tokens', () => {
     expect(await bearer(created.token)).toBeNull();
     expect(await bearer('brw_not-a-real-token')).toBeNull();
     const editor: Actor = { ...admin, role: 'editor' };
-    await expect(caller(editor).admin.createToken({ name: 'x', role: 'admin', scopes: ['runs'] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      caller(editor).admin.createToken({ name: 'x', role: 'admin', scopes: ['runs'] }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -39,11 +39,17 @@ describe('cafe-monthly on the sample', () => {
       for (const cafe of cafes) {
         expect(cafe.runId).toBe(runId);
         expect(cafe.images).toHaveLength(5);
-        expect(cafe.images.every((i) => i.stepId === 'representative-images' && i.description?.stepId === 'describe-images')).toBe(true);
+        expect(
+          cafe.images.every((i) => i.stepId === 'representative-images' && i.description?.stepId === 'describe-images'),
+        ).toBe(true);
         expect(cafe.summary?.stepId).toBe('summarise-reviews');
         expect(cafe.summary?.model).toBe('review-summariser@1');
         expect(cafe.embeddings).toHaveLength(6);
-        expect(cafe.embeddings.every((e) => e.dim === 32 && e.vector.length === 32 && e.stepId === 'embed' && e.model === 'siglip@1')).toBe(true);
+        expect(
+          cafe.embeddings.every(
+            (e) => e.dim === 32 && e.vector.length === 32 && e.stepId === 'embed' && e.model === 'siglip@1',
+          ),
+        ).toBe(true);
       }
     }
   });
@@ -53,7 +59,9 @@ describe('cafe-monthly on the sample', () => {
     const perItem = steps.filter((s) => s.itemKey !== '');
     expect(perItem).toHaveLength(DONGS.length * 7);
     expect(perItem.every((s) => s.status === 'succeeded' && s.attempt === 1 && s.endedAt)).toBe(true);
-    expect(steps.find((s) => s.stepId === 'publish')?.log).toMatch(/loaded \d+ cafes in 12 dongs; \d+ cafes no longer found were marked disappeared/);
+    expect(steps.find((s) => s.stepId === 'publish')?.log).toMatch(
+      /loaded \d+ cafes in 12 dongs; \d+ cafes no longer found were marked disappeared/,
+    );
     expect(perItem.find((s) => s.stepId === 'download-images')?.log).toMatch(/downloaded \d+ images/);
   });
 
@@ -67,7 +75,9 @@ describe('cafe-monthly on the sample', () => {
     const id = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { crawlDelayMs: 700 } });
     const run = await t.waitForRun(id);
     expect(run.status).toBe('succeeded');
-    const firstLoaded = await t.db.stepRun.findFirstOrThrow({ where: { runId: id, itemKey: DONGS[0], stepId: 'load', status: 'succeeded' } });
+    const firstLoaded = await t.db.stepRun.findFirstOrThrow({
+      where: { runId: id, itemKey: DONGS[0], stepId: 'load', status: 'succeeded' },
+    });
     const lastCrawled = (await stat(path.join(runDir(t.config.dataDir, id), 'crawl', `${DONGS.at(-1)}.json`))).mtime;
     expect(firstLoaded.endedAt!.getTime()).toBeLessThan(lastCrawled.getTime());
     // and the recommendation backend could already read it then
@@ -90,7 +100,9 @@ describe('cafe-monthly on the sample', () => {
     expect(bad.error).toContain('합정동');
     expect(bad.error).toContain('download-images');
     expect(bad.error).toMatch(/malformed JSON/);
-    const attempts = await t.db.stepRun.findMany({ where: { runId: id, itemKey: '합정동', stepId: 'download-images' } });
+    const attempts = await t.db.stepRun.findMany({
+      where: { runId: id, itemKey: '합정동', stepId: 'download-images' },
+    });
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ attempt: 1, status: 'failed' });
   });

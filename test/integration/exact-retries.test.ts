@@ -56,24 +56,51 @@ describe('exact retries', () => {
     failing.forEach((k) => broken.add(k));
     await api().pipelines.push({ spec: spec('exact-retry') });
     const { runId } = await api().runs.trigger({ pipelineSlug: 'exact-retry', params: { items } });
-    expect(await t.waitForRun(runId, 240_000)).toMatchObject({ status: 'partially_failed', itemsSucceeded: 976, itemsFailed: 24 });
-    const failedKeys = (await t.db.itemRun.findMany({ where: { runId, status: 'failed' }, select: { key: true } })).map((r) => r.key).sort();
+    expect(await t.waitForRun(runId, 240_000)).toMatchObject({
+      status: 'partially_failed',
+      itemsSucceeded: 976,
+      itemsFailed: 24,
+    });
+    const failedKeys = (await t.db.itemRun.findMany({ where: { runId, status: 'failed' }, select: { key: true } }))
+      .map((r) => r.key)
+      .sort();
     expect(failedKeys).toEqual(failing);
 
     broken.clear();
     calls.length = 0;
     seen.clear();
     expect(await api().runs.retryFailed({ runId })).toMatchObject({ items: 24 });
-    expect(await t.waitForRun(runId, 120_000)).toMatchObject({ status: 'succeeded', itemsSucceeded: 1_000, itemsFailed: 0, retries: 1 });
+    expect(await t.waitForRun(runId, 120_000)).toMatchObject({
+      status: 'succeeded',
+      itemsSucceeded: 1_000,
+      itemsFailed: 0,
+      retries: 1,
+    });
     // exactly the 24, from "check": "prepare" is not repeated, and its stored result is handed on
     expect(calls.filter((c) => c.endsWith(' prepare'))).toEqual([]);
-    expect(calls.filter((c) => c.endsWith(' check')).map((c) => c.split(' ')[0]).sort()).toEqual(failing);
-    expect(calls.filter((c) => c.endsWith(' finish')).map((c) => c.split(' ')[0]).sort()).toEqual(failing);
+    expect(
+      calls
+        .filter((c) => c.endsWith(' check'))
+        .map((c) => c.split(' ')[0])
+        .sort(),
+    ).toEqual(failing);
+    expect(
+      calls
+        .filter((c) => c.endsWith(' finish'))
+        .map((c) => c.split(' ')[0])
+        .sort(),
+    ).toEqual(failing);
     expect(calls).toHaveLength(48);
     expect(seen.get(failing[0]!)).toEqual({ token: `prepared-${failing[0]}` });
     // the second attempt of "check" continues the numbering of the first
-    const checks = await t.db.stepRun.findMany({ where: { runId, itemKey: failing[0]!, stepId: 'check' }, orderBy: { attempt: 'asc' } });
-    expect(checks.map((c) => [c.attempt, c.status])).toEqual([[1, 'failed'], [2, 'succeeded']]);
+    const checks = await t.db.stepRun.findMany({
+      where: { runId, itemKey: failing[0]!, stepId: 'check' },
+      orderBy: { attempt: 'asc' },
+    });
+    expect(checks.map((c) => [c.attempt, c.status])).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
   });
 
   it("retries failed items automatically by the pipeline's policy, after its delay", async () => {
@@ -91,17 +118,35 @@ describe('exact retries', () => {
     }
     expect((await t.db.run.findUniqueOrThrow({ where: { id: runId } })).status).toBe('running');
     broken.clear();
-    expect(await t.waitForRun(runId, 60_000)).toMatchObject({ status: 'succeeded', itemsSucceeded: 4, itemsFailed: 0, retries: 1 });
-    expect(calls.filter((c) => c.startsWith('b-dong'))).toEqual(['b-dong prepare', 'b-dong check', 'b-dong check', 'b-dong finish']);
+    expect(await t.waitForRun(runId, 60_000)).toMatchObject({
+      status: 'succeeded',
+      itemsSucceeded: 4,
+      itemsFailed: 0,
+      retries: 1,
+    });
+    expect(calls.filter((c) => c.startsWith('b-dong'))).toEqual([
+      'b-dong prepare',
+      'b-dong check',
+      'b-dong check',
+      'b-dong finish',
+    ]);
     expect(calls.filter((c) => c.startsWith('a-dong'))).toEqual(['a-dong prepare', 'a-dong check', 'a-dong finish']);
   });
 
-  it('gives up after the policy\'s rounds; the run ends partially failed', async () => {
+  it("gives up after the policy's rounds; the run ends partially failed", async () => {
     broken.add('z-dong');
     calls.length = 0;
     await api().pipelines.push({ spec: spec('auto-retry-out', { retryFailedItems: { times: 2, delayMs: 100 } }) });
-    const { runId } = await api().runs.trigger({ pipelineSlug: 'auto-retry-out', params: { items: ['y-dong', 'z-dong'] } });
-    expect(await t.waitForRun(runId, 60_000)).toMatchObject({ status: 'partially_failed', itemsSucceeded: 1, itemsFailed: 1, retries: 2 });
+    const { runId } = await api().runs.trigger({
+      pipelineSlug: 'auto-retry-out',
+      params: { items: ['y-dong', 'z-dong'] },
+    });
+    expect(await t.waitForRun(runId, 60_000)).toMatchObject({
+      status: 'partially_failed',
+      itemsSucceeded: 1,
+      itemsFailed: 1,
+      retries: 2,
+    });
     expect(calls.filter((c) => c === 'z-dong check')).toHaveLength(3);
   });
 });

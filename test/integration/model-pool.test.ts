@@ -11,8 +11,22 @@ import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-
 let dir: string;
 let log: string;
 let pool: ModelPool | undefined;
-const model = (name: string, gpuMemoryMb: number, framework = 'reference'): ResolvedModel => ({ name, version: 1, artifactUri: `file://${dir}/${name}.bin`, framework, runtime: 'python', gpuMemoryMb });
-const newPool = (memoryBudgetMb: number) => (pool = new ModelPool({ memoryBudgetMb, batchMax: 32, batchWaitMs: 100, cwd: process.cwd(), env: { BREWLINE_RUNNER_LOG: log } }));
+const model = (name: string, gpuMemoryMb: number, framework = 'reference'): ResolvedModel => ({
+  name,
+  version: 1,
+  artifactUri: `file://${dir}/${name}.bin`,
+  framework,
+  runtime: 'python',
+  gpuMemoryMb,
+});
+const newPool = (memoryBudgetMb: number) =>
+  (pool = new ModelPool({
+    memoryBudgetMb,
+    batchMax: 32,
+    batchWaitMs: 100,
+    cwd: process.cwd(),
+    env: { BREWLINE_RUNNER_LOG: log },
+  }));
 type Out = { vector: number[]; model: string };
 
 beforeAll(async () => {
@@ -30,8 +44,15 @@ describe('model pool', () => {
     const p = newPool(10_000);
     const clip = model('clip', 500);
     const [a, b] = (await Promise.all([
-      p.infer(clip, [{ text: 'mapo-1', tag: 'mapo' }, { text: 'mapo-2', tag: 'mapo' }, { text: 'mapo-3', tag: 'mapo' }]),
-      p.infer(clip, [{ text: 'jongno-1', tag: 'jongno' }, { text: 'jongno-2', tag: 'jongno' }]),
+      p.infer(clip, [
+        { text: 'mapo-1', tag: 'mapo' },
+        { text: 'mapo-2', tag: 'mapo' },
+        { text: 'mapo-3', tag: 'mapo' },
+      ]),
+      p.infer(clip, [
+        { text: 'jongno-1', tag: 'jongno' },
+        { text: 'jongno-2', tag: 'jongno' },
+      ]),
     ])) as [Out[], Out[]];
     expect(a).toHaveLength(3);
     expect(b).toHaveLength(2);
@@ -56,7 +77,9 @@ describe('model pool', () => {
     expect(stats.peakMb).toBeLessThanOrEqual(1_000);
     expect(stats.resident.map((r) => r.model).sort()).toEqual(['clip@1', 'siglip@1']);
     await expect(p.infer(model('huge', 2_000), ['x'])).rejects.toBeInstanceOf(ModelUnservableError);
-    await expect(p.infer(model('mystery', 100, 'no-such-runner'), ['x'])).rejects.toThrow(/no runner at runners\/no-such-runner\/runner\.py/);
+    await expect(p.infer(model('mystery', 100, 'no-such-runner'), ['x'])).rejects.toThrow(
+      /no runner at runners\/no-such-runner\/runner\.py/,
+    );
   });
 
   it('restarts a runner after it crashes; the requests it held fail retryably; a bad input leaves it up', async () => {
@@ -75,7 +98,13 @@ describe('model pool', () => {
   });
 
   it('takes a runner that does not answer a batch in time for stuck: kills it, fails the batch retryably, restarts', async () => {
-    const p = (pool = new ModelPool({ memoryBudgetMb: 10_000, batchMax: 32, batchWaitMs: 10, inferTimeoutMs: 1_500, cwd: process.cwd() }));
+    const p = (pool = new ModelPool({
+      memoryBudgetMb: 10_000,
+      batchMax: 32,
+      batchWaitMs: 10,
+      inferTimeoutMs: 1_500,
+      cwd: process.cwd(),
+    }));
     const clip = model('clip', 500);
     await p.infer(clip, ['warm']);
     const stuckPid = p.snapshot().resident[0]!.pid!;

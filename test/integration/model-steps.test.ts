@@ -33,7 +33,15 @@ beforeAll(async () => {
   t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '1500', GPU_MEMORY_MB: '2000' });
   await t.startWorkers({ builtins });
   await writeFile(path.join(dir, 'weights.bin'), 'tiny weights');
-  await registerModelVersion(t.db, 'test', { name: 'ref-embedder', task: 'image-embedding', artifactUri: `file://${dir}/weights.bin`, framework: 'reference', runtime: 'python', gpuMemoryMb: 800, aliases: ['production'] });
+  await registerModelVersion(t.db, 'test', {
+    name: 'ref-embedder',
+    task: 'image-embedding',
+    artifactUri: `file://${dir}/weights.bin`,
+    framework: 'reference',
+    runtime: 'python',
+    gpuMemoryMb: 800,
+    aliases: ['production'],
+  });
 });
 afterAll(() => t.close());
 
@@ -42,7 +50,16 @@ const spec = (slug: string) => ({
   name: slug,
   params: { dongs: { type: 'string[]', default: [] }, dir: { type: 'string', default: '' } },
   items: { source: 'param', param: 'dongs' },
-  steps: [{ id: 'embed', kind: 'builtin', builtin: 'test.embed', queue: 'gpu', model: { name: 'ref-embedder', alias: 'production' }, retry: { maxAttempts: 3, initialIntervalMs: 100 } }],
+  steps: [
+    {
+      id: 'embed',
+      kind: 'builtin',
+      builtin: 'test.embed',
+      queue: 'gpu',
+      model: { name: 'ref-embedder', alias: 'production' },
+      retry: { maxAttempts: 3, initialIntervalMs: 100 },
+    },
+  ],
 });
 
 describe('model steps', () => {
@@ -50,7 +67,10 @@ describe('model steps', () => {
     const log = path.join(dir, 'batches.log');
     process.env.BREWLINE_RUNNER_LOG = log;
     await api().pipelines.push({ spec: spec('model-batch') });
-    const { runId } = await api().runs.trigger({ pipelineSlug: 'model-batch', params: { dongs: ['mapo', 'jongno'], dir } });
+    const { runId } = await api().runs.trigger({
+      pipelineSlug: 'model-batch',
+      params: { dongs: ['mapo', 'jongno'], dir },
+    });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded', itemsSucceeded: 2 });
     const results = await t.db.stepRun.findMany({ where: { runId }, orderBy: { itemKey: 'asc' } });
     expect(results.map((r) => r.result)).toEqual([

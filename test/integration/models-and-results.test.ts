@@ -14,8 +14,15 @@ import { startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
-const actor = (role: Actor['role'], scopes: readonly Scope[] = SCOPES): Actor => ({ kind: 'user', id: 'u', name: `${role}-user`, role, scopes });
-const api = (a: Actor = actor('editor')) => createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: a });
+const actor = (role: Actor['role'], scopes: readonly Scope[] = SCOPES): Actor => ({
+  kind: 'user',
+  id: 'u',
+  name: `${role}-user`,
+  role,
+  scopes,
+});
+const api = (a: Actor = actor('editor')) =>
+  createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: a });
 const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 
 beforeAll(async () => {
@@ -27,30 +34,59 @@ afterAll(() => t.close());
 describe('model registry', () => {
   it('numbers versions, moves aliases with history (promote, roll back)', async () => {
     const m = `ranker-${Date.now()}`;
-    const reg = (n: number) => api().models.registerVersion({ name: m, task: 'image-ranking', artifactUri: `file:///models/${m}/${n}`, framework: 'torch', gpuMemoryMb: 900, metrics: { ndcg: 0.5 + n / 100 } });
+    const reg = (n: number) =>
+      api().models.registerVersion({
+        name: m,
+        task: 'image-ranking',
+        artifactUri: `file:///models/${m}/${n}`,
+        framework: 'torch',
+        gpuMemoryMb: 900,
+        metrics: { ndcg: 0.5 + n / 100 },
+      });
     expect(await reg(1)).toEqual({ name: m, version: 1 });
     expect(await reg(2)).toEqual({ name: m, version: 2 });
     await api().models.moveAlias({ name: m, alias: 'production', version: 2, note: 'better ndcg' });
     await api().models.moveAlias({ name: m, alias: 'production', version: 1, note: 'roll back' });
     const model = await api().models.get({ name: m });
     expect(model.aliases).toEqual({ production: 1 });
-    expect(model.aliasHistory.map((h) => [h.from, h.to, h.note])).toEqual([[2, 1, 'roll back'], [null, 2, 'better ndcg']]);
+    expect(model.aliasHistory.map((h) => [h.from, h.to, h.note])).toEqual([
+      [2, 1, 'roll back'],
+      [null, 2, 'better ndcg'],
+    ]);
     expect(model.versions.map((v) => v.version)).toEqual([2, 1]);
-    await expect(api().models.moveAlias({ name: m, alias: 'production', version: 9 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(api(actor('viewer')).models.moveAlias({ name: m, alias: 'production', version: 2 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(api().models.moveAlias({ name: m, alias: 'production', version: 9 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(
+      api(actor('viewer')).models.moveAlias({ name: m, alias: 'production', version: 2 }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('refuses a python model version whose weights no worker could read, naming the field', async () => {
     const err = await api()
-      .models.registerVersion({ name: `hub-${Date.now()}`, task: 'image-embedding', artifactUri: 'hf://openai/clip-vit-base-patch16', framework: 'transformers', runtime: 'python' })
+      .models.registerVersion({
+        name: `hub-${Date.now()}`,
+        task: 'image-embedding',
+        artifactUri: 'hf://openai/clip-vit-base-patch16',
+        framework: 'transformers',
+        runtime: 'python',
+      })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
-    expect((err as Error).message).toMatch(/artifactUri[\s\S]*must be an absolute path, a file:\/\/\/ URI or s3:\/\/bucket\/key/);
+    expect((err as Error).message).toMatch(
+      /artifactUri[\s\S]*must be an absolute path, a file:\/\/\/ URI or s3:\/\/bucket\/key/,
+    );
   });
 
   it('resolves an alias when a run starts: moving it changes new runs, not a running one', async () => {
     const m = `scorer-${Date.now()}`;
-    for (let n = 1; n <= 2; n++) await api().models.registerVersion({ name: m, task: 'image-ranking', artifactUri: `file:///m/${n}`, framework: 'onnx' });
+    for (let n = 1; n <= 2; n++)
+      await api().models.registerVersion({
+        name: m,
+        task: 'image-ranking',
+        artifactUri: `file:///m/${n}`,
+        framework: 'onnx',
+      });
     await api().models.moveAlias({ name: m, alias: 'production', version: 1 });
     await api().pipelines.push({
       spec: {
@@ -58,18 +94,35 @@ describe('model registry', () => {
         name: 'Alias demo',
         params: { dongs: { type: 'string[]', default: ['a'] } },
         items: { source: 'param', param: 'dongs' },
-        steps: [{ id: 'score', kind: 'command', command: ['node', '-e', 'setTimeout(() => console.log(process.argv[1]), 1500)', '{model.name}@{model.version} {model.uri}'], model: { name: m, alias: 'production' } }],
+        steps: [
+          {
+            id: 'score',
+            kind: 'command',
+            command: [
+              'node',
+              '-e',
+              'setTimeout(() => console.log(process.argv[1]), 1500)',
+              '{model.name}@{model.version} {model.uri}',
+            ],
+            model: { name: m, alias: 'production' },
+          },
+        ],
       },
     });
     const first = await api().runs.trigger({ pipelineSlug: 'alias-demo', params: {} });
     await api().models.moveAlias({ name: m, alias: 'production', version: 2 });
     const second = await api().runs.trigger({ pipelineSlug: 'alias-demo', params: {} });
     await Promise.all([t.waitForRun(first.runId), t.waitForRun(second.runId)]);
-    const logOf = async (runId: string) => (await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'score' } })).log.trim();
+    const logOf = async (runId: string) =>
+      (await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'score' } })).log.trim();
     expect(await logOf(first.runId)).toBe(`${m}@1 file:///m/1`);
     expect(await logOf(second.runId)).toBe(`${m}@2 file:///m/2`);
-    expect((await t.db.run.findUniqueOrThrow({ where: { id: first.runId } })).models).toMatchObject({ score: { name: m, version: 1, alias: 'production' } });
-    expect((await api().models.get({ name: m })).versions.find((v) => v.version === 2)!.usedBy.map((u) => u.runId)).toEqual([second.runId]);
+    expect((await t.db.run.findUniqueOrThrow({ where: { id: first.runId } })).models).toMatchObject({
+      score: { name: m, version: 1, alias: 'production' },
+    });
+    expect(
+      (await api().models.get({ name: m })).versions.find((v) => v.version === 2)!.usedBy.map((u) => u.runId),
+    ).toEqual([second.runId]);
   });
 
   it('refuses to start a run whose model alias does not exist, naming the step', async () => {
@@ -79,10 +132,15 @@ describe('model registry', () => {
         name: 'Missing model',
         params: { dongs: { type: 'string[]', default: ['a'] } },
         items: { source: 'param', param: 'dongs' },
-        steps: [{ id: 'x', kind: 'noop' }, { id: 'y', kind: 'noop', model: { name: 'no-such-model', alias: 'production' } }],
+        steps: [
+          { id: 'x', kind: 'noop' },
+          { id: 'y', kind: 'noop', model: { name: 'no-such-model', alias: 'production' } },
+        ],
       },
     });
-    const err = await api().runs.trigger({ pipelineSlug: 'missing-model', params: {} }).catch((e: Error) => e);
+    const err = await api()
+      .runs.trigger({ pipelineSlug: 'missing-model', params: {} })
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect((err as Error).message).toContain('steps.1.model unknown model no-such-model');
   });
@@ -126,7 +184,9 @@ describe('results for the recommendation backend', () => {
 
   it('marks a cafe the next run no longer finds as disappeared, visible through changedSince, gone from the dong', async () => {
     const dong = DONGS[1]!;
-    const stale = await t.db.cafe.create({ data: { externalId: `kakao:closed-${Date.now()}`, dong, name: 'Closed cafe', runId, stepId: 'download-images' } });
+    const stale = await t.db.cafe.create({
+      data: { externalId: `kakao:closed-${Date.now()}`, dong, name: 'Closed cafe', runId, stepId: 'download-images' },
+    });
     const before = (await api().results.changedSince({ limit: 200 })).nextCursor!;
     const next = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} })).runId;
     expect((await t.waitForRun(next)).status).toBe('succeeded');
@@ -141,32 +201,62 @@ describe('results for the recommendation backend', () => {
       if (!page.hasMore) break;
     }
     expect(changed.find((c) => c.id === stale.externalId)).toMatchObject({ disappeared: true });
-    expect(changed.filter((c) => c.dong === DONGS[0]).every((c) => !c.disappeared && c.lineage.runId === next)).toBe(true);
+    expect(changed.filter((c) => c.dong === DONGS[0]).every((c) => !c.disappeared && c.lineage.runId === next)).toBe(
+      true,
+    );
   });
 
   it('needs the results scope', async () => {
-    await expect(api(actor('admin', ['runs'])).results.dongs()).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'This token lacks the results scope' });
+    await expect(api(actor('admin', ['runs'])).results.dongs()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'This token lacks the results scope',
+    });
   });
 
   it('the example backend program syncs every dong over HTTP with an API token', async () => {
     let portal: { url: string; process: ChildProcess } | undefined;
     try {
       portal = await startPortal(t.env);
-      const admin = await createUser(t.db, { email: `sync-admin-${Date.now()}@example.com`, name: 'Admin', role: 'admin', password: 'admin password 1' });
-      const { token } = await api({ kind: 'user', id: admin.id, name: 'Admin', role: 'admin', scopes: SCOPES }).admin.createToken({ name: 'recsys', role: 'viewer', scopes: ['results'] });
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/recsys-backend-sync.ts'], {
-        env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: token },
+      const admin = await createUser(t.db, {
+        email: `sync-admin-${Date.now()}@example.com`,
+        name: 'Admin',
+        role: 'admin',
+        password: 'admin password 1',
       });
+      const { token } = await api({
+        kind: 'user',
+        id: admin.id,
+        name: 'Admin',
+        role: 'admin',
+        scopes: SCOPES,
+      }).admin.createToken({ name: 'recsys', role: 'viewer', scopes: ['results'] });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'examples/recsys-backend-sync.ts'],
+        {
+          env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: token },
+        },
+      );
       const cafes = await t.db.cafe.count({ where: { disappearedAt: null } });
       expect(stdout).toContain(`dongs ${DONGS.length}\n`);
       expect(stdout).toContain(`cafes ${cafes}\n`);
       expect(stdout).toContain(`images ${cafes * 5}\n`);
       expect(stdout).toContain('models clip-representative@1,review-summariser@1,siglip@1,vlm-captioner@1');
       // a token without the results scope is refused
-      const noScope = await api({ kind: 'user', id: admin.id, name: 'Admin', role: 'admin', scopes: SCOPES }).admin.createToken({ name: 'runs only', role: 'viewer', scopes: ['runs'] });
-      const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/recsys-backend-sync.ts'], {
-        env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: noScope.token },
-      }).catch((e: { stderr: string }) => e);
+      const noScope = await api({
+        kind: 'user',
+        id: admin.id,
+        name: 'Admin',
+        role: 'admin',
+        scopes: SCOPES,
+      }).admin.createToken({ name: 'runs only', role: 'viewer', scopes: ['runs'] });
+      const refused = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'examples/recsys-backend-sync.ts'],
+        {
+          env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: noScope.token },
+        },
+      ).catch((e: { stderr: string }) => e);
       expect((refused as { stderr: string }).stderr).toContain('FORBIDDEN: This token lacks the results scope');
     } finally {
       if (portal) await stopProcess(portal.process);

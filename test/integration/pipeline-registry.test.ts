@@ -42,7 +42,14 @@ describe('pipeline versions', () => {
   it('rejects a bad spec with every problem and its path, and stores nothing', async () => {
     const api = editor();
     const before = await t.db.pipelineVersion.count();
-    const bad = { ...spec(sleep(0)), slug: 'Bad', steps: [{ id: 'a', kind: 'noop', needs: ['b'] }, { id: 'b', kind: 'noop', needs: ['a'], queue: 'tpu' }] };
+    const bad = {
+      ...spec(sleep(0)),
+      slug: 'Bad',
+      steps: [
+        { id: 'a', kind: 'noop', needs: ['b'] },
+        { id: 'b', kind: 'noop', needs: ['a'], queue: 'tpu' },
+      ],
+    };
     const err = await api.pipelines.push({ spec: bad }).catch((e: { data?: { fields?: unknown } }) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     const { problems } = await api.pipelines.validate({ spec: bad });
@@ -89,12 +96,14 @@ describe('the DAG', () => {
     expect((await t.waitForRun(runId)).status).toBe('succeeded');
     const steps = Object.fromEntries((await t.db.stepRun.findMany({ where: { runId } })).map((s) => [s.stepId, s]));
     expect(maxOverlap([steps.left!, steps.right!].map((s) => [s.startedAt.getTime(), s.endedAt!.getTime()]))).toBe(2);
-    expect(steps.join!.startedAt.getTime()).toBeGreaterThanOrEqual(Math.max(steps.left!.endedAt!.getTime(), steps.right!.endedAt!.getTime()));
+    expect(steps.join!.startedAt.getTime()).toBeGreaterThanOrEqual(
+      Math.max(steps.left!.endedAt!.getTime(), steps.right!.endedAt!.getTime()),
+    );
   });
 });
 
 describe('fan-out sources', () => {
-  it("fans out over the items a run-level step wrote", async () => {
+  it('fans out over the items a run-level step wrote', async () => {
     const api = editor();
     await api.pipelines.push({
       spec: {
@@ -102,8 +111,23 @@ describe('fan-out sources', () => {
         name: 'Items from a step',
         items: { source: 'step', step: 'list', file: 'items.json' },
         steps: [
-          { id: 'list', kind: 'command', scope: 'before', command: ['node', '-e', "require('fs').writeFileSync(process.argv[1] + '/items.json', JSON.stringify(['x1', 'x2', 'x3']))", '{out}'] },
-          { id: 'per-item', kind: 'command', needs: ['list'], command: ['node', '-e', 'console.log(process.argv[1])', '{item}'] },
+          {
+            id: 'list',
+            kind: 'command',
+            scope: 'before',
+            command: [
+              'node',
+              '-e',
+              "require('fs').writeFileSync(process.argv[1] + '/items.json', JSON.stringify(['x1', 'x2', 'x3']))",
+              '{out}',
+            ],
+          },
+          {
+            id: 'per-item',
+            kind: 'command',
+            needs: ['list'],
+            command: ['node', '-e', 'console.log(process.argv[1])', '{item}'],
+          },
         ],
       },
     });
@@ -116,9 +140,17 @@ describe('fan-out sources', () => {
 
   it('rejects an items source naming a step that is not run-level', async () => {
     const { problems } = await editor().pipelines.validate({
-      spec: { slug: 'bad-source', name: 'x', items: { source: 'step', step: 'per', file: '../x.json' }, steps: [{ id: 'per', kind: 'noop' }] },
+      spec: {
+        slug: 'bad-source',
+        name: 'x',
+        items: { source: 'step', step: 'per', file: '../x.json' },
+        steps: [{ id: 'per', kind: 'noop' }],
+      },
     });
-    expect(problems.map((p) => `${p.path.join('.')}: ${p.message}`)).toEqual(['items.file: must stay inside the step output', 'items.step: must name a run-level "before" step; "per" is item']);
+    expect(problems.map((p) => `${p.path.join('.')}: ${p.message}`)).toEqual([
+      'items.file: must stay inside the step output',
+      'items.step: must name a run-level "before" step; "per" is item',
+    ]);
   });
 });
 

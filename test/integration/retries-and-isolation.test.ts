@@ -10,7 +10,13 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const fastRetry = { maxAttempts: 3, initialIntervalMs: 100, backoffCoefficient: 1, maxIntervalMs: 100 };
-const step = (id: string, command: string[], extra: Record<string, unknown> = {}) => ({ id, kind: 'command', command, retry: fastRetry, ...extra });
+const step = (id: string, command: string[], extra: Record<string, unknown> = {}) => ({
+  id,
+  kind: 'command',
+  command,
+  retry: fastRetry,
+  ...extra,
+});
 
 it('retries a step that fails twice, records 3 attempts, and the item completes', async () => {
   await t.register({
@@ -27,8 +33,15 @@ it('retries a step that fails twice, records 3 attempts, and the item completes'
   const run = await t.waitForRun(runId);
   expect(run.status).toBe('succeeded');
 
-  const attempts = await t.db.stepRun.findMany({ where: { runId, itemKey: 'a동', stepId: 'first' }, orderBy: { attempt: 'asc' } });
-  expect(attempts.map((a) => [a.attempt, a.status])).toEqual([[1, 'retrying'], [2, 'retrying'], [3, 'succeeded']]);
+  const attempts = await t.db.stepRun.findMany({
+    where: { runId, itemKey: 'a동', stepId: 'first' },
+    orderBy: { attempt: 'asc' },
+  });
+  expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+    [1, 'retrying'],
+    [2, 'retrying'],
+    [3, 'succeeded'],
+  ]);
   expect(attempts[0]!.error).toMatch(/exited with code 1: simulated failure on attempt 1/);
   expect(attempts[0]!.log).toContain('simulated failure on attempt 1');
   const second = await t.db.stepRun.findMany({ where: { runId, itemKey: 'a동', stepId: 'second' } });
@@ -76,7 +89,9 @@ it('a slow item does not hold the others back', async () => {
 });
 
 it('rejects invalid item keys before anything starts, naming each', async () => {
-  await expect(t.trigger({ pipelineSlug: 'one-slow-item', params: { dongs: ['ok', '../etc', '-rf', 'ok'] } })).rejects.toThrow(
+  await expect(
+    t.trigger({ pipelineSlug: 'one-slow-item', params: { dongs: ['ok', '../etc', '-rf', 'ok'] } }),
+  ).rejects.toThrow(
     /params\.dongs items\[1\] "\.\.\/etc" must not contain path separators.*items\[2\] "-rf" may contain only.*items\[3\] "ok" is a duplicate/,
   );
 });

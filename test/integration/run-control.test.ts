@@ -30,7 +30,14 @@ describe('retry failed items', () => {
     const step = (id: string, needs: string[]) => ({
       id,
       kind: 'command',
-      command: ['node', 'test/fixtures/steps/fail-if-listed.mjs', '--list', id === 'check' ? list : path.join(dir, 'none.json'), '--trace', trace],
+      command: [
+        'node',
+        'test/fixtures/steps/fail-if-listed.mjs',
+        '--list',
+        id === 'check' ? list : path.join(dir, 'none.json'),
+        '--trace',
+        trace,
+      ],
       needs,
       retry: fast,
     });
@@ -47,7 +54,10 @@ describe('retry failed items', () => {
     const { runId } = await api().runs.trigger({ pipelineSlug: 'retry-demo', params: { items } });
     const first = await t.waitForRun(runId);
     expect(first).toMatchObject({ status: 'partially_failed', itemsFailed: 4, itemsSucceeded: 36 });
-    const succeededBefore = await t.db.itemRun.findMany({ where: { runId, status: 'succeeded' }, orderBy: { key: 'asc' } });
+    const succeededBefore = await t.db.itemRun.findMany({
+      where: { runId, status: 'succeeded' },
+      orderBy: { key: 'asc' },
+    });
 
     // the cause is fixed; retry
     await writeFile(list, '[]');
@@ -60,12 +70,25 @@ describe('retry failed items', () => {
     const rerun = (await readFile(trace, 'utf8')).trim().split('\n').sort();
     expect(rerun).toEqual(broken.flatMap((i) => [`${i} check 2`, `${i} finish 1`]).sort());
     for (const item of broken) {
-      const attempts = await t.db.stepRun.findMany({ where: { runId, itemKey: item }, orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }] });
-      expect(attempts.map((a) => `${a.stepId}:${a.attempt}:${a.status}`)).toEqual(['check:1:failed', 'check:2:succeeded', 'finish:1:succeeded', 'prepare:1:succeeded']);
+      const attempts = await t.db.stepRun.findMany({
+        where: { runId, itemKey: item },
+        orderBy: [{ stepId: 'asc' }, { attempt: 'asc' }],
+      });
+      expect(attempts.map((a) => `${a.stepId}:${a.attempt}:${a.status}`)).toEqual([
+        'check:1:failed',
+        'check:2:succeeded',
+        'finish:1:succeeded',
+        'prepare:1:succeeded',
+      ]);
     }
     // the succeeded items were not touched
-    const succeededAfter = await t.db.itemRun.findMany({ where: { runId, key: { in: succeededBefore.map((i) => i.key) } }, orderBy: { key: 'asc' } });
-    expect(succeededAfter.map((i) => [i.key, i.endedAt?.getTime()])).toEqual(succeededBefore.map((i) => [i.key, i.endedAt?.getTime()]));
+    const succeededAfter = await t.db.itemRun.findMany({
+      where: { runId, key: { in: succeededBefore.map((i) => i.key) } },
+      orderBy: { key: 'asc' },
+    });
+    expect(succeededAfter.map((i) => [i.key, i.endedAt?.getTime()])).toEqual(
+      succeededBefore.map((i) => [i.key, i.endedAt?.getTime()]),
+    );
 
     await expect(api().runs.retryFailed({ runId })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
@@ -79,7 +102,14 @@ describe('cancel', () => {
         name: 'Cancel demo',
         params: { items: { type: 'string[]', default: ['a', 'b', 'c'] } },
         items: { source: 'param', param: 'items' },
-        steps: [{ id: 'long', kind: 'command', command: ['node', 'test/fixtures/steps/sleep.mjs', '--ms', '60000'], timeouts: { startToCloseMs: 120_000, heartbeatMs: 1_000 } }],
+        steps: [
+          {
+            id: 'long',
+            kind: 'command',
+            command: ['node', 'test/fixtures/steps/sleep.mjs', '--ms', '60000'],
+            timeouts: { startToCloseMs: 120_000, heartbeatMs: 1_000 },
+          },
+        ],
       },
     });
     const { runId } = await api().runs.trigger({ pipelineSlug: 'cancel-demo', params: {} });
@@ -90,11 +120,18 @@ describe('cancel', () => {
     await api().runs.cancel({ runId });
     const run = await t.waitForRun(runId, 30_000);
     expect(run.status).toBe('cancelled');
-    expect((await t.db.itemRun.findMany({ where: { runId } })).map((i) => i.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect((await t.db.itemRun.findMany({ where: { runId } })).map((i) => i.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
     expect(await t.db.stepRun.count({ where: { runId, status: 'running' } })).toBe(0);
     await expect(api().runs.cancel({ runId })).rejects.toMatchObject({ code: 'CONFLICT' });
     // the step processes are gone (cancellation reached the activities through their heartbeats)
-    const stillRunning = async () => (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes('sleep.mjs --ms 60000'));
+    const stillRunning = async () =>
+      (await promisify(execFile)('ps', ['-eo', 'args'])).stdout
+        .split('\n')
+        .filter((l) => l.includes('sleep.mjs --ms 60000'));
     for (let i = 0; i < 50 && (await stillRunning()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await stillRunning()).toEqual([]);
   });

@@ -3,7 +3,13 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createS3Client } from '~/server/artifacts/s3';
@@ -19,7 +25,12 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STEP = 'test/fixtures/steps/outputs.mjs';
 
 beforeAll(async () => {
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await mkdtemp(path.join(os.tmpdir(), 's3rver-')) });
+  server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: await mkdtemp(path.join(os.tmpdir(), 's3rver-')),
+  });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   // the SDK's usual credential variables
@@ -28,7 +39,11 @@ beforeAll(async () => {
   s3 = createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'brewline-artifacts' }));
   await s3.send(new CreateBucketCommand({ Bucket: 'brewline-drops' }));
-  t = await testContext({ BREWLINE_ARTIFACT_S3_BUCKET: 'brewline-artifacts', BREWLINE_ARTIFACT_S3_PREFIX: 'team-a/', BREWLINE_S3_ENDPOINT: endpoint });
+  t = await testContext({
+    BREWLINE_ARTIFACT_S3_BUCKET: 'brewline-artifacts',
+    BREWLINE_ARTIFACT_S3_PREFIX: 'team-a/',
+    BREWLINE_S3_ENDPOINT: endpoint,
+  });
   await t.startWorkers();
 });
 afterAll(async () => {
@@ -47,19 +62,36 @@ describe('S3-compatible storage', () => {
         items: { source: 'param', param: 'items' },
         steps: [
           { id: 'produce', kind: 'command', command: ['node', STEP, 'produce'] },
-          { id: 'consume', kind: 'command', needs: ['produce'], command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', 'x'] },
+          {
+            id: 'consume',
+            kind: 'command',
+            needs: ['produce'],
+            command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', 'x'],
+          },
         ],
       },
     });
     const { runId } = await api().runs.trigger({ pipelineSlug: 's3-artifacts', params: { items: ['hapjeong'] } });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
     const files = await api().runs.artifacts({ runId, itemKey: 'hapjeong' });
-    expect(files.map((f) => `${f.stepId}/${f.name}`)).toEqual(['produce/cafes.json', 'produce/notes/readme.txt', 'produce/pixel.png']);
+    expect(files.map((f) => `${f.stepId}/${f.name}`)).toEqual([
+      'produce/cafes.json',
+      'produce/notes/readme.txt',
+      'produce/pixel.png',
+    ]);
     const row = await t.db.artifact.findUniqueOrThrow({ where: { id: files[0]!.id } });
     expect(row.uri).toBe(`s3://brewline-artifacts/team-a/runs/${runId}/items/hapjeong/produce/1/cafes.json`);
-    const head = await s3.send(new HeadObjectCommand({ Bucket: 'brewline-artifacts', Key: `team-a/runs/${runId}/items/hapjeong/produce/1/cafes.json` }));
+    const head = await s3.send(
+      new HeadObjectCommand({
+        Bucket: 'brewline-artifacts',
+        Key: `team-a/runs/${runId}/items/hapjeong/produce/1/cafes.json`,
+      }),
+    );
     expect(head.Metadata?.sha256).toBe(row.sha256);
-    expect((await api().runs.artifact({ id: row.id })).content).toEqual({ kind: 'json', value: [{ item: 'hapjeong', name: 'cafe of hapjeong' }] });
+    expect((await api().runs.artifact({ id: row.id })).content).toEqual({
+      kind: 'json',
+      value: [{ item: 'hapjeong', name: 'cafe of hapjeong' }],
+    });
   });
 
   it('an S3 sensor waits for an object (exact key or pattern) and a signal wakes it at once', async () => {
@@ -70,7 +102,15 @@ describe('S3-compatible storage', () => {
         params: { dongs: { type: 'string[]', default: [] } },
         items: { source: 'param', param: 'dongs' },
         steps: [
-          { id: 'landed', kind: 'sensor', sensor: { check: { type: 's3', bucket: 'brewline-drops', key: 'crawl/{item}/part-*.json' }, pokeIntervalMs: 60_000, timeoutMs: 8_000 } },
+          {
+            id: 'landed',
+            kind: 'sensor',
+            sensor: {
+              check: { type: 's3', bucket: 'brewline-drops', key: 'crawl/{item}/part-*.json' },
+              pokeIntervalMs: 60_000,
+              timeoutMs: 8_000,
+            },
+          },
           { id: 'process', kind: 'noop', needs: ['landed'] },
         ],
       },
@@ -82,7 +122,10 @@ describe('S3-compatible storage', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'brewline-drops', Key: 'crawl/yeonnam/part-0.json', Body: '{}' }));
     const landed = Date.now();
     await api().runs.signalItem({ runId, itemKey: 'yeonnam' });
-    while ((await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'yeonnam' } } })).status !== 'succeeded') await wait(50);
+    while (
+      (await t.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'yeonnam' } } })).status !== 'succeeded'
+    )
+      await wait(50);
     expect(Date.now() - landed).toBeLessThan(5_000);
     // sinsa never lands: it fails at its timeout, naming the sensor
     const run = await t.waitForRun(runId, 30_000);
@@ -94,11 +137,25 @@ describe('S3-compatible storage', () => {
   it('model weights in a bucket: a save_pretrained folder is fetched once into the cache and served by its runner', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'brewline-models' }));
     const folder = path.join(inject('stack').tmpDir, 'models', 'siglip');
-    for (const name of await readdir(folder)) await s3.send(new PutObjectCommand({ Bucket: 'brewline-models', Key: `cafe/siglip-v2/${name}`, Body: await readFile(path.join(folder, name)) }));
+    for (const name of await readdir(folder))
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'brewline-models',
+          Key: `cafe/siglip-v2/${name}`,
+          Body: await readFile(path.join(folder, name)),
+        }),
+      );
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'model-cache-'));
     const weights = createWeightsResolver({ cacheDir, s3: () => s3 });
     const pool = new ModelPool({ memoryBudgetMb: 1_000, batchMax: 8, batchWaitMs: 10, cwd: process.cwd(), weights });
-    const model = { name: 'siglip', version: 2, artifactUri: 's3://brewline-models/cafe/siglip-v2', framework: 'transformers', runtime: 'python', gpuMemoryMb: 64 };
+    const model = {
+      name: 'siglip',
+      version: 2,
+      artifactUri: 's3://brewline-models/cafe/siglip-v2',
+      framework: 'transformers',
+      runtime: 'python',
+      gpuMemoryMb: 64,
+    };
     try {
       const [out] = (await pool.infer(model, [{ text: 'a quiet cafe' }])) as { vector: number[]; model: string }[];
       expect(out).toMatchObject({ model: 'siglip@2' });
@@ -115,4 +172,3 @@ describe('S3-compatible storage', () => {
     }
   });
 });
-

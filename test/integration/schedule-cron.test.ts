@@ -11,7 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-it('a per-minute schedule fires at the minute and skips the fire while its run is still going', { timeout: 120_000 }, async () => {
+it('a per-minute schedule fires at the minute and skips the fire while its run is still going', {
+  timeout: 120_000,
+}, async () => {
   // too close to a minute for the push and the manual run to come first: start after it
   const untilMinute = 60_000 - (Date.now() % 60_000);
   if (untilMinute < 15_000) await new Promise((r) => setTimeout(r, untilMinute + 500));
@@ -25,7 +27,9 @@ it('a per-minute schedule fires at the minute and skips the fire while its run i
       name: 'Every minute',
       params: { dongs: { type: 'string[]', default: ['only'] }, ms: { type: 'string', default: '0' } },
       items: { source: 'param', param: 'dongs' },
-      steps: [{ id: 'work', kind: 'command', command: ['node', 'test/fixtures/steps/sleep.mjs', '--ms', '{params.ms}'] }],
+      steps: [
+        { id: 'work', kind: 'command', command: ['node', 'test/fixtures/steps/sleep.mjs', '--ms', '{params.ms}'] },
+      ],
       schedules: [{ name: 'minutely', cron: '* * * * *', timezone: 'UTC', params: { ms: String(ms) } }],
     },
   });

@@ -28,13 +28,16 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // leave no schedule firing into the next test file
-  for (const s of await t.db.schedule.findMany({ where: { pipeline: { slug: { startsWith: 'sched-' } } } })) await api().schedules.pause({ id: s.id });
+  for (const s of await t.db.schedule.findMany({ where: { pipeline: { slug: { startsWith: 'sched-' } } } }))
+    await api().schedules.pause({ id: s.id });
   await t.close();
 });
 
 describe('schedules', () => {
   it('fires on its interval, skips fires while a run is active, and stops when paused', async () => {
-    await api().pipelines.push({ spec: pipeline('sched-overlap', 6_000, [{ name: 'often', every: '2s', overlap: 'skip' }]) });
+    await api().pipelines.push({
+      spec: pipeline('sched-overlap', 6_000, [{ name: 'often', every: '2s', overlap: 'skip' }]),
+    });
     const [schedule] = await api().schedules.list({ pipelineSlug: 'sched-overlap' });
     expect(schedule).toMatchObject({ name: 'often', overlap: 'skip', inTemporal: true, paused: false });
 
@@ -44,16 +47,21 @@ describe('schedules', () => {
     expect(runs.length).toBeGreaterThanOrEqual(1);
     expect(runs.every((r) => r.trigger === 'schedule' && r.scheduleId === schedule!.id)).toBe(true);
     const handle = (await t.temporal()).schedule.getHandle(`brewline-sched-overlap-often`);
-    await vi.waitFor(async () => {
-      const described = await handle.describe();
-      expect(described.info.numActionsSkippedOverlap).toBeGreaterThanOrEqual(1);
-      expect(described.state).toMatchObject({ paused: true, note: 'maintenance' });
-    }, { timeout: 5000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const described = await handle.describe();
+        expect(described.info.numActionsSkippedOverlap).toBeGreaterThanOrEqual(1);
+        expect(described.state).toMatchObject({ paused: true, note: 'maintenance' });
+      },
+      { timeout: 5000, interval: 100 },
+    );
 
     // never two runs at once
     await wait(7_000);
     const finished = await runsOf('sched-overlap');
-    expect(maxOverlap(finished.filter((r) => r.endedAt).map((r) => [r.createdAt.getTime(), r.endedAt!.getTime()]))).toBe(1);
+    expect(
+      maxOverlap(finished.filter((r) => r.endedAt).map((r) => [r.createdAt.getTime(), r.endedAt!.getTime()])),
+    ).toBe(1);
     // paused: nothing new fires
     const count = finished.length;
     await wait(5_000);
@@ -64,11 +72,16 @@ describe('schedules', () => {
     await api().pipelines.push({ spec: pipeline('sched-paused', 0, [{ name: 'held', every: '1s', paused: true }]) });
     await wait(4_000);
     expect(await runsOf('sched-paused')).toHaveLength(0);
-    expect((await api().schedules.list({ pipelineSlug: 'sched-paused' }))[0]).toMatchObject({ paused: true, inTemporal: true });
+    expect((await api().schedules.list({ pipelineSlug: 'sched-paused' }))[0]).toMatchObject({
+      paused: true,
+      inTemporal: true,
+    });
   });
 
   it('backfills three slots as three runs, one after another, in slot order', async () => {
-    await api().pipelines.push({ spec: pipeline('sched-backfill', 500, [{ name: 'hourly', cron: '0 * * * *', timezone: 'UTC' }]) });
+    await api().pipelines.push({
+      spec: pipeline('sched-backfill', 500, [{ name: 'hourly', cron: '0 * * * *', timezone: 'UTC' }]),
+    });
     const [schedule] = await api().schedules.list({ pipelineSlug: 'sched-backfill' });
     const hour = new Date();
     hour.setUTCMinutes(0, 0, 0);
@@ -81,16 +94,27 @@ describe('schedules', () => {
       await wait(500);
     }
     const runs = await runsOf('sched-backfill');
-    expect(runs.map((r) => r.scheduledFor?.toISOString())).toEqual([3, 2, 1].map((h) => new Date(hour.getTime() - h * 3_600_000).toISOString()));
+    expect(runs.map((r) => r.scheduledFor?.toISOString())).toEqual(
+      [3, 2, 1].map((h) => new Date(hour.getTime() - h * 3_600_000).toISOString()),
+    );
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
-    for (let i = 1; i < runs.length; i++) expect(runs[i]!.createdAt.getTime()).toBeGreaterThanOrEqual(runs[i - 1]!.endedAt!.getTime());
+    for (let i = 1; i < runs.length; i++)
+      expect(runs[i]!.createdAt.getTime()).toBeGreaterThanOrEqual(runs[i - 1]!.endedAt!.getTime());
   });
 
   it('lists the next five fire times in the schedule time zone (monthly, 03:00 on the 1st, Seoul)', async () => {
-    await api().pipelines.push({ spec: pipeline('sched-monthly', 0, [{ name: 'monthly', cron: '0 3 1 * *', timezone: 'Asia/Seoul' }]) });
+    await api().pipelines.push({
+      spec: pipeline('sched-monthly', 0, [{ name: 'monthly', cron: '0 3 1 * *', timezone: 'Asia/Seoul' }]),
+    });
     const [schedule] = await api().schedules.list({ pipelineSlug: 'sched-monthly' });
     expect(schedule!.nextFireTimes).toHaveLength(5);
-    const seoul = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Seoul', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+    const seoul = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Seoul',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
     for (const at of schedule!.nextFireTimes) expect(seoul.format(at)).toBe('01, 03:00');
     await api().schedules.pause({ id: schedule!.id });
   });
@@ -103,7 +127,12 @@ describe('schedules', () => {
     await client.schedule.create({
       scheduleId: 'brewline-stray-left-behind',
       spec: { intervals: [{ every: '1h' }] },
-      action: { type: 'startWorkflow', workflowType: 'scheduledRun', taskQueue: t.config.taskQueues.cpu, args: [{ scheduleId: 'gone' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'scheduledRun',
+        taskQueue: t.config.taskQueues.cpu,
+        args: [{ scheduleId: 'gone' }],
+      },
       state: { paused: true },
     });
     const { removed } = await reconcileSchedules({ db: t.db, temporal: t.temporal, config: t.config });
@@ -115,32 +144,60 @@ describe('schedules', () => {
 
   it('adds and replaces schedules through the API as new pipeline versions; rejects a bad one, storing nothing', async () => {
     await api().pipelines.push({ spec: pipeline('sched-api', 0, []) });
-    expect(await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '0 2 * * *' } })).toEqual({ version: 2 });
+    expect(
+      await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '0 2 * * *' } }),
+    ).toEqual({ version: 2 });
     const [nightly] = await api().schedules.list({ pipelineSlug: 'sched-api' });
     expect(nightly).toMatchObject({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul', inTemporal: true });
     const versions = await t.db.pipelineVersion.count();
-    const err = await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'bad', cron: '0 25 * * *', timezone: 'Nowhere/City' } }).catch((e: Error) => e);
+    const err = await api()
+      .schedules.upsert({
+        pipelineSlug: 'sched-api',
+        schedule: { name: 'bad', cron: '0 25 * * *', timezone: 'Nowhere/City' },
+      })
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect((err as Error).message).toMatch(/schedule\.timezone unknown time zone "Nowhere\/City"/);
     expect(await t.db.pipelineVersion.count()).toBe(versions);
-    await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '30 1 * * *', paused: true } });
+    await api().schedules.upsert({
+      pipelineSlug: 'sched-api',
+      schedule: { name: 'nightly', cron: '30 1 * * *', paused: true },
+    });
     expect((await api().schedules.list({ pipelineSlug: 'sched-api' }))[0]).toMatchObject({ cron: '30 1 * * *' });
   });
 
   it('disabling a pipeline pauses its schedules and refuses runs; enabling resumes; deleting removes them', async () => {
-    await api().pipelines.push({ spec: pipeline('sched-life', 0, [{ name: 'daily', cron: '0 4 * * *' }, { name: 'held', cron: '0 5 * * *', paused: true }]) });
-    const byName = async () => Object.fromEntries((await api().schedules.list({ pipelineSlug: 'sched-life' })).map((s) => [s.name, s]));
+    await api().pipelines.push({
+      spec: pipeline('sched-life', 0, [
+        { name: 'daily', cron: '0 4 * * *' },
+        { name: 'held', cron: '0 5 * * *', paused: true },
+      ]),
+    });
+    const byName = async () =>
+      Object.fromEntries((await api().schedules.list({ pipelineSlug: 'sched-life' })).map((s) => [s.name, s]));
     await api().pipelines.disable({ slug: 'sched-life' });
     expect((await byName()).daily).toMatchObject({ paused: true });
     // Temporal applies a pause by signalling the schedule's own workflow, so describe() sees it a moment later
-    await vi.waitFor(async () => {
-      expect((await (await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).state.paused).toBe(true);
-    }, { timeout: 5000, interval: 100 });
-    await expect(api().runs.trigger({ pipelineSlug: 'sched-life', params: {} })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await vi.waitFor(
+      async () => {
+        expect(
+          (await (await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).state.paused,
+        ).toBe(true);
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    await expect(api().runs.trigger({ pipelineSlug: 'sched-life', params: {} })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     await api().pipelines.enable({ slug: 'sched-life' });
     const after = await byName();
     expect([after.daily?.paused, after.held?.paused]).toEqual([false, true]);
-    const admin = createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: { kind: 'user', id: 'a', name: 'A', role: 'admin', scopes: SCOPES } });
+    const admin = createCallerFactory(appRouter)({
+      db: t.db,
+      temporal: t.temporal,
+      config: t.config,
+      actor: { kind: 'user', id: 'a', name: 'A', role: 'admin', scopes: SCOPES },
+    });
     await expect(api().pipelines.delete({ slug: 'sched-life' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await admin.pipelines.delete({ slug: 'sched-life' });
     expect(await t.db.schedule.count({ where: { pipeline: { slug: 'sched-life' } } })).toBe(0);

@@ -27,13 +27,20 @@ const spec = (slug: string, check: object, extra: object) => ({
   maxInFlight: 100,
   steps: [
     { id: 'crawl-landed', kind: 'sensor', sensor: { check, pokeIntervalMs: 60_000, timeoutMs: 6_000, ...extra } },
-    { id: 'process', kind: 'command', needs: ['crawl-landed'], command: ['node', '-e', 'console.log("processed", process.argv[1])', '{item}'] },
+    {
+      id: 'process',
+      kind: 'command',
+      needs: ['crawl-landed'],
+      command: ['node', '-e', 'console.log("processed", process.argv[1])', '{item}'],
+    },
   ],
 });
 
 describe('sensors', () => {
   it('an item starts the moment its file lands and is signalled, while the others wait holding no slot', async () => {
-    await api().pipelines.push({ spec: spec('sensor-file', { type: 'file', path: '{params.dir}/{item}.json' }, { onTimeout: 'skip' }) });
+    await api().pipelines.push({
+      spec: spec('sensor-file', { type: 'file', path: '{params.dir}/{item}.json' }, { onTimeout: 'skip' }),
+    });
     const dongs = Array.from({ length: 30 }, (_, i) => `dong-${i}`);
     const { runId } = await api().runs.trigger({ pipelineSlug: 'sensor-file', params: { dongs } });
     for (;;) {
@@ -57,7 +64,9 @@ describe('sensors', () => {
     // the others time out and are skipped: no failure
     expect(run).toMatchObject({ status: 'succeeded', itemsSucceeded: 1, itemsFailed: 0 });
     expect(await t.db.itemRun.count({ where: { runId, status: 'skipped' } })).toBe(29);
-    const skipped = await t.db.stepRun.findFirstOrThrow({ where: { runId, itemKey: 'dong-0', stepId: 'crawl-landed' } });
+    const skipped = await t.db.stepRun.findFirstOrThrow({
+      where: { runId, itemKey: 'dong-0', stepId: 'crawl-landed' },
+    });
     expect(skipped).toMatchObject({ status: 'skipped' });
     expect(skipped.error).toMatch(/did not hold within 6000 ms/);
     expect(await t.db.stepRun.count({ where: { runId, stepId: 'process' } })).toBe(1);
@@ -72,7 +81,13 @@ describe('sensors', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      await api().pipelines.push({ spec: spec('sensor-http', { type: 'http', url: `http://127.0.0.1:${port}/{item}` }, { onTimeout: 'fail', pokeIntervalMs: 500 }) });
+      await api().pipelines.push({
+        spec: spec(
+          'sensor-http',
+          { type: 'http', url: `http://127.0.0.1:${port}/{item}` },
+          { onTimeout: 'fail', pokeIntervalMs: 500 },
+        ),
+      });
       ready.add('up');
       const { runId } = await api().runs.trigger({ pipelineSlug: 'sensor-http', params: { dongs: ['up', 'down'] } });
       const run = await t.waitForRun(runId, 30_000);

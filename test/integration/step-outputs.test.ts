@@ -28,7 +28,15 @@ const produceConsume = (slug: string) => ({
       id: 'consume',
       kind: 'command',
       needs: ['produce'],
-      command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', '{in.produce.result.nested.label}'],
+      command: [
+        'node',
+        STEP,
+        'consume',
+        '--count',
+        '{in.produce.result.count}',
+        '--label',
+        '{in.produce.result.nested.label}',
+      ],
       retry: once,
     },
   ],
@@ -37,10 +45,15 @@ const produceConsume = (slug: string) => ({
 describe('step outputs', () => {
   it('passes a result and files from one step to the next, and lists and serves the files', async () => {
     await api().pipelines.push({ spec: produceConsume('outputs-demo') });
-    const { runId } = await api().runs.trigger({ pipelineSlug: 'outputs-demo', params: { items: ['gangnam', 'mapo-dong'] } });
+    const { runId } = await api().runs.trigger({
+      pipelineSlug: 'outputs-demo',
+      params: { items: ['gangnam', 'mapo-dong'] },
+    });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded', itemsSucceeded: 2 });
 
-    const consumed = await t.db.stepRun.findFirstOrThrow({ where: { runId, itemKey: 'mapo-dong', stepId: 'consume', status: 'succeeded' } });
+    const consumed = await t.db.stepRun.findFirstOrThrow({
+      where: { runId, itemKey: 'mapo-dong', stepId: 'consume', status: 'succeeded' },
+    });
     expect(consumed.result).toEqual({ label: 'label-mapo-dong', cafes: 1, files: 3 });
     const produced = await t.db.stepRun.findFirstOrThrow({ where: { runId, itemKey: 'mapo-dong', stepId: 'produce' } });
     expect(produced.result).toEqual({ count: 9, item: 'mapo-dong', nested: { label: 'label-mapo-dong' } });
@@ -59,7 +72,10 @@ describe('step outputs', () => {
     const text = await api().runs.artifact({ id: files[1]!.id });
     expect(text.content).toEqual({ kind: 'text', text: 'notes for mapo-dong\n' });
     const image = await api().runs.artifact({ id: files[2]!.id });
-    expect(image.content).toMatchObject({ kind: 'image', dataUrl: expect.stringMatching(/^data:image\/png;base64,iVBOR/) });
+    expect(image.content).toMatchObject({
+      kind: 'image',
+      dataUrl: expect.stringMatching(/^data:image\/png;base64,iVBOR/),
+    });
 
     // the store keeps its own copy: editing the step's output directory afterwards changes nothing stored
     const row = await t.db.artifact.findUniqueOrThrow({ where: { id: files[1]!.id } });
@@ -71,18 +87,34 @@ describe('step outputs', () => {
   it('runs one cell on its own for one item, fed the stored outputs of the cells above from the latest run', async () => {
     const runs = await api().runs.list({ pipelineSlug: 'outputs-demo' });
     const fromRunId = runs.runs[0]!.id;
-    const { runId, fromRunId: used } = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'consume', itemKey: 'gangnam' });
+    const { runId, fromRunId: used } = await api().runs.runCell({
+      pipelineSlug: 'outputs-demo',
+      stepId: 'consume',
+      itemKey: 'gangnam',
+    });
     expect(used).toBe(fromRunId);
-    expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded', trigger: 'dev', itemsTotal: 1, itemsSucceeded: 1 });
+    expect(await t.waitForRun(runId)).toMatchObject({
+      status: 'succeeded',
+      trigger: 'dev',
+      itemsTotal: 1,
+      itemsSucceeded: 1,
+    });
     const steps = await t.db.stepRun.findMany({ where: { runId } });
     // only the cell ran; "produce" was not repeated, its result and files came from the earlier run
     expect(steps.map((s) => [s.itemKey, s.stepId, s.status])).toEqual([['gangnam', 'consume', 'succeeded']]);
     expect(steps[0]!.result).toEqual({ label: 'label-gangnam', cafes: 1, files: 3 });
 
-    const noSuchStep = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'nope', itemKey: 'gangnam' }).catch((e: Error) => e);
+    const noSuchStep = await api()
+      .runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'nope', itemKey: 'gangnam' })
+      .catch((e: Error) => e);
     expect(noSuchStep).toMatchObject({ code: 'BAD_REQUEST' });
-    const neverRun = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'consume', itemKey: 'jongno' }).catch((e: Error) => e);
-    expect(neverRun).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/no earlier run has item "jongno"/) });
+    const neverRun = await api()
+      .runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'consume', itemKey: 'jongno' })
+      .catch((e: Error) => e);
+    expect(neverRun).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/no earlier run has item "jongno"/),
+    });
     // a cell with no inputs runs without any earlier run
     const first = await api().runs.runCell({ pipelineSlug: 'outputs-demo', stepId: 'produce', itemKey: 'jongno' });
     expect(await t.waitForRun(first.runId)).toMatchObject({ status: 'succeeded' });
@@ -104,20 +136,40 @@ describe('step outputs', () => {
     const { runId } = await api().runs.trigger({ pipelineSlug: 'outputs-big', params: { items: ['jongno'] } });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'failed', itemsFailed: 1 });
     const item = await t.db.itemRun.findFirstOrThrow({ where: { runId } });
-    expect(item.error).toMatch(/item "jongno", step "huge": its result is 97\.7 KiB; a step result may be at most 64\.0 KiB/);
+    expect(item.error).toMatch(
+      /item "jongno", step "huge": its result is 97\.7 KiB; a step result may be at most 64\.0 KiB/,
+    );
     expect(await t.db.stepRun.count({ where: { runId, stepId: 'huge' } })).toBe(1);
-    expect((await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'small' } })).result).toMatchObject({ blob: 'x'.repeat(1000) });
+    expect((await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'small' } })).result).toMatchObject({
+      blob: 'x'.repeat(1000),
+    });
   });
 
   it('rejects a spec whose placeholder reads the result of a step it does not need', async () => {
     const spec = produceConsume('outputs-bad');
-    spec.steps[1]!.command = ['node', STEP, 'consume', '--count', '{in.other.result.count}', '--x', '{in.produce.output}'];
-    const err = await api().pipelines.push({ spec }).catch((e: Error) => e);
+    spec.steps[1]!.command = [
+      'node',
+      STEP,
+      'consume',
+      '--count',
+      '{in.other.result.count}',
+      '--x',
+      '{in.produce.output}',
+    ];
+    const err = await api()
+      .pipelines.push({ spec })
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     const { problems } = await api().pipelines.validate({ spec });
     expect(problems).toEqual([
-      { path: ['steps', 1, 'command', 4], message: '{in.other.result.count} names a step that "consume" does not need' },
-      { path: ['steps', 1, 'command', 6], message: 'unknown placeholder {in.produce.output} (use {in.produce} or {in.produce.result[.field]})' },
+      {
+        path: ['steps', 1, 'command', 4],
+        message: '{in.other.result.count} names a step that "consume" does not need',
+      },
+      {
+        path: ['steps', 1, 'command', 6],
+        message: 'unknown placeholder {in.produce.output} (use {in.produce} or {in.produce.result[.field]})',
+      },
     ]);
   });
 
@@ -128,8 +180,25 @@ describe('step outputs', () => {
         ...produceConsume('outputs-refetch'),
         steps: [
           produceConsume('x').steps[0],
-          { id: 'consume', kind: 'command', needs: ['produce'], command: ['node', 'test/fixtures/steps/fail-if-listed.mjs', '--list', `${t.config.dataDir}/refetch-broken.json`], retry: once },
-          { id: 'use', kind: 'command', needs: ['consume', 'produce'], command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', 'l'], retry: once },
+          {
+            id: 'consume',
+            kind: 'command',
+            needs: ['produce'],
+            command: [
+              'node',
+              'test/fixtures/steps/fail-if-listed.mjs',
+              '--list',
+              `${t.config.dataDir}/refetch-broken.json`,
+            ],
+            retry: once,
+          },
+          {
+            id: 'use',
+            kind: 'command',
+            needs: ['consume', 'produce'],
+            command: ['node', STEP, 'consume', '--count', '{in.produce.result.count}', '--label', 'l'],
+            retry: once,
+          },
         ],
       },
     });
@@ -142,8 +211,13 @@ describe('step outputs', () => {
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
     // "produce" was not run again: its result came from the database, its files from the store
     expect(await t.db.stepRun.count({ where: { runId, stepId: 'produce' } })).toBe(1);
-    expect((await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'use', status: 'succeeded' } })).result).toEqual({ label: 'l', cafes: 1, files: 3 });
-    const restored = await readFile(`${stepOutputDir(t.config.dataDir, runId, 'seocho', 'produce')}/cafes.json`, 'utf8');
+    expect(
+      (await t.db.stepRun.findFirstOrThrow({ where: { runId, stepId: 'use', status: 'succeeded' } })).result,
+    ).toEqual({ label: 'l', cafes: 1, files: 3 });
+    const restored = await readFile(
+      `${stepOutputDir(t.config.dataDir, runId, 'seocho', 'produce')}/cafes.json`,
+      'utf8',
+    );
     expect(JSON.parse(restored)).toEqual([{ item: 'seocho', name: 'cafe of seocho' }]);
   });
 });

@@ -15,10 +15,25 @@ import { testContext } from '../support/stack';
 let built: Record<CafeModelKind, BuiltModel>;
 let pool: ModelPool | undefined;
 const log = path.join(os.tmpdir(), `transformers-runner-${process.pid}.log`);
-const model = (kind: CafeModelKind): ResolvedModel => ({ name: kind, version: 1, artifactUri: `file://${built[kind].dir}`, framework: 'transformers', runtime: 'python', gpuMemoryMb: built[kind].gpuMemoryMb });
+const model = (kind: CafeModelKind): ResolvedModel => ({
+  name: kind,
+  version: 1,
+  artifactUri: `file://${built[kind].dir}`,
+  framework: 'transformers',
+  runtime: 'python',
+  gpuMemoryMb: built[kind].gpuMemoryMb,
+});
 const newPool = (memoryBudgetMb: number, batchWaitMs = 100) =>
-  (pool = new ModelPool({ memoryBudgetMb, batchMax: 64, batchWaitMs, cwd: process.cwd(), env: { BREWLINE_RUNNER_LOG: log, BREWLINE_RUNNER_THREADS: '1' } }));
-const image = (dong: number, cafe: number, n: number) => ({ image: path.resolve(`pipelines/cafe/sample/crawl/images/d${dong}/c${cafe}/${n}.png`) });
+  (pool = new ModelPool({
+    memoryBudgetMb,
+    batchMax: 64,
+    batchWaitMs,
+    cwd: process.cwd(),
+    env: { BREWLINE_RUNNER_LOG: log, BREWLINE_RUNNER_THREADS: '1' },
+  }));
+const image = (dong: number, cafe: number, n: number) => ({
+  image: path.resolve(`pipelines/cafe/sample/crawl/images/d${dong}/c${cafe}/${n}.png`),
+});
 type Vec = { vector: number[]; dim: number; model: string };
 type Text = { text: string; tokens: number; model: string };
 
@@ -35,7 +50,12 @@ describe('transformers runner', () => {
   it('CLIP and SigLIP embed images and texts into unit vectors, the same again for the same input', async () => {
     const p = newPool(10_000);
     for (const kind of ['clip', 'siglip'] as const) {
-      const [a, b, t1, t2] = (await p.infer(model(kind), [image(0, 0, 0), image(0, 0, 1), { text: '조용한 카페, good coffee' }, { text: 'loud' }])) as Vec[];
+      const [a, b, t1, t2] = (await p.infer(model(kind), [
+        image(0, 0, 0),
+        image(0, 0, 1),
+        { text: '조용한 카페, good coffee' },
+        { text: 'loud' },
+      ])) as Vec[];
       for (const v of [a!, b!, t1!, t2!]) {
         expect(v.dim).toBe(32);
         expect(Math.hypot(...v.vector)).toBeCloseTo(1, 4);
@@ -55,10 +75,16 @@ describe('transformers runner', () => {
 
   it('BLIP captions images and Qwen2 writes text, greedily (the same again), counting tokens', async () => {
     const p = newPool(10_000);
-    const captions = (await p.infer(model('vlm'), [image(1, 0, 0), image(1, 0, 1)].map((i) => ({ ...i, maxNewTokens: 12 })))) as Text[];
+    const captions = (await p.infer(
+      model('vlm'),
+      [image(1, 0, 0), image(1, 0, 1)].map((i) => ({ ...i, maxNewTokens: 12 })),
+    )) as Text[];
     expect(captions.map((c) => c.tokens)).toEqual([12, 12]);
     expect(captions.every((c) => typeof c.text === 'string' && c.model === 'vlm@1')).toBe(true);
-    const prompts = [{ prompt: 'Reviews: great latte.\nSummarise:', maxNewTokens: 20 }, { prompt: '리뷰: 커피가 맛있어요.\n요약:', maxNewTokens: 20 }];
+    const prompts = [
+      { prompt: 'Reviews: great latte.\nSummarise:', maxNewTokens: 20 },
+      { prompt: '리뷰: 커피가 맛있어요.\n요약:', maxNewTokens: 20 },
+    ];
     const first = (await p.infer(model('text'), prompts)) as Text[];
     expect(first.every((s) => s.tokens > 0 && s.tokens <= 20)).toBe(true);
     expect(await p.infer(model('text'), prompts)).toEqual(first);
@@ -91,7 +117,10 @@ describe('transformers runner', () => {
     expect(String(err)).toMatch(/input 1: image '\/nowhere\/0\.png' cannot be read/);
     expect(p.snapshot().resident[0]!.pid).toBe(pid);
 
-    const pending = p.infer(model('text'), Array.from({ length: 16 }, (_, i) => ({ prompt: `long ${i}`, maxNewTokens: 256 })));
+    const pending = p.infer(
+      model('text'),
+      Array.from({ length: 16 }, (_, i) => ({ prompt: `long ${i}`, maxNewTokens: 256 })),
+    );
     const generating = await waitFor(() => p.snapshot().resident.find((r) => r.model === 'text@1')?.pid);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(generating, 'SIGKILL');
@@ -117,7 +146,12 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
 describe('the cafe pipeline on the transformers runner, through Temporal', () => {
   it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the versions', async () => {
     const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
-    const t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '2000', BREWLINE_BATCH_MAX: '256', GPU_MEMORY_MB: String(twoModels) });
+    const t = await testContext({
+      GPU_SLOTS: '2',
+      BREWLINE_BATCH_WAIT_MS: '2000',
+      BREWLINE_BATCH_MAX: '256',
+      GPU_MEMORY_MB: String(twoModels),
+    });
     try {
       await t.register(cafeMonthly);
       const workers = await t.startWorkers();
@@ -128,16 +162,31 @@ describe('the cafe pipeline on the transformers runner, through Temporal', () =>
       const runId = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } });
       expect(await t.waitForRun(runId, 300_000)).toMatchObject({ status: 'succeeded', itemsSucceeded: 2 });
 
-      const images = await Promise.all(dongs.map(async (d) => (JSON.parse(await readFile(`pipelines/cafe/sample/crawl/${d}.json`, 'utf8')) as { cafes: { images: unknown[] }[] }).cafes.reduce((n, c) => n + c.images.length, 0)));
+      const images = await Promise.all(
+        dongs.map(async (d) =>
+          (
+            JSON.parse(await readFile(`pipelines/cafe/sample/crawl/${d}.json`, 'utf8')) as {
+              cafes: { images: unknown[] }[];
+            }
+          ).cafes.reduce((n, c) => n + c.images.length, 0),
+        ),
+      );
       const stats = workers.models();
       expect(stats.batchSizes).toContain(images[0]! + images[1]!); // one CLIP batch of both dongs' images
       expect(stats.evictions).toBeGreaterThanOrEqual(2); // four models through a budget of two
       expect(stats.peakMb).toBeLessThanOrEqual(twoModels);
 
       const steps = await t.db.stepRun.findMany({ where: { runId, stepId: 'representative-images' } });
-      expect(steps.map((s) => s.result)).toEqual(dongs.map(() => expect.objectContaining({ images: expect.any(Number) })));
-      const cafe = await t.db.cafe.findFirstOrThrow({ where: { dong: dongs[0], runId }, include: { images: { include: { description: true } }, summary: true, embeddings: true } });
-      expect(cafe.images.map((i) => [i.model, i.description?.model])).toEqual(cafe.images.map(() => ['clip-representative@1', 'vlm-captioner@1']));
+      expect(steps.map((s) => s.result)).toEqual(
+        dongs.map(() => expect.objectContaining({ images: expect.any(Number) })),
+      );
+      const cafe = await t.db.cafe.findFirstOrThrow({
+        where: { dong: dongs[0], runId },
+        include: { images: { include: { description: true } }, summary: true, embeddings: true },
+      });
+      expect(cafe.images.map((i) => [i.model, i.description?.model])).toEqual(
+        cafe.images.map(() => ['clip-representative@1', 'vlm-captioner@1']),
+      );
       expect(cafe.summary?.model).toBe('review-summariser@1');
       expect(cafe.embeddings.every((e) => e.model === 'siglip@1' && e.dim === 32)).toBe(true);
     } finally {

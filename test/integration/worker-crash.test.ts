@@ -50,13 +50,18 @@ it('survives a SIGKILLed worker: the run completes and every dong has exactly on
   const lost = await t.db.stepRun.findMany({ where: { runId, status: 'lost' } });
   expect(lost.length).toBeGreaterThanOrEqual(1);
   for (const l of lost) {
-    const next = await t.db.stepRun.findFirst({ where: { runId, itemKey: l.itemKey, stepId: l.stepId, attempt: { gt: l.attempt }, status: 'succeeded' } });
+    const next = await t.db.stepRun.findFirst({
+      where: { runId, itemKey: l.itemKey, stepId: l.stepId, attempt: { gt: l.attempt }, status: 'succeeded' },
+    });
     expect(next, `${l.itemKey}/${l.stepId}`).not.toBeNull();
   }
 
   for (const dong of DONGS) {
     const crawl = JSON.parse(await readFile(path.resolve('pipelines/cafe/sample/crawl', `${dong}.json`), 'utf8'));
-    const cafes = await t.db.cafe.findMany({ where: { dong, disappearedAt: null }, include: { images: true, summary: true, embeddings: true } });
+    const cafes = await t.db.cafe.findMany({
+      where: { dong, disappearedAt: null },
+      include: { images: true, summary: true, embeddings: true },
+    });
     expect(cafes.length, dong).toBe(crawl.cafes.length);
     for (const cafe of cafes) {
       expect(cafe.runId).toBe(runId);

@@ -19,7 +19,10 @@ export async function startPortal(env: Record<string, string>): Promise<{ url: s
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the portal exited: ${output}`);
-    const ok = await fetch(`${url}/pipelines`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/pipelines`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 150) throw new Error(`the portal did not answer: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -33,7 +36,15 @@ export async function launchBrowser(): Promise<BrowserContext> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

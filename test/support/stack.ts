@@ -21,7 +21,11 @@ export interface TestContext {
   env: Record<string, string>;
   db: Db;
   temporal: () => Promise<Client>;
-  startWorkers(opts?: { queues?: QueueName[]; gpuSlots?: number; builtins?: Record<string, Builtin> }): Promise<WorkerSet>;
+  startWorkers(opts?: {
+    queues?: QueueName[];
+    gpuSlots?: number;
+    builtins?: Record<string, Builtin>;
+  }): Promise<WorkerSet>;
   register(spec: unknown): Promise<void>;
   trigger(input: TriggerRunInput): Promise<string>;
   waitForRun(runId: string, timeoutMs?: number): Promise<Awaited<ReturnType<Db['run']['findUniqueOrThrow']>>>;
@@ -78,13 +82,18 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
         if (Date.now() > deadline) {
           const items = await db.itemRun.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
           const steps = await db.stepRun.findMany({ where: { runId }, orderBy: { startedAt: 'desc' }, take: 5 });
-          throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms; items ${JSON.stringify(items)}; latest steps ${JSON.stringify(steps)}`);
+          throw new Error(
+            `run ${runId} still ${run.status} after ${timeoutMs} ms; items ${JSON.stringify(items)}; latest steps ${JSON.stringify(steps)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 200));
       }
     },
     api(who = 'editor') {
-      const actor: Actor = typeof who === 'string' ? { kind: 'user', id: `test-${who}`, name: `${who} user`, role: who, scopes: SCOPES } : who;
+      const actor: Actor =
+        typeof who === 'string'
+          ? { kind: 'user', id: `test-${who}`, name: `${who} user`, role: who, scopes: SCOPES }
+          : who;
       return createCaller({ db, temporal, config, actor });
     },
     async close() {

@@ -15,7 +15,13 @@ describe('BoundedLog', () => {
 });
 
 describe('runCommand', () => {
-  const opts = () => ({ cwd: process.cwd(), env: { PATH: process.env.PATH! }, timeoutMs: 10_000, signal: new AbortController().signal, log: new BoundedLog(1_000) });
+  const opts = () => ({
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH! },
+    timeoutMs: 10_000,
+    signal: new AbortController().signal,
+    log: new BoundedLog(1_000),
+  });
 
   it('passes arguments verbatim, never through a shell', async () => {
     const o = opts();
@@ -28,7 +34,8 @@ describe('runCommand', () => {
     const o = opts();
     const abort = new AbortController();
     // the child starts a grandchild that would outlive a plain kill of the child
-    const script = "const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'inherit'});console.log('grandchild',c.pid);setInterval(()=>{},1000)";
+    const script =
+      "const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'inherit'});console.log('grandchild',c.pid);setInterval(()=>{},1000)";
     const running = runCommand(['node', '-e', script], { ...o, signal: abort.signal, killGraceMs: 500 });
     await new Promise((r) => setTimeout(r, 500));
     const grandchild = Number(/grandchild (\d+)/.exec(o.log.text())?.[1]);

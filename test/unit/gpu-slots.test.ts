@@ -38,7 +38,9 @@ describe('GPU slots in a worker', () => {
       ['urgent', 1],
     ];
     // each waiter runs as soon as it is granted a slot and gives it back at once
-    const done = waiters.map(([name, priority]) => slots.acquire(undefined, priority).then((release) => (order.push(name), release())));
+    const done = waiters.map(([name, priority]) =>
+      slots.acquire(undefined, priority).then((release) => (order.push(name), release())),
+    );
     held();
     await Promise.all(done);
     expect(order).toEqual(['urgent', 'first-step-a', 'first-step-b', 'no-priority', 'last-step']);

@@ -21,7 +21,10 @@ describe('item keys', () => {
   });
 
   it('names each bad or duplicate key in a list', () => {
-    expect(itemKeysProblems(['a', 'a', '../x'])).toEqual(['items[1] "a" is a duplicate', 'items[2] "../x" must not contain path separators']);
+    expect(itemKeysProblems(['a', 'a', '../x'])).toEqual([
+      'items[1] "a" is a duplicate',
+      'items[2] "../x" must not contain path separators',
+    ]);
     expect(itemKeysProblems('a')).toEqual(['items must be a JSON array of item keys']);
   });
 });

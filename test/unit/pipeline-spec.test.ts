@@ -13,7 +13,10 @@ describe('pipeline spec', () => {
   it('accepts the cafe sample and fills defaults', () => {
     const spec = pipelineSpecSchema.parse(cafeMonthly);
     expect(spec.maxInFlight).toBe(50);
-    expect(spec.steps.find((s) => s.id === 'download-images')).toMatchObject({ scope: 'item', retry: { maxAttempts: 3 } });
+    expect(spec.steps.find((s) => s.id === 'download-images')).toMatchObject({
+      scope: 'item',
+      retry: { maxAttempts: 3 },
+    });
   });
 
   it('reports every problem at once, each with its path', () => {
@@ -39,17 +42,26 @@ describe('pipeline spec', () => {
     );
   });
 
-  it('checks a builtin step\'s args like command arguments: placeholders, and camelCase names', () => {
+  it("checks a builtin step's args like command arguments: placeholders, and camelCase names", () => {
     expect(
       problems({
         ...base,
         params: { n: { type: 'integer', default: 5 } },
         steps: [
           { id: 'crawl', kind: 'noop' },
-          { id: 'pick', kind: 'builtin', builtin: 'cafe.representativeImages', needs: ['crawl'], args: { count: '{params.n}', reviews: '{in.crawl}/r.json', from: '{in.other}', 'Bad-Name': 'x' } },
+          {
+            id: 'pick',
+            kind: 'builtin',
+            builtin: 'cafe.representativeImages',
+            needs: ['crawl'],
+            args: { count: '{params.n}', reviews: '{in.crawl}/r.json', from: '{in.other}', 'Bad-Name': 'x' },
+          },
         ],
       }),
-    ).toEqual(['steps.1.args.Bad-Name: must be a camelCase name', 'steps.1.args.from: {in.other} names a step that "pick" does not need']);
+    ).toEqual([
+      'steps.1.args.Bad-Name: must be a camelCase name',
+      'steps.1.args.from: {in.other} names a step that "pick" does not need',
+    ]);
   });
 
   it('rejects an item step that needs a run-level "after" step, and a bad param default', () => {
@@ -62,7 +74,10 @@ describe('pipeline spec', () => {
           { id: 'per', kind: 'noop', needs: ['fin'] },
         ],
       }),
-    ).toEqual(['steps.1.needs.0: a item step cannot need the after step "fin"', 'params.n.default: does not match its type integer']);
+    ).toEqual([
+      'steps.1.needs.0: a item step cannot need the after step "fin"',
+      'params.n.default: does not match its type integer',
+    ]);
   });
 
   it('keeps item and alongside steps apart (they run at the same time); after steps may need alongside ones', () => {
@@ -76,7 +91,10 @@ describe('pipeline spec', () => {
           { id: 'fin', kind: 'noop', scope: 'after', needs: ['crawl', 'per'] },
         ],
       }),
-    ).toEqual(['steps.1.needs.0: a item step cannot need the alongside step "crawl"', 'steps.2.needs.0: a alongside step cannot need the item step "per"']);
+    ).toEqual([
+      'steps.1.needs.0: a item step cannot need the alongside step "crawl"',
+      'steps.2.needs.0: a alongside step cannot need the item step "per"',
+    ]);
   });
 
   it('rejects an unknown queue', () => {
@@ -132,13 +150,19 @@ describe('pipeline spec', () => {
       },
       steps: [{ id: 'a', kind: 'noop' }],
     });
-    expect(resolveParams(spec, { n: 11, mode: 'partial', month: 'Nov', dongs: [] }).problems.map((p) => `${p.path.join('.')} ${p.message}`)).toEqual([
+    expect(
+      resolveParams(spec, { n: 11, mode: 'partial', month: 'Nov', dongs: [] }).problems.map(
+        (p) => `${p.path.join('.')} ${p.message}`,
+      ),
+    ).toEqual([
       'params.n must be at most 10',
       'params.mode must be one of full, reviews',
       'params.month must match \\d{4}-\\d{2}',
       'params.dongs must have at least 1 entries',
     ]);
-    expect(problems({ ...base, params: { n: { type: 'integer', default: 0, min: 1 } }, steps: [{ id: 'a', kind: 'noop' }] })).toEqual(['params.n.default: must be at least 1']);
+    expect(
+      problems({ ...base, params: { n: { type: 'integer', default: 0, min: 1 } }, steps: [{ id: 'a', kind: 'noop' }] }),
+    ).toEqual(['params.n.default: must be at least 1']);
   });
 
   it('orders steps after those they need', () => {

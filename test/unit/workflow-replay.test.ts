@@ -8,8 +8,10 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkflowBundle } from '~/workers/workflow-bundle';
 
-const history = async (name: string) => historyFromJSON(JSON.parse(await readFile(path.join(import.meta.dirname, '../fixtures/histories', name), 'utf8')));
-const activitiesScheduled = (h: Awaited<ReturnType<typeof history>>) => (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+const history = async (name: string) =>
+  historyFromJSON(JSON.parse(await readFile(path.join(import.meta.dirname, '../fixtures/histories', name), 'utf8')));
+const activitiesScheduled = (h: Awaited<ReturnType<typeof history>>) =>
+  (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
 
 describe('runs in flight across a change to the workflows', () => {
   let workflowBundle: { code: string };

@@ -24,7 +24,10 @@ export function createAlertActivities({ db, publicUrl }: AlertDeps) {
       const body =
         alert.type === 'slack'
           ? { text: `${headline} — <${link}|open the run>` }
-          : { event, run: { id: runId, pipeline: run.pipeline.slug, status: run.status, counts, error: run.error, url: link } };
+          : {
+              event,
+              run: { id: runId, pipeline: run.pipeline.slug, status: run.status, counts, error: run.error, url: link },
+            };
       const where = { runId_event_receiver: { runId, event, receiver } };
       await db.alertDelivery.upsert({
         where,
@@ -39,10 +42,16 @@ export function createAlertActivities({ db, publicUrl }: AlertDeps) {
           signal: AbortSignal.timeout(10_000),
         });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        await db.alertDelivery.update({ where, data: { status: 'delivered', deliveredAt: new Date(), lastError: null } });
+        await db.alertDelivery.update({
+          where,
+          data: { status: 'delivered', deliveredAt: new Date(), lastError: null },
+        });
       } catch (err) {
         const last = Context.current().info.attempt >= ALERT_ATTEMPTS;
-        await db.alertDelivery.update({ where, data: { status: last ? 'failed' : 'pending', lastError: (err as Error).message } });
+        await db.alertDelivery.update({
+          where,
+          data: { status: last ? 'failed' : 'pending', lastError: (err as Error).message },
+        });
         throw ApplicationFailure.retryable(`alert to ${alert.url}: ${(err as Error).message}`, 'AlertNotDelivered');
       }
     },

@@ -20,11 +20,21 @@ export async function sha256File(file: string): Promise<string> {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }
 
 export function artifactKey(key: AttemptKey, name: string): string {
-  return ['runs', key.runId, key.itemKey === RUN_LEVEL_ITEM ? '_run' : `items/${key.itemKey}`, key.stepId, String(key.attempt), name].join('/');
+  return [
+    'runs',
+    key.runId,
+    key.itemKey === RUN_LEVEL_ITEM ? '_run' : `items/${key.itemKey}`,
+    key.stepId,
+    String(key.attempt),
+    name,
+  ].join('/');
 }
 
 export function createArtifactKeeper(db: Db, store: ArtifactStore) {
@@ -56,11 +66,19 @@ export function createArtifactKeeper(db: Db, store: ArtifactStore) {
      * Makes the files of a needed step's attempt present and intact in `dir`: each is checked against its
      * recorded checksum and fetched from the store when missing or different. Anything else is a bad input.
      */
-    async materialize(source: Omit<AttemptKey, 'attempt'>, ref: ArtifactSetRef, dir: string, who: string): Promise<void> {
+    async materialize(
+      source: Omit<AttemptKey, 'attempt'>,
+      ref: ArtifactSetRef,
+      dir: string,
+      who: string,
+    ): Promise<void> {
       const rows = await db.artifact.findMany({ where: { ...source, attempt: ref.attempt }, orderBy: { name: 'asc' } });
       const files = rows.map((r) => ({ name: r.name, size: Number(r.size), sha256: r.sha256 }));
       if (rows.length !== ref.count || artifactDigest(files) !== ref.digest)
-        throw ApplicationFailure.nonRetryable(`${who}: the files of step "${source.stepId}" (attempt ${ref.attempt}) no longer match the ones it produced`, 'ArtifactMismatch');
+        throw ApplicationFailure.nonRetryable(
+          `${who}: the files of step "${source.stepId}" (attempt ${ref.attempt}) no longer match the ones it produced`,
+          'ArtifactMismatch',
+        );
       for (const row of rows) {
         const file = path.join(dir, row.name);
         if ((await sha256File(file).catch(() => null)) === row.sha256) continue;
@@ -68,11 +86,17 @@ export function createArtifactKeeper(db: Db, store: ArtifactStore) {
         const part = `${file}.${randomUUID()}.part`;
         await store.download(row.uri, part).catch(async (err: Error) => {
           await rm(part, { force: true });
-          throw ApplicationFailure.retryable(`${who}: cannot fetch ${row.name} of step "${source.stepId}" from the artifact store: ${err.message}`, 'ArtifactMissing');
+          throw ApplicationFailure.retryable(
+            `${who}: cannot fetch ${row.name} of step "${source.stepId}" from the artifact store: ${err.message}`,
+            'ArtifactMissing',
+          );
         });
         if ((await sha256File(part)) !== row.sha256) {
           await rm(part, { force: true });
-          throw ApplicationFailure.nonRetryable(`${who}: ${row.name} of step "${source.stepId}" fails its checksum in the artifact store`, 'ArtifactMismatch');
+          throw ApplicationFailure.nonRetryable(
+            `${who}: ${row.name} of step "${source.stepId}" fails its checksum in the artifact store`,
+            'ArtifactMismatch',
+          );
         }
         await rename(part, file);
       }

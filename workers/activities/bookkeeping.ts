@@ -41,24 +41,34 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
 
   return {
     async startRun(runId, resume) {
-      if (resume) return { itemsTotal: await db.itemRun.count({ where: { runId, status: 'pending' } }), itemsFromStep: false };
+      if (resume)
+        return { itemsTotal: await db.itemRun.count({ where: { runId, status: 'pending' } }), itemsFromStep: false };
       const { run, spec } = await specOf(runId);
-      await db.run.update({ where: { id: runId }, data: { status: 'running', startedAt: run.startedAt ?? new Date() } });
+      await db.run.update({
+        where: { id: runId },
+        data: { status: 'running', startedAt: run.startedAt ?? new Date() },
+      });
       if (spec.items.source === 'step') return { itemsTotal: 0, itemsFromStep: true };
       // a retried activity must not create the items twice
       const existing = await db.itemRun.count({ where: { runId } });
       if (existing > 0) return { itemsTotal: existing, itemsFromStep: false };
       const source = spec.items;
-      return { ...(await storeItems(runId, () => resolveItems(source, run.params as Record<string, unknown>, cwd))), itemsFromStep: false };
+      return {
+        ...(await storeItems(runId, () => resolveItems(source, run.params as Record<string, unknown>, cwd))),
+        itemsFromStep: false,
+      };
     },
 
     async storeStepItems(runId) {
       const existing = await db.itemRun.count({ where: { runId } });
       if (existing > 0) return { itemsTotal: existing };
       const { spec } = await specOf(runId);
-      if (spec.items.source !== 'step') throw ApplicationFailure.nonRetryable(`run ${runId} does not take its items from a step`, 'BadInput');
+      if (spec.items.source !== 'step')
+        throw ApplicationFailure.nonRetryable(`run ${runId} does not take its items from a step`, 'BadInput');
       const { step, file } = spec.items;
-      return storeItems(runId, () => readStepItems(path.join(stepOutputDir(dataDir, runId, RUN_LEVEL_ITEM, step), file), step));
+      return storeItems(runId, () =>
+        readStepItems(path.join(stepOutputDir(dataDir, runId, RUN_LEVEL_ITEM, step), file), step),
+      );
     },
 
     async listItemKeys(runId, fromOrdinal, limit, onlyPending) {
@@ -72,14 +82,20 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
     },
 
     async ordinalOf(runId, itemKey) {
-      return (await db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: itemKey } }, select: { ordinal: true } })).ordinal;
+      return (
+        await db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: itemKey } }, select: { ordinal: true } })
+      ).ordinal;
     },
 
     async requeueFailedItems(runId) {
       return db.$transaction(async (tx) => {
-        const { count } = await tx.itemRun.updateMany({ where: { runId, status: 'failed' }, data: { status: 'pending', error: null, endedAt: null } });
+        const { count } = await tx.itemRun.updateMany({
+          where: { runId, status: 'failed' },
+          data: { status: 'pending', error: null, endedAt: null },
+        });
         // counted once even when this local activity is retried: nothing is failed the second time
-        if (count > 0) await tx.run.update({ where: { id: runId }, data: { retries: { increment: 1 }, itemsFailed: 0 } });
+        if (count > 0)
+          await tx.run.update({ where: { id: runId }, data: { retries: { increment: 1 }, itemsFailed: 0 } });
         return count;
       });
     },
@@ -100,7 +116,8 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
         if (count === 0 || result.status === 'skipped') return;
         await tx.run.update({
           where: { id: runId },
-          data: result.status === 'succeeded' ? { itemsSucceeded: { increment: 1 } } : { itemsFailed: { increment: 1 } },
+          data:
+            result.status === 'succeeded' ? { itemsSucceeded: { increment: 1 } } : { itemsFailed: { increment: 1 } },
         });
       });
     },
@@ -109,17 +126,40 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
       const now = new Date();
       return db.$transaction(async (tx) => {
         // a cancelled or failed run leaves no item looking busy
-        await tx.itemRun.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', endedAt: now } });
-        await tx.stepRun.updateMany({ where: { runId, status: 'running' }, data: { status: 'cancelled', endedAt: now } });
+        await tx.itemRun.updateMany({
+          where: { runId, status: { in: ['pending', 'running'] } },
+          data: { status: 'cancelled', endedAt: now },
+        });
+        await tx.stepRun.updateMany({
+          where: { runId, status: 'running' },
+          data: { status: 'cancelled', endedAt: now },
+        });
         // counts come from the items themselves: right also after a retry of some of them
         const counts = await tx.itemRun.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
         const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
-        const [succeeded, failed, total] = [count('succeeded'), count('failed'), counts.reduce((n, c) => n + c._count._all, 0)];
+        const [succeeded, failed, total] = [
+          count('succeeded'),
+          count('failed'),
+          counts.reduce((n, c) => n + c._count._all, 0),
+        ];
         const status =
-          finish.status === 'cancelled' || finish.status === 'failed' ? finish.status : failed === 0 ? 'succeeded' : succeeded === 0 ? 'failed' : 'partially_failed';
+          finish.status === 'cancelled' || finish.status === 'failed'
+            ? finish.status
+            : failed === 0
+              ? 'succeeded'
+              : succeeded === 0
+                ? 'failed'
+                : 'partially_failed';
         await tx.run.update({
           where: { id: runId },
-          data: { status, error: clip(finish.error) ?? null, endedAt: now, itemsTotal: total, itemsSucceeded: succeeded, itemsFailed: failed },
+          data: {
+            status,
+            error: clip(finish.error) ?? null,
+            endedAt: now,
+            itemsTotal: total,
+            itemsSucceeded: succeeded,
+            itemsFailed: failed,
+          },
         });
         return { status, itemsTotal: total, succeeded, failed };
       });

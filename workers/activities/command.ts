@@ -45,11 +45,16 @@ export class BoundedLog {
 
   text(): string {
     // a cut may land inside a multi-byte character; drop the replacement character it leaves
-    return Buffer.concat(this.chunks).toString('utf8').replace(/^\uFFFD+/, '');
+    return Buffer.concat(this.chunks)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
   }
 
   lastLine(): string {
-    const lines = this.text().split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = this.text()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.at(-1) ?? '';
   }
 }

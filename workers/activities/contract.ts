@@ -1,5 +1,14 @@
 // Activity signatures the workflows call (imported by workflows as types only).
-import type { AlertRequest, ItemRunResult, PipelineRunResult, RunPlan, SensorPoke, StepHistory, StepRequest, StepResult } from '../../common/run-contract';
+import type {
+  AlertRequest,
+  ItemRunResult,
+  PipelineRunResult,
+  RunPlan,
+  SensorPoke,
+  StepHistory,
+  StepRequest,
+  StepResult,
+} from '../../common/run-contract';
 
 export interface StepActivities {
   runStep(request: StepRequest): Promise<StepResult>;
@@ -8,7 +17,10 @@ export interface StepActivities {
 }
 
 /** completed: every item has finished, the outcome follows from all of the run's items (a retry's included). */
-export type RunFinish = Omit<PipelineRunResult, 'status'> & { status: 'completed' | 'failed' | 'cancelled'; error?: string };
+export type RunFinish = Omit<PipelineRunResult, 'status'> & {
+  status: 'completed' | 'failed' | 'cancelled';
+  error?: string;
+};
 
 export interface BookkeepingActivities {
   /** Resolves and stores the run's items; marks the run running. Resuming: counts the items to retry. */
@@ -16,14 +28,22 @@ export interface BookkeepingActivities {
   /** For items written by a "before" step: reads and stores them once that step has run. */
   storeStepItems(runId: string): Promise<{ itemsTotal: number }>;
   /** Items to start from an ordinal on (only pending ones when resuming), and the ordinal after the last. */
-  listItemKeys(runId: string, fromOrdinal: number, limit: number, onlyPending?: boolean): Promise<{ keys: string[]; nextOrdinal: number }>;
+  listItemKeys(
+    runId: string,
+    fromOrdinal: number,
+    limit: number,
+    onlyPending?: boolean,
+  ): Promise<{ keys: string[]; nextOrdinal: number }>;
   stepHistory(runId: string, itemKey: string): Promise<StepHistory>;
   /** Automatic retry: the failed items become pending again (the run counts one more retry); how many. */
   requeueFailedItems(runId: string): Promise<number>;
   ordinalOf(runId: string, itemKey: string): Promise<number>;
   finishItem(runId: string, result: ItemRunResult): Promise<void>;
   /** Records the outcome; counts come from the items. Returns what was recorded. */
-  finishRun(runId: string, finish: RunFinish): Promise<PipelineRunResult | { status: 'cancelled'; itemsTotal: number; succeeded: number; failed: number }>;
+  finishRun(
+    runId: string,
+    finish: RunFinish,
+  ): Promise<PipelineRunResult | { status: 'cancelled'; itemsTotal: number; succeeded: number; failed: number }>;
 }
 
 export interface ScheduleActivities {

@@ -8,7 +8,11 @@ export class ItemsError extends Error {
   override name = 'ItemsError';
 }
 
-export async function resolveItems(source: ItemsSource, params: Record<string, unknown>, cwd: string): Promise<string[]> {
+export async function resolveItems(
+  source: ItemsSource,
+  params: Record<string, unknown>,
+  cwd: string,
+): Promise<string[]> {
   let keys: unknown;
   switch (source.source) {
     case 'param':

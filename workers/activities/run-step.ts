@@ -7,7 +7,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { itemKeyProblem } from '~/common/item-key';
 import { placeholders, type StepSpec } from '~/common/pipeline-spec';
-import { RUN_LEVEL_ITEM, type SensorPoke, type StepOutput, type StepRequest, type StepResult } from '~/common/run-contract';
+import {
+  RUN_LEVEL_ITEM,
+  type SensorPoke,
+  type StepOutput,
+  type StepRequest,
+  type StepResult,
+} from '~/common/run-contract';
 import { resultAt, stepResultSizeProblem } from '~/common/step-output';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
@@ -50,17 +56,35 @@ interface AttemptFiles {
 export const EXIT_BAD_INPUT = 65;
 
 // Step programs see only these variables of the worker's environment (no database URL, no tokens).
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CUDA_VISIBLE_DEVICES', 'PYTHONPATH', 'VIRTUAL_ENV'];
+const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'CUDA_VISIBLE_DEVICES',
+  'PYTHONPATH',
+  'VIRTUAL_ENV',
+];
 
 function where(req: StepRequest): string {
-  return req.itemKey === RUN_LEVEL_ITEM ? `run-level step "${req.step.id}"` : `item "${req.itemKey}", step "${req.step.id}"`;
+  return req.itemKey === RUN_LEVEL_ITEM
+    ? `run-level step "${req.step.id}"`
+    : `item "${req.itemKey}", step "${req.step.id}"`;
 }
 
 export function createStepActivities(deps: StepDeps): StepActivities {
   const recorder = createStepRecorder(deps.db);
 
   /** Runs the step; resolves to the JSON result a builtin returned (commands write theirs to a file). */
-  async function execute(req: StepRequest, files: AttemptFiles, log: BoundedLog, attempt: number, signal: AbortSignal): Promise<unknown> {
+  async function execute(
+    req: StepRequest,
+    files: AttemptFiles,
+    log: BoundedLog,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     const { step } = req;
     const { outDir } = files;
     switch (step.kind) {
@@ -70,7 +94,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         throw ApplicationFailure.nonRetryable(`${where(req)}: a sensor is checked by pokeSensor, not run`, 'BadInput');
       case 'builtin': {
         const builtin = deps.builtins[step.builtin!];
-        if (!builtin) throw ApplicationFailure.nonRetryable(`${where(req)}: unknown builtin "${step.builtin}"`, 'BadInput');
+        if (!builtin)
+          throw ApplicationFailure.nonRetryable(`${where(req)}: unknown builtin "${step.builtin}"`, 'BadInput');
         try {
           return await builtin({
             db: deps.db,
@@ -78,19 +103,34 @@ export function createStepActivities(deps: StepDeps): StepActivities {
             itemKey: req.itemKey,
             stepId: step.id,
             params: req.params,
-            args: Object.fromEntries(Object.entries(step.args ?? {}).map(([name, value]) => [name, substitute(value, req, files, attempt)])),
+            args: Object.fromEntries(
+              Object.entries(step.args ?? {}).map(([name, value]) => [name, substitute(value, req, files, attempt)]),
+            ),
             outDir,
-            inputDirs: Object.fromEntries(req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)])),
-            results: Object.fromEntries(Object.entries(req.inputs ?? {}).filter(([, o]) => o.result !== undefined).map(([id, o]) => [id, o.result])),
+            inputDirs: Object.fromEntries(
+              req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)]),
+            ),
+            results: Object.fromEntries(
+              Object.entries(req.inputs ?? {})
+                .filter(([, o]) => o.result !== undefined)
+                .map(([id, o]) => [id, o.result]),
+            ),
             models: req.models,
             log: (line) => log.append(`${line}\n`),
             infer: inferFor(req),
           });
         } catch (err) {
-          if (err instanceof BadInputError) throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
-          if (err instanceof ModelUnservableError || err instanceof RunnerRequestError || err instanceof WeightsUnavailableError) throw ApplicationFailure.nonRetryable(`${where(req)}: ${err.message}`, err.name);
+          if (err instanceof BadInputError)
+            throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${err.message}`, 'BadInput');
+          if (
+            err instanceof ModelUnservableError ||
+            err instanceof RunnerRequestError ||
+            err instanceof WeightsUnavailableError
+          )
+            throw ApplicationFailure.nonRetryable(`${where(req)}: ${err.message}`, err.name);
           // a crashed runner is restarted on the next attempt
-          if (err instanceof RunnerCrashedError) throw ApplicationFailure.retryable(`${where(req)}: ${err.message}`, err.name);
+          if (err instanceof RunnerCrashedError)
+            throw ApplicationFailure.retryable(`${where(req)}: ${err.message}`, err.name);
           throw err;
         }
       }
@@ -105,9 +145,16 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         });
         if (result.aborted) throw new CancelledFailure('cancelled');
         const reason = log.lastLine();
-        if (result.timedOut) throw ApplicationFailure.retryable(`${where(req)}: timed out after ${step.timeouts.startToCloseMs} ms`, 'StepTimedOut');
+        if (result.timedOut)
+          throw ApplicationFailure.retryable(
+            `${where(req)}: timed out after ${step.timeouts.startToCloseMs} ms`,
+            'StepTimedOut',
+          );
         if (result.exitCode === EXIT_BAD_INPUT)
-          throw ApplicationFailure.nonRetryable(`${where(req)}: bad input: ${reason || 'the step reported bad input'}`, 'BadInput');
+          throw ApplicationFailure.nonRetryable(
+            `${where(req)}: bad input: ${reason || 'the step reported bad input'}`,
+            'BadInput',
+          );
         if (result.exitCode !== 0)
           throw ApplicationFailure.retryable(
             `${where(req)}: exited with ${result.signal ? `signal ${result.signal}` : `code ${result.exitCode}`}${reason ? `: ${reason}` : ''}`,
@@ -149,7 +196,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     }
     if (name.startsWith('model.')) {
       const model = req.models[req.step.id];
-      if (model) return name === 'model.uri' ? model.artifactUri : name === 'model.name' ? model.name : String(model.version);
+      if (model)
+        return name === 'model.uri' ? model.artifactUri : name === 'model.name' ? model.name : String(model.version);
     }
     if (name.startsWith('params.')) {
       const value = req.params[name.slice(7)];
@@ -172,7 +220,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       BREWLINE_INPUTS_FILE: files.inputsFile,
       BREWLINE_RESULT_FILE: files.resultFile,
       ...(req.models[req.step.id]
-        ? { BREWLINE_MODEL_NAME: req.models[req.step.id]!.name, BREWLINE_MODEL_VERSION: String(req.models[req.step.id]!.version), BREWLINE_MODEL_URI: req.models[req.step.id]!.artifactUri }
+        ? {
+            BREWLINE_MODEL_NAME: req.models[req.step.id]!.name,
+            BREWLINE_MODEL_VERSION: String(req.models[req.step.id]!.version),
+            BREWLINE_MODEL_URI: req.models[req.step.id]!.artifactUri,
+          }
         : {}),
     };
   }
@@ -185,20 +237,37 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         const target = path.resolve(deps.stepCwd, fill(check.path));
         const dir = path.dirname(target);
         const pattern = path.basename(target);
-        if (!/[*?]/.test(pattern)) return { met: await stat(target).then(() => true, () => false), what: `file ${target}` };
+        if (!/[*?]/.test(pattern))
+          return {
+            met: await stat(target).then(
+              () => true,
+              () => false,
+            ),
+            what: `file ${target}`,
+          };
         const re = globRegExp(pattern);
         const names = await readdir(dir).catch(() => [] as string[]);
         return { met: names.some((n) => re.test(n)), what: `a file matching ${target}` };
       }
       case 's3': {
-        if (!deps.s3) throw ApplicationFailure.nonRetryable(`${where(req)}: this worker has no S3 client for the S3 sensor`, 'BadInput');
+        if (!deps.s3)
+          throw ApplicationFailure.nonRetryable(
+            `${where(req)}: this worker has no S3 client for the S3 sensor`,
+            'BadInput',
+          );
         const key = fill(check.key);
         const slash = key.lastIndexOf('/');
         const [prefix, pattern] = [key.slice(0, slash + 1), key.slice(slash + 1)];
         const glob = /[*?]/.test(pattern);
         const re = globRegExp(pattern);
-        const listed = await deps.s3().send(new ListObjectsV2Command({ Bucket: check.bucket, Prefix: glob ? prefix : key, MaxKeys: 1000 }));
-        const met = (listed.Contents ?? []).some((o) => o.Key !== undefined && (glob ? o.Key.startsWith(prefix) && re.test(o.Key.slice(prefix.length)) : o.Key === key));
+        const listed = await deps
+          .s3()
+          .send(new ListObjectsV2Command({ Bucket: check.bucket, Prefix: glob ? prefix : key, MaxKeys: 1000 }));
+        const met = (listed.Contents ?? []).some(
+          (o) =>
+            o.Key !== undefined &&
+            (glob ? o.Key.startsWith(prefix) && re.test(o.Key.slice(prefix.length)) : o.Key === key),
+        );
         return { met, what: `${glob ? 'an object matching ' : ''}s3://${check.bucket}/${key}` };
       }
       case 'http': {
@@ -208,7 +277,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
       case 'sql': {
         const url = process.env[check.databaseEnv];
-        if (!url) throw ApplicationFailure.nonRetryable(`${where(req)}: the worker has no ${check.databaseEnv} for the SQL sensor`, 'BadInput');
+        if (!url)
+          throw ApplicationFailure.nonRetryable(
+            `${where(req)}: the worker has no ${check.databaseEnv} for the SQL sensor`,
+            'BadInput',
+          );
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
@@ -246,12 +319,28 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     for (const need of req.needs) {
       const ref = inputs[need.id]?.artifacts;
       if (!ref) continue;
-      const source = { runId: ref.runId ?? req.runId, itemKey: need.scope === 'item' ? req.itemKey : RUN_LEVEL_ITEM, stepId: need.id };
-      await deps.artifacts.materialize(source, ref, neededOutputDir(deps.dataDir, req.runId, req.itemKey, need), where(req));
+      const source = {
+        runId: ref.runId ?? req.runId,
+        itemKey: need.scope === 'item' ? req.itemKey : RUN_LEVEL_ITEM,
+        stepId: need.id,
+      };
+      await deps.artifacts.materialize(
+        source,
+        ref,
+        neededOutputDir(deps.dataDir, req.runId, req.itemKey, need),
+        where(req),
+      );
     }
     if (req.step.kind === 'command') {
       const view = Object.fromEntries(
-        req.needs.map((n) => [n.id, { dir: neededOutputDir(deps.dataDir, req.runId, req.itemKey, n), result: inputs[n.id]?.result ?? null, files: inputs[n.id]?.artifacts?.count ?? 0 }]),
+        req.needs.map((n) => [
+          n.id,
+          {
+            dir: neededOutputDir(deps.dataDir, req.runId, req.itemKey, n),
+            result: inputs[n.id]?.result ?? null,
+            files: inputs[n.id]?.artifacts?.count ?? 0,
+          },
+        ]),
       );
       await writeFile(files.inputsFile, JSON.stringify(view));
     }
@@ -264,7 +353,10 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`${where(req)}: its result file is not valid JSON: ${(err as Error).message}`, 'BadResult');
+      throw ApplicationFailure.nonRetryable(
+        `${where(req)}: its result file is not valid JSON: ${(err as Error).message}`,
+        'BadResult',
+      );
     }
   }
 
@@ -276,7 +368,12 @@ export function createStepActivities(deps: StepDeps): StepActivities {
   return {
     async pokeSensor({ request: req, poke, timedOut }: SensorPoke): Promise<boolean> {
       const ctx = Context.current();
-      const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt: 1 + (req.previousAttempts ?? 0) };
+      const key: AttemptKey = {
+        runId: req.runId,
+        itemKey: req.itemKey,
+        stepId: req.step.id,
+        attempt: 1 + (req.previousAttempts ?? 0),
+      };
       const { timeoutMs } = req.step.sensor!;
       if (timedOut) {
         await recorder.finished(key, {
@@ -290,7 +387,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const { met, what } = await sensorHolds(req);
       if (met) {
         if (poke === 1) await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);
-        await recorder.finished(key, { status: 'succeeded', log: `check ${poke}: ${what}: condition holds`, logTruncated: false });
+        await recorder.finished(key, {
+          status: 'succeeded',
+          log: `check ${poke}: ${what}: condition holds`,
+          logTruncated: false,
+        });
       } else await recorder.waiting(key, ctx.info.taskQueue, deps.workerIdentity, `check ${poke}: waiting for ${what}`);
       return met;
     },
@@ -301,7 +402,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const attempt = ctx.info.attempt + (req.previousAttempts ?? 0);
       if (req.itemKey !== RUN_LEVEL_ITEM) {
         const problem = itemKeyProblem(req.itemKey);
-        if (problem) throw ApplicationFailure.nonRetryable(`item key ${JSON.stringify(req.itemKey)} ${problem}`, 'BadInput');
+        if (problem)
+          throw ApplicationFailure.nonRetryable(`item key ${JSON.stringify(req.itemKey)} ${problem}`, 'BadInput');
       }
       const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt };
       const { step } = req;
@@ -309,7 +411,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const finalDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, step.id);
       // Each attempt writes to its own directory, promoted on success: a dead attempt's orphan never mixes in.
       const attemptDir = `${finalDir}.attempt-${attempt}`;
-      const files: AttemptFiles = { outDir: attemptDir, inputsFile: `${attemptDir}.inputs.json`, resultFile: `${attemptDir}.result.json` };
+      const files: AttemptFiles = {
+        outDir: attemptDir,
+        inputsFile: `${attemptDir}.inputs.json`,
+        resultFile: `${attemptDir}.result.json`,
+      };
       const abort = new AbortController();
       ctx.cancelled.catch(() => abort.abort());
       // The attempt's row says when it began executing (after its inputs are in place and it holds a GPU slot) and
@@ -322,7 +428,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       // heartbeats tell Temporal this worker is alive, whatever the step does and while it waits for a GPU slot; a dead
       // worker's attempt is retried
       const heartbeat =
-        step.kind === 'noop' && !deps.slots ? undefined : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)));
+        step.kind === 'noop' && !deps.slots
+          ? undefined
+          : setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(step.timeouts.heartbeatMs / 3, 5_000)));
       try {
         const output: StepOutput = {};
         if (step.kind !== 'noop') {
@@ -346,7 +454,13 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await Promise.all([rm(files.inputsFile, { force: true }), rm(files.resultFile, { force: true })]);
           output.artifacts = await deps.artifacts.capture(key, finalDir);
         }
-        await recorder.finished(key, { status: 'succeeded', log: log.text(), logTruncated: log.truncated, result: output.result, endedAt });
+        await recorder.finished(key, {
+          status: 'succeeded',
+          log: log.text(),
+          logTruncated: log.truncated,
+          result: output.result,
+          endedAt,
+        });
         return { stepId: step.id, durationMs: endedAt.getTime() - began, output: dropUndefined(output) };
       } catch (err) {
         endedAt ??= new Date();
@@ -354,7 +468,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         const status = failedStatus(err, ctx.info.attempt, step);
         const message = err instanceof Error ? err.message : String(err);
         await record()
-          .then(() => recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated, endedAt }))
+          .then(() =>
+            recorder.finished(key, { status, error: message, log: log.text(), logTruncated: log.truncated, endedAt }),
+          )
           .catch(() => {});
         throw err;
       } finally {
@@ -366,7 +482,12 @@ export function createStepActivities(deps: StepDeps): StepActivities {
 
 /** A file-name pattern with * and ? (no "/"). */
 function globRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
 }
 
 function dropUndefined(output: StepOutput): StepOutput {

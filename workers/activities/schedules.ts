@@ -6,7 +6,10 @@ import { AppError } from '~/server/errors';
 import { prepareRun } from '~/server/services/runs/trigger-run';
 import type { ScheduleActivities } from './contract';
 
-export function createScheduleActivities(deps: { db: Db; config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'> }): ScheduleActivities {
+export function createScheduleActivities(deps: {
+  db: Db;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
+}): ScheduleActivities {
   return {
     async prepareScheduledRun({ scheduleId, runId, scheduledFor }) {
       const schedule = await deps.db.schedule.findUnique({ where: { id: scheduleId }, include: { pipeline: true } });
@@ -22,7 +25,10 @@ export function createScheduleActivities(deps: { db: Db; config: Pick<AppConfig,
         });
       } catch (err) {
         if (err instanceof AppError && (err.code === 'BAD_REQUEST' || err.code === 'NOT_FOUND'))
-          throw ApplicationFailure.nonRetryable(`schedule ${schedule.pipeline.slug}/${schedule.name}: ${err.message}`, 'BadInput');
+          throw ApplicationFailure.nonRetryable(
+            `schedule ${schedule.pipeline.slug}/${schedule.name}: ${err.message}`,
+            'BadInput',
+          );
         throw err;
       }
     },

@@ -13,6 +13,11 @@ export function stepOutputDir(dataDir: string, runId: string, itemKey: string, s
 }
 
 /** The output dir of a step this one needs: run-level steps' outputs are shared by every item. */
-export function neededOutputDir(dataDir: string, runId: string, itemKey: string, needed: Pick<StepSpec, 'id' | 'scope'>): string {
+export function neededOutputDir(
+  dataDir: string,
+  runId: string,
+  itemKey: string,
+  needed: Pick<StepSpec, 'id' | 'scope'>,
+): string {
   return stepOutputDir(dataDir, runId, needed.scope === 'item' ? itemKey : RUN_LEVEL_ITEM, needed.id);
 }

@@ -48,7 +48,17 @@ export function createStepRecorder(db: Db) {
         ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE SET status = 'waiting', log = EXCLUDED.log, worker = EXCLUDED.worker`;
     },
 
-    async finished(key: AttemptKey, outcome: { status: StepStatus; error?: string; log: string; logTruncated: boolean; result?: unknown; endedAt?: Date }): Promise<void> {
+    async finished(
+      key: AttemptKey,
+      outcome: {
+        status: StepStatus;
+        error?: string;
+        log: string;
+        logTruncated: boolean;
+        result?: unknown;
+        endedAt?: Date;
+      },
+    ): Promise<void> {
       const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
       await db.$executeRaw`
         UPDATE "StepRun"

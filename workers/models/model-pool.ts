@@ -62,12 +62,30 @@ export interface ModelPoolStats {
 }
 
 const FRAMEWORK = /^[a-z][a-z0-9_-]{0,62}$/;
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CUDA_VISIBLE_DEVICES', 'PYTHONPATH', 'VIRTUAL_ENV', 'HF_HOME'];
+const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'CUDA_VISIBLE_DEVICES',
+  'PYTHONPATH',
+  'VIRTUAL_ENV',
+  'HF_HOME',
+];
 
 export class ModelPool {
   private readonly entries = new Map<string, Entry>();
   private usedMb = 0;
-  private readonly stats: Omit<ModelPoolStats, 'resident' | 'usedMb'> = { peakMb: 0, loads: 0, evictions: 0, reloads: 0, batchSizes: [], loadMs: [] };
+  private readonly stats: Omit<ModelPoolStats, 'resident' | 'usedMb'> = {
+    peakMb: 0,
+    loads: 0,
+    evictions: 0,
+    reloads: 0,
+    batchSizes: [],
+    loadMs: [],
+  };
   private released: (() => void)[] = [];
   /** model versions loaded at least once: a later load is a reload */
   private readonly wasLoaded = new Set<string>();
@@ -82,15 +100,36 @@ export class ModelPool {
   infer(model: ResolvedModel, inputs: unknown[]): Promise<unknown[]> {
     if (this.closed) return Promise.reject(new RunnerCrashedError('the worker is shutting down'));
     const key = `${model.name}@${model.version}`;
-    const entry = this.entries.get(key) ?? this.entries.set(key, { key, model, memoryMb: Math.max(0, model.gpuMemoryMb), lastUsed: Date.now(), inflight: false, queue: [] }).get(key)!;
-    const outputs = Promise.all(inputs.map((input) => new Promise<unknown>((resolve, reject) => entry.queue.push({ input, resolve, reject }))));
+    const entry =
+      this.entries.get(key) ??
+      this.entries
+        .set(key, {
+          key,
+          model,
+          memoryMb: Math.max(0, model.gpuMemoryMb),
+          lastUsed: Date.now(),
+          inflight: false,
+          queue: [],
+        })
+        .get(key)!;
+    const outputs = Promise.all(
+      inputs.map((input) => new Promise<unknown>((resolve, reject) => entry.queue.push({ input, resolve, reject }))),
+    );
     this.schedule(entry);
     return outputs;
   }
 
   snapshot(): ModelPoolStats {
-    const resident = [...this.entries.values()].filter((e) => e.runner?.alive).map((e) => ({ model: e.key, memoryMb: e.memoryMb, pid: e.runner!.pid }));
-    return { ...this.stats, batchSizes: [...this.stats.batchSizes], loadMs: [...this.stats.loadMs], resident, usedMb: this.usedMb };
+    const resident = [...this.entries.values()]
+      .filter((e) => e.runner?.alive)
+      .map((e) => ({ model: e.key, memoryMb: e.memoryMb, pid: e.runner!.pid }));
+    return {
+      ...this.stats,
+      batchSizes: [...this.stats.batchSizes],
+      loadMs: [...this.stats.loadMs],
+      resident,
+      usedMb: this.usedMb,
+    };
   }
 
   async shutdown(): Promise<void> {
@@ -115,7 +154,10 @@ export class ModelPool {
     try {
       const runner = await this.runnerFor(entry);
       this.stats.batchSizes.push(batch.length);
-      const reply = await runner.request({ op: 'infer', inputs: batch.map((w) => w.input) }, this.opts.inferTimeoutMs ?? 600_000);
+      const reply = await runner.request(
+        { op: 'infer', inputs: batch.map((w) => w.input) },
+        this.opts.inferTimeoutMs ?? 600_000,
+      );
       const outputs = reply.outputs as unknown[];
       batch.forEach((w, i) => w.resolve(outputs[i]));
     } catch (err) {
@@ -136,10 +178,19 @@ export class ModelPool {
   }
 
   private program(model: ResolvedModel): string[] {
-    if ((model.runtime || 'python') !== 'python') throw new ModelUnservableError(`model ${model.name}@${model.version}: runtime "${model.runtime}" has no runner (only "python")`);
-    if (!FRAMEWORK.test(model.framework)) throw new ModelUnservableError(`model ${model.name}@${model.version}: framework "${model.framework}" is not a runner name`);
+    if ((model.runtime || 'python') !== 'python')
+      throw new ModelUnservableError(
+        `model ${model.name}@${model.version}: runtime "${model.runtime}" has no runner (only "python")`,
+      );
+    if (!FRAMEWORK.test(model.framework))
+      throw new ModelUnservableError(
+        `model ${model.name}@${model.version}: framework "${model.framework}" is not a runner name`,
+      );
     const script = path.join(this.opts.cwd, 'runners', model.framework, 'runner.py');
-    if (!existsSync(script)) throw new ModelUnservableError(`model ${model.name}@${model.version}: no runner at runners/${model.framework}/runner.py`);
+    if (!existsSync(script))
+      throw new ModelUnservableError(
+        `model ${model.name}@${model.version}: no runner at runners/${model.framework}/runner.py`,
+      );
     return [runnerPython(this.opts.cwd, this.opts.python), '-u', script];
   }
 
@@ -149,9 +200,13 @@ export class ModelPool {
     const artifactUri = this.opts.weights ? await this.opts.weights(entry.model.artifactUri) : entry.model.artifactUri;
     const need = entry.memoryMb;
     if (need > this.opts.memoryBudgetMb)
-      throw new ModelUnservableError(`model ${entry.key} needs ${need} MB of GPU memory; this worker has GPU_MEMORY_MB=${this.opts.memoryBudgetMb}`);
+      throw new ModelUnservableError(
+        `model ${entry.key} needs ${need} MB of GPU memory; this worker has GPU_MEMORY_MB=${this.opts.memoryBudgetMb}`,
+      );
     while (this.usedMb + need > this.opts.memoryBudgetMb) {
-      const idle = [...this.entries.values()].filter((e) => e !== entry && e.runner?.alive && !e.inflight && e.queue.length === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      const idle = [...this.entries.values()]
+        .filter((e) => e !== entry && e.runner?.alive && !e.inflight && e.queue.length === 0)
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (idle) {
         this.opts.log?.(`evicting ${idle.key} (${idle.memoryMb} MB) to load ${entry.key} (${need} MB)`);
         this.stats.evictions++;
@@ -166,8 +221,14 @@ export class ModelPool {
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
     // settings meant for runners pass through; nothing else of the worker's environment (no database URL, no tokens)
-    for (const [name, value] of Object.entries(process.env)) if (name.startsWith('BREWLINE_RUNNER_') && value !== undefined) env[name] = value;
-    const runner = new RunnerProcess({ argv, cwd: this.opts.cwd, env: { ...env, ...this.opts.env, PYTHONUNBUFFERED: '1' }, onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`) });
+    for (const [name, value] of Object.entries(process.env))
+      if (name.startsWith('BREWLINE_RUNNER_') && value !== undefined) env[name] = value;
+    const runner = new RunnerProcess({
+      argv,
+      cwd: this.opts.cwd,
+      env: { ...env, ...this.opts.env, PYTHONUNBUFFERED: '1' },
+      onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`),
+    });
     void runner.exited.then(() => {
       this.usedMb -= need;
       if (entry.runner === runner) entry.runner = undefined;
@@ -178,7 +239,10 @@ export class ModelPool {
     this.stats.loads++;
     const m = entry.model;
     try {
-      const reply = await runner.request({ op: 'load', model: { name: m.name, version: m.version, artifactUri, framework: m.framework } }, this.opts.loadTimeoutMs ?? 600_000);
+      const reply = await runner.request(
+        { op: 'load', model: { name: m.name, version: m.version, artifactUri, framework: m.framework } },
+        this.opts.loadTimeoutMs ?? 600_000,
+      );
       this.stats.loadMs.push(Number(reply.loadMs ?? 0));
     } catch (err) {
       runner.kill();

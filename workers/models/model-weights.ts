@@ -33,7 +33,8 @@ export function createWeightsResolver(opts: { cacheDir: string; s3?: () => S3Cli
   async function fetchS3(uri: string): Promise<string> {
     const where = parseS3Uri(uri.replace(/\/+$/, ''));
     if (!where) throw new WeightsUnavailableError(`artifactUri ${uri} is not s3://bucket/key`);
-    if (!opts.s3) throw new WeightsUnavailableError(`artifactUri ${uri}: this worker has no S3 settings (BREWLINE_S3_*)`);
+    if (!opts.s3)
+      throw new WeightsUnavailableError(`artifactUri ${uri}: this worker has no S3 settings (BREWLINE_S3_*)`);
     const client = opts.s3();
     const target = path.join(opts.cacheDir, createHash('sha256').update(uri).digest('hex').slice(0, 24));
     if (existsSync(target)) return cached(target);
@@ -42,23 +43,31 @@ export function createWeightsResolver(opts: { cacheDir: string; s3?: () => S3Cli
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: where.bucket, Prefix: `${where.key}/`, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: where.bucket, Prefix: `${where.key}/`, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     const single = keys.length === 0;
-    const files = single ? [{ key: where.key, rel: path.posix.basename(where.key) }] : keys.map((key) => ({ key, rel: key.slice(where.key.length + 1) }));
+    const files = single
+      ? [{ key: where.key, rel: path.posix.basename(where.key) }]
+      : keys.map((key) => ({ key, rel: key.slice(where.key.length + 1) }));
     for (const f of files) {
-      if (f.rel.split('/').some((part) => part === '' || part === '.' || part === '..')) throw new WeightsUnavailableError(`artifactUri ${uri}: object ${f.key} has an unsafe name`);
+      if (f.rel.split('/').some((part) => part === '' || part === '.' || part === '..'))
+        throw new WeightsUnavailableError(`artifactUri ${uri}: object ${f.key} has an unsafe name`);
     }
 
     const part = `${target}.part-${randomUUID().slice(0, 8)}`;
     try {
       for (const f of files) {
-        const res = await client.send(new GetObjectCommand({ Bucket: where.bucket, Key: f.key })).catch((err: Error & { name?: string }) => {
-          if (err.name === 'NoSuchKey') throw new WeightsUnavailableError(`artifactUri ${uri}: no such object or folder`);
-          throw err;
-        });
+        const res = await client
+          .send(new GetObjectCommand({ Bucket: where.bucket, Key: f.key }))
+          .catch((err: Error & { name?: string }) => {
+            if (err.name === 'NoSuchKey')
+              throw new WeightsUnavailableError(`artifactUri ${uri}: no such object or folder`);
+            throw err;
+          });
         const file = path.join(part, ...f.rel.split('/'));
         await mkdir(path.dirname(file), { recursive: true });
         await pipeline(res.Body as Readable, createWriteStream(file));

@@ -33,14 +33,18 @@ export class RunnerProcess {
 
   constructor(opts: RunnerProcessOptions) {
     const [command, ...args] = opts.argv;
-    this.child = spawn(command!, args, { cwd: opts.cwd, env: opts.env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(command!, args, {
+      cwd: opts.cwd,
+      env: opts.env as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     createInterface({ input: this.child.stderr! }).on('line', (line) => opts.onLog?.(line));
     this.child.stdin!.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       const done = (reason: string) => {
         this.exitError ??= new RunnerCrashedError(reason);
-        for (const p of this.pending.values()) (clearTimeout(p.timer), p.reject(this.exitError));
+        for (const p of this.pending.values()) clearTimeout(p.timer), p.reject(this.exitError);
         this.pending.clear();
         resolve();
       };

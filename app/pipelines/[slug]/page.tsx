@@ -23,19 +23,37 @@ export default function PipelineNotebook() {
   const queryClient = useQueryClient();
   const [version, setVersion] = useState<number | undefined>(undefined);
   const pipeline = useQuery(trpc.pipelines.get.queryOptions({ slug, version }));
-  const latestRun = useQuery(trpc.runs.list.queryOptions({ pipelineSlug: slug, limit: 20 }, { refetchInterval: 3_000 }));
+  const latestRun = useQuery(
+    trpc.runs.list.queryOptions({ pipelineSlug: slug, limit: 20 }, { refetchInterval: 3_000 }),
+  );
   const lastRun = latestRun.data?.runs.find((r) => r.trigger !== 'dev');
-  const board = useQuery(trpc.runs.board.queryOptions({ runId: lastRun?.id ?? '00000000-0000-7000-8000-000000000000' }, { enabled: !!lastRun, refetchInterval: 3_000 }));
+  const board = useQuery(
+    trpc.runs.board.queryOptions(
+      { runId: lastRun?.id ?? '00000000-0000-7000-8000-000000000000' },
+      { enabled: !!lastRun, refetchInterval: 3_000 },
+    ),
+  );
   const [item, setItem] = useState('');
   const [cellRuns, setCellRuns] = useState<Record<string, string>>({});
   useEffect(() => {
     if (!item && board.data?.keys.length) setItem(board.data.keys[0]!);
   }, [board.data, item]);
-  const trigger = useMutation(trpc.runs.trigger.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
-  const runCell = useMutation(trpc.runs.runCell.mutationOptions({ onSuccess: ({ runId }, input) => setCellRuns((c) => ({ ...c, [input.stepId]: runId })) }));
+  const trigger = useMutation(
+    trpc.runs.trigger.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }),
+  );
+  const runCell = useMutation(
+    trpc.runs.runCell.mutationOptions({
+      onSuccess: ({ runId }, input) => setCellRuns((c) => ({ ...c, [input.stepId]: runId })),
+    }),
+  );
 
   if (pipeline.isPending) return <p className="text-stone-500">Loading pipeline…</p>;
-  if (pipeline.isError) return <p role="alert" className="text-red-700">Could not load pipeline: {pipeline.error.message}</p>;
+  if (pipeline.isError)
+    return (
+      <p role="alert" className="text-red-700">
+        Could not load pipeline: {pipeline.error.message}
+      </p>
+    );
   const p = pipeline.data;
   const spec = p.spec as PipelineSpec;
   const isLatest = p.version === p.latestVersion;
@@ -51,12 +69,30 @@ export default function PipelineNotebook() {
       <header className="space-y-1">
         <div className="flex flex-wrap items-center gap-3">
           <h1 className="text-2xl font-semibold">{p.name}</h1>
-          <span className="font-mono text-xs text-stone-500">{slug} · v{p.version}{isLatest ? ' (latest)' : ` of ${p.latestVersion}`}</span>
-          {spec.tags.map((t) => <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">{t}</span>)}
-          {lastRun && <Link href={`/runs/${lastRun.id}`} className="ml-auto text-sm text-amber-800 underline">Latest run <StatusBadge status={lastRun.status} /></Link>}
+          <span className="font-mono text-xs text-stone-500">
+            {slug} · v{p.version}
+            {isLatest ? ' (latest)' : ` of ${p.latestVersion}`}
+          </span>
+          {spec.tags.map((t) => (
+            <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+              {t}
+            </span>
+          ))}
+          {lastRun && (
+            <Link href={`/runs/${lastRun.id}`} className="ml-auto text-sm text-amber-800 underline">
+              Latest run <StatusBadge status={lastRun.status} />
+            </Link>
+          )}
         </div>
         {spec.description && <p className="text-sm text-stone-600">{spec.description}</p>}
-        {!isLatest && <p className="text-sm text-amber-800">You are looking at an older version. <button type="button" className="underline" onClick={() => setVersion(undefined)}>Back to the latest</button></p>}
+        {!isLatest && (
+          <p className="text-sm text-amber-800">
+            You are looking at an older version.{' '}
+            <button type="button" className="underline" onClick={() => setVersion(undefined)}>
+              Back to the latest
+            </button>
+          </p>
+        )}
       </header>
 
       <ParamsForm
@@ -71,12 +107,29 @@ export default function PipelineNotebook() {
       <div className="flex flex-wrap items-center gap-3 text-sm">
         <label className="flex items-center gap-2">
           <span className="text-stone-600">Outputs of item</span>
-          <select value={item} onChange={(e) => setItem(e.target.value)} className="rounded border border-stone-300 px-2 py-1" aria-label="Item to show outputs of">
-            {(board.data?.keys ?? []).map((k) => <option key={k} value={k}>{k}</option>)}
+          <select
+            value={item}
+            onChange={(e) => setItem(e.target.value)}
+            className="rounded border border-stone-300 px-2 py-1"
+            aria-label="Item to show outputs of"
+          >
+            {(board.data?.keys ?? []).map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
           </select>
         </label>
-        <span className="text-stone-500">{lastRun ? `from the latest run (${lastRun.status})` : 'no run yet: run the pipeline to see outputs under each cell'}</span>
-        {runCell.error && <p role="alert" className="w-full text-red-700">{runCell.error.message}</p>}
+        <span className="text-stone-500">
+          {lastRun
+            ? `from the latest run (${lastRun.status})`
+            : 'no run yet: run the pipeline to see outputs under each cell'}
+        </span>
+        {runCell.error && (
+          <p role="alert" className="w-full text-red-700">
+            {runCell.error.message}
+          </p>
+        )}
       </div>
 
       <ol className="space-y-4">
@@ -94,11 +147,36 @@ export default function PipelineNotebook() {
             >
               {cellRuns[step.id] ? (
                 <div className="space-y-1">
-                  <p className="text-xs text-stone-500">This cell on its own for {item} (<Link className="underline" href={`/runs/${cellRuns[step.id]}`}>cell run</Link>):</p>
-                  <StepPanel key={cellRuns[step.id]} runId={cellRuns[step.id]!} itemKey={item} stepId={step.id} stepTitle={step.title ?? step.id} itemStatus="" runActive live />
+                  <p className="text-xs text-stone-500">
+                    This cell on its own for {item} (
+                    <Link className="underline" href={`/runs/${cellRuns[step.id]}`}>
+                      cell run
+                    </Link>
+                    ):
+                  </p>
+                  <StepPanel
+                    key={cellRuns[step.id]}
+                    runId={cellRuns[step.id]!}
+                    itemKey={item}
+                    stepId={step.id}
+                    stepTitle={step.title ?? step.id}
+                    itemStatus=""
+                    runActive
+                    live
+                  />
                 </div>
               ) : lastRun && (step.scope !== 'item' || item) ? (
-                <StepPanel key={`${lastRun.id}/${item}/${step.id}`} runId={lastRun.id} itemKey={step.scope === 'item' ? item : ''} stepId={step.id} stepTitle={step.title ?? step.id} itemStatus="" runActive live compact />
+                <StepPanel
+                  key={`${lastRun.id}/${item}/${step.id}`}
+                  runId={lastRun.id}
+                  itemKey={step.scope === 'item' ? item : ''}
+                  stepId={step.id}
+                  stepTitle={step.title ?? step.id}
+                  itemStatus=""
+                  runActive
+                  live
+                  compact
+                />
               ) : null}
             </StepCell>
           </li>

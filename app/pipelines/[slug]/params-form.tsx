@@ -15,18 +15,48 @@ function initial(param: ParamSpec): string | boolean {
 function parse(param: ParamSpec, raw: string | boolean): unknown {
   if (param.type === 'boolean') return raw === true;
   const text = String(raw);
-  if (param.type === 'string[]') return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  if (param.type === 'string[]')
+    return text
+      .split(/[\n,]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (param.type === 'number' || param.type === 'integer') return text.trim() === '' ? undefined : Number(text);
   return text;
 }
 
-export function ParamsForm({ params, itemsParam, canRun, pending, error, onRun }: { params: Record<string, ParamSpec>; itemsParam?: string; canRun: boolean; pending: boolean; error: { message: string; data?: unknown } | null; onRun: (params: Record<string, unknown>) => void }) {
-  const [values, setValues] = useState<Values>(() => Object.fromEntries(Object.entries(params).map(([n, p]) => [n, initial(p)])));
+export function ParamsForm({
+  params,
+  itemsParam,
+  canRun,
+  pending,
+  error,
+  onRun,
+}: {
+  params: Record<string, ParamSpec>;
+  itemsParam?: string;
+  canRun: boolean;
+  pending: boolean;
+  error: { message: string; data?: unknown } | null;
+  onRun: (params: Record<string, unknown>) => void;
+}) {
+  const [values, setValues] = useState<Values>(() =>
+    Object.fromEntries(Object.entries(params).map(([n, p]) => [n, initial(p)])),
+  );
   const problems = useMemo(
-    () => Object.fromEntries(Object.entries(params).map(([name, param]) => {
-      const value = parse(param, values[name] ?? '');
-      return [name, value === undefined || value === '' ? (param.default === undefined ? 'is required' : null) : paramValueProblem(param, value)];
-    })),
+    () =>
+      Object.fromEntries(
+        Object.entries(params).map(([name, param]) => {
+          const value = parse(param, values[name] ?? '');
+          return [
+            name,
+            value === undefined || value === ''
+              ? param.default === undefined
+                ? 'is required'
+                : null
+              : paramValueProblem(param, value),
+          ];
+        }),
+      ),
     [params, values],
   );
   const serverFields = (error?.data as { fields?: { path: string[]; message: string }[] } | undefined)?.fields ?? [];
@@ -38,7 +68,11 @@ export function ParamsForm({ params, itemsParam, canRun, pending, error, onRun }
       onSubmit={(e) => {
         e.preventDefault();
         if (Object.values(problems).some(Boolean)) return;
-        onRun(Object.fromEntries(entries.map(([n, p]) => [n, parse(p, values[n] ?? '')]).filter(([, v]) => v !== undefined && v !== '')));
+        onRun(
+          Object.fromEntries(
+            entries.map(([n, p]) => [n, parse(p, values[n] ?? '')]).filter(([, v]) => v !== undefined && v !== ''),
+          ),
+        );
       }}
     >
       <h2 className="font-medium">Params</h2>
@@ -51,18 +85,54 @@ export function ParamsForm({ params, itemsParam, canRun, pending, error, onRun }
           return (
             <div key={name} className="flex flex-col gap-1 text-sm">
               <label htmlFor={id} className="font-medium">
-                {name} <span className="font-mono text-xs text-stone-500">{param.type}{name === itemsParam ? ' · the items' : ''}</span>
+                {name}{' '}
+                <span className="font-mono text-xs text-stone-500">
+                  {param.type}
+                  {name === itemsParam ? ' · the items' : ''}
+                </span>
               </label>
               {param.type === 'boolean' ? (
-                <input id={id} type="checkbox" checked={values[name] === true} onChange={(e) => setValues({ ...values, [name]: e.target.checked })} className="h-4 w-4" />
+                <input
+                  id={id}
+                  type="checkbox"
+                  checked={values[name] === true}
+                  onChange={(e) => setValues({ ...values, [name]: e.target.checked })}
+                  className="h-4 w-4"
+                />
               ) : param.type === 'string[]' ? (
-                <textarea id={id} rows={3} value={String(values[name] ?? '')} onChange={(e) => setValues({ ...values, [name]: e.target.value })} className="rounded border border-stone-300 px-2 py-1 font-mono text-xs" aria-describedby={`${id}-help`} aria-invalid={!!(problem ?? server)} />
+                <textarea
+                  id={id}
+                  rows={3}
+                  value={String(values[name] ?? '')}
+                  onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+                  className="rounded border border-stone-300 px-2 py-1 font-mono text-xs"
+                  aria-describedby={`${id}-help`}
+                  aria-invalid={!!(problem ?? server)}
+                />
               ) : param.enum ? (
-                <select id={id} value={String(values[name] ?? '')} onChange={(e) => setValues({ ...values, [name]: e.target.value })} className="rounded border border-stone-300 px-2 py-1">
-                  {param.enum.map((v) => <option key={v} value={v}>{v}</option>)}
+                <select
+                  id={id}
+                  value={String(values[name] ?? '')}
+                  onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+                  className="rounded border border-stone-300 px-2 py-1"
+                >
+                  {param.enum.map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
                 </select>
               ) : (
-                <input id={id} type={param.type === 'string' ? 'text' : 'number'} step={param.type === 'integer' ? 1 : 'any'} value={String(values[name] ?? '')} onChange={(e) => setValues({ ...values, [name]: e.target.value })} className="rounded border border-stone-300 px-2 py-1" aria-describedby={`${id}-help`} aria-invalid={!!(problem ?? server)} />
+                <input
+                  id={id}
+                  type={param.type === 'string' ? 'text' : 'number'}
+                  step={param.type === 'integer' ? 1 : 'any'}
+                  value={String(values[name] ?? '')}
+                  onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+                  className="rounded border border-stone-300 px-2 py-1"
+                  aria-describedby={`${id}-help`}
+                  aria-invalid={!!(problem ?? server)}
+                />
               )}
               <span id={`${id}-help`} className="text-xs text-stone-500">
                 {param.description}
@@ -71,14 +141,26 @@ export function ParamsForm({ params, itemsParam, canRun, pending, error, onRun }
                 {param.min !== undefined ? ` min ${param.min}.` : ''}
                 {param.max !== undefined ? ` max ${param.max}.` : ''}
               </span>
-              {(problem ?? server) && <span role="alert" className="text-xs text-red-700">{name} {problem ?? server}</span>}
+              {(problem ?? server) && (
+                <span role="alert" className="text-xs text-red-700">
+                  {name} {problem ?? server}
+                </span>
+              )}
             </div>
           );
         })}
       </div>
-      {error && !serverFields.length && <p role="alert" className="text-sm text-red-700">{error.message}</p>}
+      {error && !serverFields.length && (
+        <p role="alert" className="text-sm text-red-700">
+          {error.message}
+        </p>
+      )}
       {canRun && (
-        <button type="submit" disabled={pending} className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 disabled:opacity-50">
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 disabled:opacity-50"
+        >
           Run with these params
         </button>
       )}

@@ -6,7 +6,17 @@ import { useState, type ReactNode } from 'react';
 import type { PipelineSpec, StepSpec } from '~/common/pipeline-spec';
 import { useTRPC } from '../../_trpc/client';
 
-export function StepCell({ index, step, spec, editable, onSaved, canRunCell, onRunCell, runningCell, children }: {
+export function StepCell({
+  index,
+  step,
+  spec,
+  editable,
+  onSaved,
+  canRunCell,
+  onRunCell,
+  runningCell,
+  children,
+}: {
   index: number;
   step: StepSpec;
   spec: PipelineSpec;
@@ -23,7 +33,8 @@ export function StepCell({ index, step, spec, editable, onSaved, canRunCell, onR
   const [parseError, setParseError] = useState<string | null>(null);
   const [saved, setSaved] = useState<{ from: number; to: number } | null>(null);
   const push = useMutation(trpc.pipelines.push.mutationOptions());
-  const fields = (push.error?.data as { fields?: { path: (string | number)[]; message: string }[] } | undefined)?.fields;
+  const fields = (push.error?.data as { fields?: { path: (string | number)[]; message: string }[] } | undefined)
+    ?.fields;
 
   const save = async () => {
     let edited: unknown;
@@ -43,22 +54,52 @@ export function StepCell({ index, step, spec, editable, onSaved, canRunCell, onR
   };
 
   return (
-    <article className="rounded-lg border border-stone-200 bg-white" aria-labelledby={`cell-${step.id}`} data-testid={`cell-${step.id}`}>
+    <article
+      className="rounded-lg border border-stone-200 bg-white"
+      aria-labelledby={`cell-${step.id}`}
+      data-testid={`cell-${step.id}`}
+    >
       <header className="flex flex-wrap items-center gap-2 border-b border-stone-100 px-4 py-2">
         <span className="font-mono text-xs text-stone-400">[{index}]</span>
-        <h3 id={`cell-${step.id}`} className="font-medium">{step.title ?? step.id}</h3>
+        <h3 id={`cell-${step.id}`} className="font-medium">
+          {step.title ?? step.id}
+        </h3>
         <span className="rounded bg-stone-100 px-1.5 py-0.5 text-xs text-stone-700">{step.kind}</span>
-        <span className={`rounded px-1.5 py-0.5 text-xs ${step.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}>{step.queue.toUpperCase()}</span>
-        {step.scope !== 'item' && <span className="rounded bg-sky-50 px-1.5 py-0.5 text-xs text-sky-800">run-level · {step.scope}</span>}
-        {step.model && <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">model {'alias' in step.model ? `${step.model.name}@${step.model.alias}` : `${step.model.name} v${(step.model as { version: number }).version}`}</span>}
+        <span
+          className={`rounded px-1.5 py-0.5 text-xs ${step.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}
+        >
+          {step.queue.toUpperCase()}
+        </span>
+        {step.scope !== 'item' && (
+          <span className="rounded bg-sky-50 px-1.5 py-0.5 text-xs text-sky-800">run-level · {step.scope}</span>
+        )}
+        {step.model && (
+          <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+            model{' '}
+            {'alias' in step.model
+              ? `${step.model.name}@${step.model.alias}`
+              : `${step.model.name} v${(step.model as { version: number }).version}`}
+          </span>
+        )}
         <div className="ml-auto flex gap-2">
           {canRunCell && (
-            <button type="button" onClick={onRunCell} disabled={runningCell} className="rounded border border-amber-700 px-2 py-0.5 text-xs text-amber-800 hover:bg-amber-50" aria-label={`Run cell ${step.id} on its own`}>
+            <button
+              type="button"
+              onClick={onRunCell}
+              disabled={runningCell}
+              className="rounded border border-amber-700 px-2 py-0.5 text-xs text-amber-800 hover:bg-amber-50"
+              aria-label={`Run cell ${step.id} on its own`}
+            >
               ▶ Run cell
             </button>
           )}
           {editable && !editing && (
-            <button type="button" className="rounded border border-stone-300 px-2 py-0.5 text-xs" onClick={() => (setText(JSON.stringify(step, null, 2)), setEditing(true))} aria-label={`Edit cell ${step.id}`}>
+            <button
+              type="button"
+              className="rounded border border-stone-300 px-2 py-0.5 text-xs"
+              onClick={() => (setText(JSON.stringify(step, null, 2)), setEditing(true))}
+              aria-label={`Edit cell ${step.id}`}
+            >
               Edit
             </button>
           )}
@@ -67,23 +108,60 @@ export function StepCell({ index, step, spec, editable, onSaved, canRunCell, onR
       <div className="space-y-2 px-4 py-3 text-sm">
         {editing ? (
           <div className="space-y-2">
-            <label className="sr-only" htmlFor={`edit-${step.id}`}>Definition of {step.id}</label>
-            <textarea id={`edit-${step.id}`} value={text} onChange={(e) => setText(e.target.value)} rows={Math.min(24, text.split('\n').length + 1)} className="w-full rounded border border-stone-300 p-2 font-mono text-xs" />
+            <label className="sr-only" htmlFor={`edit-${step.id}`}>
+              Definition of {step.id}
+            </label>
+            <textarea
+              id={`edit-${step.id}`}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              rows={Math.min(24, text.split('\n').length + 1)}
+              className="w-full rounded border border-stone-300 p-2 font-mono text-xs"
+            />
             {(parseError ?? push.error) && (
-              <p role="alert" className="text-red-700">{parseError ?? (fields?.length ? fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ') : push.error?.message)}</p>
+              <p role="alert" className="text-red-700">
+                {parseError ??
+                  (fields?.length
+                    ? fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')
+                    : push.error?.message)}
+              </p>
             )}
             <div className="flex gap-2">
-              <button type="button" onClick={() => void save()} disabled={push.isPending} className="rounded bg-amber-700 px-3 py-1 text-white">Save as a new version</button>
-              <button type="button" onClick={() => setEditing(false)} className="rounded border border-stone-300 px-3 py-1">Cancel</button>
+              <button
+                type="button"
+                onClick={() => void save()}
+                disabled={push.isPending}
+                className="rounded bg-amber-700 px-3 py-1 text-white"
+              >
+                Save as a new version
+              </button>
+              <button
+                type="button"
+                onClick={() => setEditing(false)}
+                className="rounded border border-stone-300 px-3 py-1"
+              >
+                Cancel
+              </button>
             </div>
           </div>
         ) : (
           <>
-            {step.command && <pre className="overflow-x-auto rounded bg-stone-50 p-2 font-mono text-xs">{step.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}</pre>}
+            {step.command && (
+              <pre className="overflow-x-auto rounded bg-stone-50 p-2 font-mono text-xs">
+                {step.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}
+              </pre>
+            )}
             {step.builtin && <p className="font-mono text-xs">builtin {step.builtin}</p>}
-            {step.sensor && <p className="font-mono text-xs">waits for {JSON.stringify(step.sensor.check)} · every {step.sensor.pokeIntervalMs / 1000} s · up to {step.sensor.timeoutMs / 1000} s, then {step.sensor.onTimeout}</p>}
+            {step.sensor && (
+              <p className="font-mono text-xs">
+                waits for {JSON.stringify(step.sensor.check)} · every {step.sensor.pokeIntervalMs / 1000} s · up to{' '}
+                {step.sensor.timeoutMs / 1000} s, then {step.sensor.onTimeout}
+              </p>
+            )}
             <p className="text-xs text-stone-500">
-              {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}retry {step.retry.maxAttempts}× (backoff {step.retry.initialIntervalMs} ms × {step.retry.backoffCoefficient}) · timeout {Math.round(step.timeouts.startToCloseMs / 1000)} s
+              {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}retry {step.retry.maxAttempts}× (backoff{' '}
+              {step.retry.initialIntervalMs} ms × {step.retry.backoffCoefficient}) · timeout{' '}
+              {Math.round(step.timeouts.startToCloseMs / 1000)} s
             </p>
           </>
         )}
@@ -101,11 +179,16 @@ export function VersionDiff({ slug, from, to }: { slug: string; from: number; to
   if (!diff.data) return <p className="text-xs text-stone-500">Loading the diff…</p>;
   return (
     <div className="rounded border border-emerald-200 bg-emerald-50 p-2 text-xs" data-testid="version-diff">
-      <p className="font-medium">Saved as v{to}. Changes from v{from}:</p>
+      <p className="font-medium">
+        Saved as v{to}. Changes from v{from}:
+      </p>
       <ul className="font-mono">
         {diff.data.changes.map((c) => (
           <li key={c.path}>
-            {c.kind === 'added' ? '+' : c.kind === 'removed' ? '−' : '~'} {c.path}: {c.kind !== 'added' ? JSON.stringify(c.before) : ''}{c.kind === 'changed' ? ' → ' : ''}{c.kind !== 'removed' ? JSON.stringify(c.after) : ''}
+            {c.kind === 'added' ? '+' : c.kind === 'removed' ? '−' : '~'} {c.path}:{' '}
+            {c.kind !== 'added' ? JSON.stringify(c.before) : ''}
+            {c.kind === 'changed' ? ' → ' : ''}
+            {c.kind !== 'removed' ? JSON.stringify(c.after) : ''}
           </li>
         ))}
         {diff.data.changes.length === 0 && <li>no changes</li>}

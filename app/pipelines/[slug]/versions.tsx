@@ -5,7 +5,15 @@ import { useState } from 'react';
 import { useTRPC } from '../../_trpc/client';
 import { VersionDiff } from './step-cell';
 
-export function Versions({ slug, current, onView }: { slug: string; current: number; onView: (version: number) => void }) {
+export function Versions({
+  slug,
+  current,
+  onView,
+}: {
+  slug: string;
+  current: number;
+  onView: (version: number) => void;
+}) {
   const trpc = useTRPC();
   const versions = useQuery(trpc.pipelines.versions.queryOptions({ slug }));
   const [compare, setCompare] = useState<{ from: number; to: number } | null>(null);
@@ -17,9 +25,21 @@ export function Versions({ slug, current, onView }: { slug: string; current: num
         {versions.data.map((v) => (
           <li key={v.version} className="flex items-center gap-3">
             <span className={v.version === current ? 'font-semibold' : ''}>v{v.version}</span>
-            <span className="text-stone-500">{new Date(v.createdAt).toLocaleString()} · {v.runs} run{v.runs === 1 ? '' : 's'}</span>
-            <button type="button" className="text-amber-800 underline" onClick={() => onView(v.version)}>view</button>
-            {v.version > 1 && <button type="button" className="text-amber-800 underline" onClick={() => setCompare({ from: v.version - 1, to: v.version })}>diff with v{v.version - 1}</button>}
+            <span className="text-stone-500">
+              {new Date(v.createdAt).toLocaleString()} · {v.runs} run{v.runs === 1 ? '' : 's'}
+            </span>
+            <button type="button" className="text-amber-800 underline" onClick={() => onView(v.version)}>
+              view
+            </button>
+            {v.version > 1 && (
+              <button
+                type="button"
+                className="text-amber-800 underline"
+                onClick={() => setCompare({ from: v.version - 1, to: v.version })}
+              >
+                diff with v{v.version - 1}
+              </button>
+            )}
           </li>
         ))}
       </ul>

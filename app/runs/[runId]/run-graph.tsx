@@ -14,7 +14,15 @@ const H = 58;
 const GAP_X = 50;
 const GAP_Y = 18;
 
-export function RunGraph({ steps, counts, runSteps }: { steps: GraphStep[]; counts: Record<string, Record<string, number>>; runSteps: Record<string, { status: string } | undefined> }) {
+export function RunGraph({
+  steps,
+  counts,
+  runSteps,
+}: {
+  steps: GraphStep[];
+  counts: Record<string, Record<string, number>>;
+  runSteps: Record<string, { status: string } | undefined>;
+}) {
   const depth = new Map<string, number>();
   const depthOf = (id: string, seen = new Set<string>()): number => {
     if (depth.has(id)) return depth.get(id)!;
@@ -36,27 +44,63 @@ export function RunGraph({ steps, counts, runSteps }: { steps: GraphStep[]; coun
   return (
     <figure className="overflow-x-auto rounded-lg border border-stone-200 bg-white p-3">
       <figcaption className="mb-2 text-sm font-medium text-stone-700">Steps</figcaption>
-      <svg width={width + 2} height={height + 2} viewBox={`-1 -1 ${width + 2} ${height + 2}`} role="img" aria-label="The pipeline's steps and their counts" className="text-xs">
+      <svg
+        width={width + 2}
+        height={height + 2}
+        viewBox={`-1 -1 ${width + 2} ${height + 2}`}
+        role="img"
+        aria-label="The pipeline's steps and their counts"
+        className="text-xs"
+      >
         {steps.flatMap((s) =>
           s.needs.map((n) => {
             const a = pos.get(n);
             const b = pos.get(s.id);
             if (!a || !b) return null;
-            return <path key={`${n}-${s.id}`} d={`M${a.x + W},${a.y + H / 2} C${a.x + W + GAP_X / 2},${a.y + H / 2} ${b.x - GAP_X / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`} fill="none" stroke="#a8a29e" />;
+            return (
+              <path
+                key={`${n}-${s.id}`}
+                d={`M${a.x + W},${a.y + H / 2} C${a.x + W + GAP_X / 2},${a.y + H / 2} ${b.x - GAP_X / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`}
+                fill="none"
+                stroke="#a8a29e"
+              />
+            );
           }),
         )}
         {steps.map((s) => {
           const p = pos.get(s.id)!;
           const c = counts[s.id] ?? {};
-          const line = s.scope === 'item'
-            ? ['succeeded', 'running', 'retrying', 'waiting', 'failed'].filter((k) => c[k]).map((k) => `${c[k]} ${k}`).join(' · ') || 'not started'
-            : `${s.scope}: ${runSteps[s.id]?.status ?? 'pending'}`;
+          const line =
+            s.scope === 'item'
+              ? ['succeeded', 'running', 'retrying', 'waiting', 'failed']
+                  .filter((k) => c[k])
+                  .map((k) => `${c[k]} ${k}`)
+                  .join(' · ') || 'not started'
+              : `${s.scope}: ${runSteps[s.id]?.status ?? 'pending'}`;
           return (
             <g key={s.id} transform={`translate(${p.x},${p.y})`} data-testid={`graph-step-${s.id}`}>
-              <rect width={W} height={H} rx={8} fill="white" stroke={s.queue === 'gpu' ? '#7c3aed' : '#78716c'} strokeWidth={s.queue === 'gpu' ? 2 : 1} />
-              <text x={10} y={20} className="fill-stone-900 font-medium">{s.title.length > 22 ? `${s.title.slice(0, 21)}…` : s.title}</text>
-              <text x={W - 10} y={20} textAnchor="end" className={s.queue === 'gpu' ? 'fill-violet-700' : 'fill-stone-500'}>{s.queue.toUpperCase()}</text>
-              <text x={10} y={42} className="fill-stone-600">{line.length > 30 ? `${line.slice(0, 29)}…` : line}</text>
+              <rect
+                width={W}
+                height={H}
+                rx={8}
+                fill="white"
+                stroke={s.queue === 'gpu' ? '#7c3aed' : '#78716c'}
+                strokeWidth={s.queue === 'gpu' ? 2 : 1}
+              />
+              <text x={10} y={20} className="fill-stone-900 font-medium">
+                {s.title.length > 22 ? `${s.title.slice(0, 21)}…` : s.title}
+              </text>
+              <text
+                x={W - 10}
+                y={20}
+                textAnchor="end"
+                className={s.queue === 'gpu' ? 'fill-violet-700' : 'fill-stone-500'}
+              >
+                {s.queue.toUpperCase()}
+              </text>
+              <text x={10} y={42} className="fill-stone-600">
+                {line.length > 30 ? `${line.slice(0, 29)}…` : line}
+              </text>
             </g>
           );
         })}

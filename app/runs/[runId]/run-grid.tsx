@@ -26,7 +26,17 @@ function useViewportHeight(): number {
   );
 }
 
-export function RunGrid({ steps, items, onSelect, selected }: { steps: GridStep[]; items: GridItem[]; onSelect: (item: string, step: string) => void; selected?: { item: string; step: string } | null }) {
+export function RunGrid({
+  steps,
+  items,
+  onSelect,
+  selected,
+}: {
+  steps: GridStep[];
+  items: GridItem[];
+  onSelect: (item: string, step: string) => void;
+  selected?: { item: string; step: string } | null;
+}) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const height = Math.min(items.length * ROW + ROW, Math.round(useViewportHeight() * 0.6));
@@ -37,22 +47,48 @@ export function RunGrid({ steps, items, onSelect, selected }: { steps: GridStep[
 
   return (
     <div className="rounded-lg border border-stone-200 bg-white">
-      <div className="grid border-b border-stone-200 bg-stone-100 text-left text-sm text-stone-600" style={{ gridTemplateColumns: columns }} role="row">
-        <div className="p-2 font-medium" role="columnheader">Item</div>
+      <div
+        className="grid border-b border-stone-200 bg-stone-100 text-left text-sm text-stone-600"
+        style={{ gridTemplateColumns: columns }}
+        role="row"
+      >
+        <div className="p-2 font-medium" role="columnheader">
+          Item
+        </div>
         {steps.map((s) => (
           <div key={s.id} className="truncate p-2 font-medium" role="columnheader" title={s.title}>
-            {s.title} <span className={`ml-1 rounded px-1 text-[10px] ${s.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}>{s.queue.toUpperCase()}</span>
+            {s.title}{' '}
+            <span
+              className={`ml-1 rounded px-1 text-[10px] ${s.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}
+            >
+              {s.queue.toUpperCase()}
+            </span>
           </div>
         ))}
       </div>
       {items.length === 0 ? (
         <p className="p-4 text-sm text-stone-500">No items match.</p>
       ) : (
-        <div ref={scroller} data-testid="run-grid" className="overflow-auto" style={{ height }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} role="grid" aria-rowcount={items.length}>
+        <div
+          ref={scroller}
+          data-testid="run-grid"
+          className="overflow-auto"
+          style={{ height }}
+          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+          role="grid"
+          aria-rowcount={items.length}
+        >
           <div style={{ height: items.length * ROW, position: 'relative' }}>
             <div style={{ transform: `translateY(${first * ROW}px)` }}>
               {visible.map((item, i) => (
-                <div key={item.key} className="grid border-t border-stone-100 text-sm" style={{ gridTemplateColumns: columns, height: ROW }} data-testid={`item-${item.key}`} role="row" aria-rowindex={first + i + 1}>
+                <div
+                  key={item.key}
+                  className="grid border-t border-stone-100 text-sm"
+                  style={{ gridTemplateColumns: columns, height: ROW }}
+                  data-testid={`item-${item.key}`}
+                  role="row"
+                  aria-rowindex={first + i + 1}
+                >
                   <div className="flex items-center gap-2 truncate px-2" role="rowheader">
                     <span className={`h-2 w-2 shrink-0 rounded-full ${statusColour(item.status)}`} aria-hidden />
                     <span className="truncate">{item.key}</span>
@@ -71,7 +107,9 @@ export function RunGrid({ steps, items, onSelect, selected }: { steps: GridStep[
                           onClick={() => onSelect(item.key, s.id)}
                           className={`h-5 w-full rounded ${statusColour(status)} ${isSelected ? 'ring-2 ring-amber-600' : ''} focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500`}
                         >
-                          {c && c.attempts > 1 ? <span className="text-[10px] font-semibold text-white">×{c.attempts}</span> : null}
+                          {c && c.attempts > 1 ? (
+                            <span className="text-[10px] font-semibold text-white">×{c.attempts}</span>
+                          ) : null}
                         </button>
                       </div>
                     );

@@ -3,13 +3,27 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../../_trpc/client';
 
-const COLOURS: Record<string, string> = { succeeded: '#10b981', failed: '#ef4444', running: '#0ea5e9', retrying: '#f59e0b', waiting: '#d6d3d1', cancelled: '#a8a29e', lost: '#c084fc', skipped: '#e7e5e4' };
+const COLOURS: Record<string, string> = {
+  succeeded: '#10b981',
+  failed: '#ef4444',
+  running: '#0ea5e9',
+  retrying: '#f59e0b',
+  waiting: '#d6d3d1',
+  cancelled: '#a8a29e',
+  lost: '#c084fc',
+  skipped: '#e7e5e4',
+};
 const ROW = 14;
 
 export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys: string[]; live: boolean }) {
   const trpc = useTRPC();
   const shown = itemKeys.slice(0, 100);
-  const timeline = useQuery(trpc.runs.timeline.queryOptions({ runId, itemKeys: shown, limit: 100 }, { refetchInterval: live ? 2_000 : false, enabled: shown.length > 0 }));
+  const timeline = useQuery(
+    trpc.runs.timeline.queryOptions(
+      { runId, itemKeys: shown, limit: 100 },
+      { refetchInterval: live ? 2_000 : false, enabled: shown.length > 0 },
+    ),
+  );
   if (shown.length === 0) return null;
   if (!timeline.data) return <p className="text-sm text-stone-500">Loading the timeline…</p>;
   const bars = timeline.data.items.flatMap((i) => i.steps);
@@ -22,14 +36,32 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
   return (
     <figure className="overflow-x-auto rounded-lg border border-stone-200 bg-white p-3">
       <figcaption className="mb-2 text-sm font-medium text-stone-700">
-        Timeline {itemKeys.length > shown.length ? `(first ${shown.length} of ${itemKeys.length} items)` : ''} · {Math.round(span / 1000)} s · GPU steps outlined
+        Timeline {itemKeys.length > shown.length ? `(first ${shown.length} of ${itemKeys.length} items)` : ''} ·{' '}
+        {Math.round(span / 1000)} s · GPU steps outlined
       </figcaption>
-      <svg width={width} height={timeline.data.items.length * ROW + 4} role="img" aria-label="Timeline of items over time" data-testid="run-timeline">
+      <svg
+        width={width}
+        height={timeline.data.items.length * ROW + 4}
+        role="img"
+        aria-label="Timeline of items over time"
+        data-testid="run-timeline"
+      >
         {timeline.data.items.map((item, r) => (
           <g key={item.key} transform={`translate(0,${r * ROW})`}>
-            <text x={0} y={ROW - 4} className="fill-stone-600 text-[10px]">{item.key.length > 18 ? `${item.key.slice(0, 17)}…` : item.key}</text>
+            <text x={0} y={ROW - 4} className="fill-stone-600 text-[10px]">
+              {item.key.length > 18 ? `${item.key.slice(0, 17)}…` : item.key}
+            </text>
             {item.steps.map((s) => (
-              <rect key={`${s.stepId}-${s.attempt}`} x={x(s.startMs)} y={2} height={ROW - 4} width={Math.max(1.5, x(s.endMs ?? Date.now()) - x(s.startMs))} fill={COLOURS[s.status] ?? '#d6d3d1'} stroke={s.queue === 'gpu' ? '#6d28d9' : 'none'} strokeWidth={1}>
+              <rect
+                key={`${s.stepId}-${s.attempt}`}
+                x={x(s.startMs)}
+                y={2}
+                height={ROW - 4}
+                width={Math.max(1.5, x(s.endMs ?? Date.now()) - x(s.startMs))}
+                fill={COLOURS[s.status] ?? '#d6d3d1'}
+                stroke={s.queue === 'gpu' ? '#6d28d9' : 'none'}
+                strokeWidth={1}
+              >
                 <title>{`${item.key} · ${s.stepId} (attempt ${s.attempt}, ${s.queue}): ${s.status}, ${((s.endMs ?? Date.now()) - s.startMs) / 1000} s`}</title>
               </rect>
             ))}

@@ -15,13 +15,20 @@ import type { RunBoard } from '~/server/presenters/runs';
 import { StepPanel } from '../../_components/step-panel';
 
 /** The board's letters back into items with their cells. */
-function boardItems(b: { keys: string[]; itemStatus: string; cells: string; itemSteps: string[]; attempts: Record<number, number> }): GridItem[] {
+function boardItems(b: {
+  keys: string[];
+  itemStatus: string;
+  cells: string;
+  itemSteps: string[];
+  attempts: Record<number, number>;
+}): GridItem[] {
   const n = b.itemSteps.length;
   return b.keys.map((key, r) => {
     const steps: GridItem['steps'] = {};
     for (let c = 0; c < n; c++) {
       const code = b.cells[r * n + c]!;
-      if (code !== 'p') steps[b.itemSteps[c]!] = { status: STATUS_OF_CODE[code] ?? 'pending', attempts: b.attempts[r * n + c] ?? 1 };
+      if (code !== 'p')
+        steps[b.itemSteps[c]!] = { status: STATUS_OF_CODE[code] ?? 'pending', attempts: b.attempts[r * n + c] ?? 1 };
     }
     return { key, status: STATUS_OF_CODE[b.itemStatus[r]!] ?? 'pending', steps };
   });
@@ -42,27 +49,49 @@ export function RunView({ initial }: { initial?: RunBoard }) {
   const [view, setView] = useState<'grid' | 'graph' | 'timeline'>('grid');
   const name = useDeferredValue(nameFilter.trim().toLowerCase());
   // poll until the run ends; the page updates without a reload
-  const run = useQuery(trpc.runs.board.queryOptions({ runId }, { initialData: initial, initialDataUpdatedAt: initial ? Date.now() : undefined, refetchInterval: (q) => (q.state.data && TERMINAL.includes(q.state.data.status) ? false : 1_000) }));
+  const run = useQuery(
+    trpc.runs.board.queryOptions(
+      { runId },
+      {
+        initialData: initial,
+        initialDataUpdatedAt: initial ? Date.now() : undefined,
+        refetchInterval: (q) => (q.state.data && TERMINAL.includes(q.state.data.status) ? false : 1_000),
+      },
+    ),
+  );
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.runs.board.queryKey({ runId }) });
   const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh }));
   const retryFailed = useMutation(trpc.runs.retryFailed.mutationOptions({ onSuccess: refresh }));
 
   const items = useMemo(() => (run.data ? boardItems(run.data) : undefined), [run.data]);
   const filtered = useMemo(
-    () => (items ?? []).filter((i) => (statusFilter === 'all' || i.status === statusFilter) && (!name || i.key.toLowerCase().includes(name))),
+    () =>
+      (items ?? []).filter(
+        (i) => (statusFilter === 'all' || i.status === statusFilter) && (!name || i.key.toLowerCase().includes(name)),
+      ),
     [items, statusFilter, name],
   );
 
   if (run.isPending) return <p className="text-stone-500">Loading run…</p>;
-  if (run.isError) return <p role="alert" className="text-red-700">Could not load run: {run.error.message}</p>;
+  if (run.isError)
+    return (
+      <p role="alert" className="text-red-700">
+        Could not load run: {run.error.message}
+      </p>
+    );
   const r = run.data;
   const active = !TERMINAL.includes(r.status);
   const itemSteps = r.steps.filter((s) => s.scope === 'item');
   const runLevelSteps = r.steps.filter((s) => s.scope !== 'item');
   const done = r.counts.succeeded + r.counts.failed;
-  const elapsed = (r.endedAt ? new Date(r.endedAt).getTime() : Date.now()) - new Date(r.startedAt ?? r.createdAt).getTime();
+  const elapsed =
+    (r.endedAt ? new Date(r.endedAt).getTime() : Date.now()) - new Date(r.startedAt ?? r.createdAt).getTime();
   const selectedItem = selected ? items?.find((i) => i.key === selected.item) : undefined;
-  const selectedCell = selected ? (selected.item === '' ? r.runSteps[selected.step] : selectedItem?.steps[selected.step]) : undefined;
+  const selectedCell = selected
+    ? selected.item === ''
+      ? r.runSteps[selected.step]
+      : selectedItem?.steps[selected.step]
+    : undefined;
   const pct = (n: number) => `${(100 * n) / Math.max(r.counts.total, 1)}%`;
   const actionError = cancel.error ?? retryFailed.error;
 
@@ -71,16 +100,30 @@ export function RunView({ initial }: { initial?: RunBoard }) {
       <header className="space-y-2">
         <div className="flex flex-wrap items-center gap-3">
           <h1 className="text-2xl font-semibold">{r.pipeline.name}</h1>
-          <span className="font-mono text-xs text-stone-500">v{r.pipeline.version} · run {r.id} · {r.trigger}</span>
-          <span data-testid="run-status"><StatusBadge status={r.status} /></span>
+          <span className="font-mono text-xs text-stone-500">
+            v{r.pipeline.version} · run {r.id} · {r.trigger}
+          </span>
+          <span data-testid="run-status">
+            <StatusBadge status={r.status} />
+          </span>
           <div className="ml-auto flex items-center gap-3">
             {canEdit && active && (
-              <button type="button" className="rounded border border-red-300 px-3 py-1 text-sm text-red-800 hover:bg-red-50" onClick={() => confirm('Cancel this run? Running steps are stopped.') && cancel.mutate({ runId })} disabled={cancel.isPending}>
+              <button
+                type="button"
+                className="rounded border border-red-300 px-3 py-1 text-sm text-red-800 hover:bg-red-50"
+                onClick={() => confirm('Cancel this run? Running steps are stopped.') && cancel.mutate({ runId })}
+                disabled={cancel.isPending}
+              >
                 Cancel run
               </button>
             )}
             {canEdit && !active && r.counts.failed > 0 && (
-              <button type="button" className="rounded bg-amber-700 px-3 py-1 text-sm text-white hover:bg-amber-800" onClick={() => retryFailed.mutate({ runId })} disabled={retryFailed.isPending}>
+              <button
+                type="button"
+                className="rounded bg-amber-700 px-3 py-1 text-sm text-white hover:bg-amber-800"
+                onClick={() => retryFailed.mutate({ runId })}
+                disabled={retryFailed.isPending}
+              >
                 Retry {r.counts.failed} failed item{r.counts.failed === 1 ? '' : 's'}
               </button>
             )}
@@ -89,24 +132,44 @@ export function RunView({ initial }: { initial?: RunBoard }) {
             </a>
           </div>
         </div>
-        {actionError && <p role="alert" className="text-sm text-red-700">{actionError.message}</p>}
-        <div className="flex h-3 overflow-hidden rounded bg-stone-200" role="progressbar" aria-valuemin={0} aria-valuemax={r.counts.total} aria-valuenow={done} aria-label="Items done">
+        {actionError && (
+          <p role="alert" className="text-sm text-red-700">
+            {actionError.message}
+          </p>
+        )}
+        <div
+          className="flex h-3 overflow-hidden rounded bg-stone-200"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={r.counts.total}
+          aria-valuenow={done}
+          aria-label="Items done"
+        >
           <div className="bg-emerald-500" style={{ width: pct(r.counts.succeeded) }} />
           <div className="bg-red-500" style={{ width: pct(r.counts.failed) }} />
           <div className="bg-sky-400" style={{ width: pct(r.counts.running) }} />
         </div>
         <p className="text-sm text-stone-600" data-testid="run-counts">
-          {r.counts.succeeded} succeeded · {r.counts.failed} failed · {r.counts.running} running · {r.counts.pending} waiting · of {r.counts.total} items · elapsed{' '}
-          {formatDuration(Math.max(0, elapsed))}
+          {r.counts.succeeded} succeeded · {r.counts.failed} failed · {r.counts.running} running · {r.counts.pending}{' '}
+          waiting · of {r.counts.total} items · elapsed {formatDuration(Math.max(0, elapsed))}
           {r.remainingMs !== null && active ? ` · about ${formatDuration(r.remainingMs)} left` : ''}
         </p>
-        {r.error && <p role="alert" className="rounded border border-red-200 bg-red-50 p-2 text-sm text-red-800">{r.error}</p>}
+        {r.error && (
+          <p role="alert" className="rounded border border-red-200 bg-red-50 p-2 text-sm text-red-800">
+            {r.error}
+          </p>
+        )}
       </header>
 
       {runLevelSteps.length > 0 && (
         <div className="flex flex-wrap gap-3 text-sm">
           {runLevelSteps.map((s) => (
-            <button key={s.id} type="button" onClick={() => setSelected({ item: '', step: s.id })} className="inline-flex items-center gap-2 rounded border border-stone-200 bg-white px-2 py-1 hover:bg-stone-50">
+            <button
+              key={s.id}
+              type="button"
+              onClick={() => setSelected({ item: '', step: s.id })}
+              className="inline-flex items-center gap-2 rounded border border-stone-200 bg-white px-2 py-1 hover:bg-stone-50"
+            >
               {s.title} ({s.scope} items) <StatusBadge status={r.runSteps[s.id]?.status ?? 'pending'} />
             </button>
           ))}
@@ -116,25 +179,56 @@ export function RunView({ initial }: { initial?: RunBoard }) {
       <div className="flex flex-wrap items-end gap-3 text-sm">
         <div role="tablist" aria-label="Views" className="flex overflow-hidden rounded border border-stone-300">
           {(['grid', 'graph', 'timeline'] as const).map((v) => (
-            <button key={v} type="button" role="tab" aria-selected={view === v} onClick={() => setView(v)} className={`px-3 py-1 capitalize ${view === v ? 'bg-stone-800 text-white' : 'bg-white hover:bg-stone-50'}`}>
+            <button
+              key={v}
+              type="button"
+              role="tab"
+              aria-selected={view === v}
+              onClick={() => setView(v)}
+              className={`px-3 py-1 capitalize ${view === v ? 'bg-stone-800 text-white' : 'bg-white hover:bg-stone-50'}`}
+            >
               {v}
             </button>
           ))}
         </div>
         <label className="flex flex-col gap-1">
           <span className="text-stone-600">Status</span>
-          <select value={statusFilter} onChange={(e) => setStatusFilter(e.target.value)} className="rounded border border-stone-300 px-2 py-1" aria-label="Filter items by status">
-            {ITEM_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          <select
+            value={statusFilter}
+            onChange={(e) => setStatusFilter(e.target.value)}
+            className="rounded border border-stone-300 px-2 py-1"
+            aria-label="Filter items by status"
+          >
+            {ITEM_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
         <label className="flex flex-col gap-1">
           <span className="text-stone-600">Item</span>
-          <input value={nameFilter} onChange={(e) => setNameFilter(e.target.value)} placeholder="name contains…" className="rounded border border-stone-300 px-2 py-1" aria-label="Filter items by name" />
+          <input
+            value={nameFilter}
+            onChange={(e) => setNameFilter(e.target.value)}
+            placeholder="name contains…"
+            className="rounded border border-stone-300 px-2 py-1"
+            aria-label="Filter items by name"
+          />
         </label>
-        <span className="text-stone-500">{filtered.length} of {r.keys.length} items</span>
+        <span className="text-stone-500">
+          {filtered.length} of {r.keys.length} items
+        </span>
       </div>
 
-      {view === 'grid' && <RunGrid steps={itemSteps} items={filtered} selected={selected} onSelect={(item, step) => setSelected({ item, step })} />}
+      {view === 'grid' && (
+        <RunGrid
+          steps={itemSteps}
+          items={filtered}
+          selected={selected}
+          onSelect={(item, step) => setSelected({ item, step })}
+        />
+      )}
       {view === 'graph' && <RunGraph steps={r.steps} counts={r.stepCounts} runSteps={r.runSteps} />}
       {view === 'timeline' && <RunTimeline runId={runId} itemKeys={filtered.map((i) => i.key)} live={active} />}
 

@@ -7,7 +7,20 @@ import { encodePng } from '../steps/lib/png.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CRAWL = path.join(HERE, 'crawl');
-export const DONGS = ['역삼1동', '삼성1동', '서교동', '연남동', '망원1동', '합정동', '성수1가1동', '이태원1동', '청담동', '신사동', '익선동', '삼청동'];
+export const DONGS = [
+  '역삼1동',
+  '삼성1동',
+  '서교동',
+  '연남동',
+  '망원1동',
+  '합정동',
+  '성수1가1동',
+  '이태원1동',
+  '청담동',
+  '신사동',
+  '익선동',
+  '삼청동',
+];
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -20,8 +33,34 @@ function rng(seed) {
   };
 }
 
-const NAMES = ['Moonlight', 'Haneul', 'Bean Theory', 'Slow Pour', 'Garden Table', 'Oat & Honey', 'Roastery 27', 'Maru', 'Paper Cup', 'Blue Door', 'Sunday Crema', 'Dal'];
-const PRAISE = ['The latte art was beautiful and the beans tasted fresh.', 'Quiet corner seats make it a good place to study.', 'The croissants sell out early, so come before noon.', 'Staff were friendly and the music was calm.', 'Big windows and lots of natural light in the afternoon.', 'The hand drip coffee had bright, fruity notes.', 'Seats are a bit cramped on weekends.', 'Great view of the street from the second floor.', 'The cheesecake was rich but not too sweet.', 'Prices are a little high for the portion size.', 'Plenty of plugs for laptops near the wall.', 'It gets crowded after lunch but the line moves fast.'];
+const NAMES = [
+  'Moonlight',
+  'Haneul',
+  'Bean Theory',
+  'Slow Pour',
+  'Garden Table',
+  'Oat & Honey',
+  'Roastery 27',
+  'Maru',
+  'Paper Cup',
+  'Blue Door',
+  'Sunday Crema',
+  'Dal',
+];
+const PRAISE = [
+  'The latte art was beautiful and the beans tasted fresh.',
+  'Quiet corner seats make it a good place to study.',
+  'The croissants sell out early, so come before noon.',
+  'Staff were friendly and the music was calm.',
+  'Big windows and lots of natural light in the afternoon.',
+  'The hand drip coffee had bright, fruity notes.',
+  'Seats are a bit cramped on weekends.',
+  'Great view of the street from the second floor.',
+  'The cheesecake was rich but not too sweet.',
+  'Prices are a little high for the portion size.',
+  'Plenty of plugs for laptops near the wall.',
+  'It gets crowded after lunch but the line moves fast.',
+];
 
 function image(rand, base, outlier) {
   const size = 16;
@@ -53,9 +92,18 @@ export function generate() {
         rating: 3 + Math.floor(rand() * 3),
         text: `${PRAISE[Math.floor(rand() * PRAISE.length)]} ${PRAISE[Math.floor(rand() * PRAISE.length)]}`,
       }));
-      cafes.push({ id, name: `${NAMES[(d + c) % NAMES.length]} ${dong}`, address: `서울 ${dong} ${10 + c}길 ${1 + d}`, images, reviews });
+      cafes.push({
+        id,
+        name: `${NAMES[(d + c) % NAMES.length]} ${dong}`,
+        address: `서울 ${dong} ${10 + c}길 ${1 + d}`,
+        images,
+        reviews,
+      });
     }
-    writeFileSync(path.join(CRAWL, `${dong}.json`), `${JSON.stringify({ dong, crawledAt: '2026-11-01T00:00:00+09:00', cafes }, null, 1)}\n`);
+    writeFileSync(
+      path.join(CRAWL, `${dong}.json`),
+      `${JSON.stringify({ dong, crawledAt: '2026-11-01T00:00:00+09:00', cafes }, null, 1)}\n`,
+    );
   });
   writeFileSync(path.join(HERE, 'dongs.json'), `${JSON.stringify(DONGS, null, 1)}\n`);
 }

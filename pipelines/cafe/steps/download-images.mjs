@@ -24,7 +24,8 @@ await main(async () => {
         await writeFile(target, Buffer.from(await res.arrayBuffer()));
       } else {
         const source = path.resolve(base, url.replace(/^file:\/\//, ''));
-        if (!source.startsWith(base + path.sep)) throw new BadInput(`image url ${url} of cafe ${cafe.id} points outside the crawl directory`);
+        if (!source.startsWith(base + path.sep))
+          throw new BadInput(`image url ${url} of cafe ${cafe.id} points outside the crawl directory`);
         await copyFile(source, target).catch((e) => {
           throw new BadInput(`image ${url} of cafe ${cafe.id} is missing (${e.code})`);
         });

@@ -16,7 +16,10 @@ export const newTokenInput = z.object({
 
 export async function createApiToken(db: Db, creator: Actor, input: z.input<typeof newTokenInput>) {
   const { name, role, scopes, expiresInDays } = newTokenInput.parse(input);
-  if (!hasRole(creator, role as Role)) throw new AppError('FORBIDDEN', `You cannot create a token with the ${role} role`, [{ path: ['role'], message: 'exceeds your own role' }]);
+  if (!hasRole(creator, role as Role))
+    throw new AppError('FORBIDDEN', `You cannot create a token with the ${role} role`, [
+      { path: ['role'], message: 'exceeds your own role' },
+    ]);
   const token = newSecret(TOKEN_PREFIX);
   const row = await db.apiToken.create({
     data: {
@@ -40,7 +43,18 @@ export async function revokeApiToken(db: Db, id: string): Promise<void> {
 export async function listApiTokens(db: Db) {
   return db.apiToken.findMany({
     orderBy: { createdAt: 'desc' },
-    select: { id: true, name: true, prefix: true, role: true, scopes: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true, createdBy: { select: { email: true } } },
+    select: {
+      id: true,
+      name: true,
+      prefix: true,
+      role: true,
+      scopes: true,
+      createdAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      createdBy: { select: { email: true } },
+    },
   });
 }
 
@@ -50,5 +64,11 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) } });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return null;
   void db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
-  return { kind: 'token', id: row.id, name: row.name, role: row.role, scopes: row.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)) };
+  return {
+    kind: 'token',
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    scopes: row.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+  };
 }

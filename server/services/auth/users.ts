@@ -6,7 +6,10 @@ import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 
 export const newUserInput = z.object({
-  email: z.email().max(200).transform((e) => e.toLowerCase()),
+  email: z
+    .email()
+    .max(200)
+    .transform((e) => e.toLowerCase()),
   name: z.string().min(1).max(200),
   role: z.enum(['viewer', 'editor', 'admin']),
   password: z.string().min(10, 'must be at least 10 characters').max(200),
@@ -14,9 +17,14 @@ export const newUserInput = z.object({
 
 export async function createUser(db: Db, input: z.input<typeof newUserInput>) {
   const parsed = newUserInput.safeParse(input);
-  if (!parsed.success) throw AppError.badRequest('The user is invalid', parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })));
+  if (!parsed.success)
+    throw AppError.badRequest(
+      'The user is invalid',
+      parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    );
   const { email, name, role, password } = parsed.data;
-  if (await db.user.findUnique({ where: { email } })) throw new AppError('CONFLICT', `a user with email ${email} exists`, [{ path: ['email'], message: 'is taken' }]);
+  if (await db.user.findUnique({ where: { email } }))
+    throw new AppError('CONFLICT', `a user with email ${email} exists`, [{ path: ['email'], message: 'is taken' }]);
   const user = await db.user.create({ data: { email, name, role: role as Role, passwordHash: await hash(password) } });
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
@@ -33,5 +41,8 @@ let dummy: Promise<string> | undefined;
 const dummyHash = () => (dummy ??= hash('not a real password'));
 
 export async function listUsers(db: Db) {
-  return db.user.findMany({ orderBy: { email: 'asc' }, select: { id: true, email: true, name: true, role: true, disabledAt: true, createdAt: true } });
+  return db.user.findMany({
+    orderBy: { email: 'asc' },
+    select: { id: true, email: true, name: true, role: true, disabledAt: true, createdAt: true },
+  });
 }

@@ -25,9 +25,17 @@ export const registerModelVersionInput = z
   .superRefine((v, ctx) => {
     // what a python runner can be given: a local path, file:// or s3://bucket/key (fetched by the worker)
     if (v.runtime === 'python' && !/^(\/|file:\/\/\/|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.)/.test(v.artifactUri))
-      ctx.addIssue({ code: 'custom', path: ['artifactUri'], message: 'must be an absolute path, a file:/// URI or s3://bucket/key for a python runner' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['artifactUri'],
+        message: 'must be an absolute path, a file:/// URI or s3://bucket/key for a python runner',
+      });
     if (v.runtime === 'python' && !/^[a-z][a-z0-9_-]{0,62}$/.test(v.framework))
-      ctx.addIssue({ code: 'custom', path: ['framework'], message: 'must name a runner folder (runners/<framework>/runner.py): lower-case letters, digits, "_", "-"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['framework'],
+        message: 'must name a runner folder (runners/<framework>/runner.py): lower-case letters, digits, "_", "-"',
+      });
   });
 
 export const moveAliasInput = z.object({
@@ -41,12 +49,26 @@ export const moveAliasInput = z.object({
 export async function registerModelVersion(db: Db, actor: string, input: z.input<typeof registerModelVersionInput>) {
   const { aliases, name: modelName, task, description, ...v } = registerModelVersionInput.parse(input);
   const version = await db.$transaction(async (tx) => {
-    const model = await tx.model.upsert({ where: { name: modelName }, create: { name: modelName, task, description: description ?? '' }, update: description ? { description } : {} });
-    if (model.task !== task) throw AppError.badRequest('The model version is invalid', [{ path: ['task'], message: `model ${modelName} is a ${model.task} model` }]);
+    const model = await tx.model.upsert({
+      where: { name: modelName },
+      create: { name: modelName, task, description: description ?? '' },
+      update: description ? { description } : {},
+    });
+    if (model.task !== task)
+      throw AppError.badRequest('The model version is invalid', [
+        { path: ['task'], message: `model ${modelName} is a ${model.task} model` },
+      ]);
     await tx.$executeRaw`SELECT 1 FROM "Model" WHERE id = ${model.id} FOR UPDATE`;
     const last = await tx.modelVersion.findFirst({ where: { modelId: model.id }, orderBy: { version: 'desc' } });
     const created = await tx.modelVersion.create({
-      data: { ...v, inputSchema: v.inputSchema as object, outputSchema: v.outputSchema as object, metrics: v.metrics as object, modelId: model.id, version: (last?.version ?? 0) + 1 },
+      data: {
+        ...v,
+        inputSchema: v.inputSchema as object,
+        outputSchema: v.outputSchema as object,
+        metrics: v.metrics as object,
+        modelId: model.id,
+        version: (last?.version ?? 0) + 1,
+      },
     });
     for (const alias of aliases) await moveAliasTx(tx, model.id, alias, created, actor, 'registered');
     return created;
@@ -56,11 +78,27 @@ export async function registerModelVersion(db: Db, actor: string, input: z.input
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-async function moveAliasTx(tx: Tx, modelId: string, alias: string, to: { id: string; version: number }, actor: string, note: string) {
-  const current = await tx.modelAlias.findUnique({ where: { modelId_name: { modelId, name: alias } }, include: { version: true } });
+async function moveAliasTx(
+  tx: Tx,
+  modelId: string,
+  alias: string,
+  to: { id: string; version: number },
+  actor: string,
+  note: string,
+) {
+  const current = await tx.modelAlias.findUnique({
+    where: { modelId_name: { modelId, name: alias } },
+    include: { version: true },
+  });
   if (current?.versionId === to.id) return;
-  await tx.modelAlias.upsert({ where: { modelId_name: { modelId, name: alias } }, create: { modelId, name: alias, versionId: to.id }, update: { versionId: to.id } });
-  await tx.modelAliasEvent.create({ data: { modelId, alias, fromVersion: current?.version.version ?? null, toVersion: to.version, actor, note } });
+  await tx.modelAlias.upsert({
+    where: { modelId_name: { modelId, name: alias } },
+    create: { modelId, name: alias, versionId: to.id },
+    update: { versionId: to.id },
+  });
+  await tx.modelAliasEvent.create({
+    data: { modelId, alias, fromVersion: current?.version.version ?? null, toVersion: to.version, actor, note },
+  });
 }
 
 /** Points an alias at a version (promote, or roll back to an earlier one); the move is kept in the history. */
@@ -70,13 +108,19 @@ export async function moveAlias(db: Db, actor: string, input: z.input<typeof mov
     const model = await tx.model.findUnique({ where: { name: modelName } });
     if (!model) throw AppError.notFound(`model ${modelName}`);
     const to = await tx.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version } } });
-    if (!to) throw AppError.badRequest('The alias move is invalid', [{ path: ['version'], message: `model ${modelName} has no version ${version}` }]);
+    if (!to)
+      throw AppError.badRequest('The alias move is invalid', [
+        { path: ['version'], message: `model ${modelName} has no version ${version}` },
+      ]);
     await moveAliasTx(tx, model.id, alias, to, actor, note);
   });
 }
 
 /** The versions the steps' model references point at now; every unknown name, alias or version is named. */
-export async function resolveModels(db: Db, steps: { id: string; model?: ModelRef }[]): Promise<Record<string, ResolvedModel>> {
+export async function resolveModels(
+  db: Db,
+  steps: { id: string; model?: ModelRef }[],
+): Promise<Record<string, ResolvedModel>> {
   const out: Record<string, ResolvedModel> = {};
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const [i, step] of steps.entries()) {
@@ -86,13 +130,35 @@ export async function resolveModels(db: Db, steps: { id: string; model?: ModelRe
     const version = !model
       ? null
       : ref.alias
-        ? (await db.modelAlias.findUnique({ where: { modelId_name: { modelId: model.id, name: ref.alias } }, include: { version: true } }))?.version
-        : await db.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version: ref.version! } } });
+        ? (
+            await db.modelAlias.findUnique({
+              where: { modelId_name: { modelId: model.id, name: ref.alias } },
+              include: { version: true },
+            })
+          )?.version
+        : await db.modelVersion.findUnique({
+            where: { modelId_version: { modelId: model.id, version: ref.version! } },
+          });
     if (!version) {
-      problems.push({ path: ['steps', i, 'model'], message: !model ? `unknown model ${ref.name}` : ref.alias ? `model ${ref.name} has no alias ${ref.alias}` : `model ${ref.name} has no version ${ref.version}` });
+      problems.push({
+        path: ['steps', i, 'model'],
+        message: !model
+          ? `unknown model ${ref.name}`
+          : ref.alias
+            ? `model ${ref.name} has no alias ${ref.alias}`
+            : `model ${ref.name} has no version ${ref.version}`,
+      });
       continue;
     }
-    out[step.id] = { name: ref.name, version: version.version, alias: ref.alias, artifactUri: version.artifactUri, framework: version.framework, runtime: version.runtime, gpuMemoryMb: version.gpuMemoryMb };
+    out[step.id] = {
+      name: ref.name,
+      version: version.version,
+      alias: ref.alias,
+      artifactUri: version.artifactUri,
+      framework: version.framework,
+      runtime: version.runtime,
+      gpuMemoryMb: version.gpuMemoryMb,
+    };
   }
   if (problems.length) throw AppError.badRequest('A model the pipeline uses cannot be resolved', problems);
   return out;

@@ -18,15 +18,22 @@ async function livePipeline(deps: ScheduleDeps, slug: string) {
 /** No new runs; every schedule paused (an operator's earlier pause is left as it was). */
 export async function disablePipeline(deps: ScheduleDeps, slug: string): Promise<void> {
   const pipeline = await livePipeline(deps, slug);
-  await deps.db.pipeline.update({ where: { id: pipeline.id }, data: { disabledAt: pipeline.disabledAt ?? new Date() } });
-  for (const s of await deps.db.schedule.findMany({ where: { pipelineId: pipeline.id, paused: false } })) await setSchedulePaused(deps, s.id, true, DISABLED_NOTE);
+  await deps.db.pipeline.update({
+    where: { id: pipeline.id },
+    data: { disabledAt: pipeline.disabledAt ?? new Date() },
+  });
+  for (const s of await deps.db.schedule.findMany({ where: { pipelineId: pipeline.id, paused: false } }))
+    await setSchedulePaused(deps, s.id, true, DISABLED_NOTE);
 }
 
 /** Runs allowed again; schedules paused by disabling resume. */
 export async function enablePipeline(deps: ScheduleDeps, slug: string): Promise<void> {
   const pipeline = await livePipeline(deps, slug);
   await deps.db.pipeline.update({ where: { id: pipeline.id }, data: { disabledAt: null } });
-  for (const s of await deps.db.schedule.findMany({ where: { pipelineId: pipeline.id, paused: true, note: DISABLED_NOTE } })) await setSchedulePaused(deps, s.id, false, '');
+  for (const s of await deps.db.schedule.findMany({
+    where: { pipelineId: pipeline.id, paused: true, note: DISABLED_NOTE },
+  }))
+    await setSchedulePaused(deps, s.id, false, '');
 }
 
 /** Hides the pipeline and removes its schedules (from Temporal first); its runs and results stay. */
@@ -40,9 +47,15 @@ export async function deletePipeline(deps: ScheduleDeps, slug: string): Promise<
   ]);
 }
 
-async function pushWithSchedules(deps: ScheduleDeps, slug: string, edit: (schedules: ScheduleSpec[]) => ScheduleSpec[]): Promise<RegisteredVersion> {
+async function pushWithSchedules(
+  deps: ScheduleDeps,
+  slug: string,
+  edit: (schedules: ScheduleSpec[]) => ScheduleSpec[],
+): Promise<RegisteredVersion> {
   const pipeline = await livePipeline(deps, slug);
-  const version = await deps.db.pipelineVersion.findUniqueOrThrow({ where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } } });
+  const version = await deps.db.pipelineVersion.findUniqueOrThrow({
+    where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
+  });
   const spec = pipelineSpecSchema.parse(version.spec);
   const registered = await registerPipeline(deps.db, { ...spec, schedules: edit(spec.schedules) });
   await syncPipelineSchedules(deps, registered.pipelineId, registered.removedTemporalSchedules);
@@ -52,7 +65,11 @@ async function pushWithSchedules(deps: ScheduleDeps, slug: string, edit: (schedu
 /** Adds or replaces (by name) a schedule: a new version of the pipeline's spec. */
 export async function upsertSchedule(deps: ScheduleDeps, slug: string, schedule: unknown): Promise<RegisteredVersion> {
   const parsed = scheduleSpecSchema.safeParse(schedule);
-  if (!parsed.success) throw AppError.badRequest('The schedule is invalid', parsed.error.issues.map((i) => ({ path: ['schedule', ...i.path.map(String)], message: i.message })));
+  if (!parsed.success)
+    throw AppError.badRequest(
+      'The schedule is invalid',
+      parsed.error.issues.map((i) => ({ path: ['schedule', ...i.path.map(String)], message: i.message })),
+    );
   return pushWithSchedules(deps, slug, (all) => [...all.filter((s) => s.name !== parsed.data.name), parsed.data]);
 }
 

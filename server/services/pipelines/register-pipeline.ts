@@ -24,7 +24,10 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object')
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -40,12 +43,31 @@ export async function registerPipeline(db: Db, input: unknown): Promise<Register
     });
     // serialise concurrent registrations of one pipeline
     await tx.$executeRaw`SELECT 1 FROM "Pipeline" WHERE id = ${pipeline.id} FOR UPDATE`;
-    const latest = await tx.pipelineVersion.findFirst({ where: { pipelineId: pipeline.id }, orderBy: { version: 'desc' } });
-    if (latest?.specHash === specHash) return { pipelineId: pipeline.id, slug: spec.slug, version: latest.version, created: false, removedTemporalSchedules: [] };
+    const latest = await tx.pipelineVersion.findFirst({
+      where: { pipelineId: pipeline.id },
+      orderBy: { version: 'desc' },
+    });
+    if (latest?.specHash === specHash)
+      return {
+        pipelineId: pipeline.id,
+        slug: spec.slug,
+        version: latest.version,
+        created: false,
+        removedTemporalSchedules: [],
+      };
     const version = (latest?.version ?? 0) + 1;
     await tx.pipelineVersion.create({ data: { pipelineId: pipeline.id, version, spec: spec as object, specHash } });
-    await tx.pipeline.update({ where: { id: pipeline.id }, data: { name: spec.name, description: spec.description, latestVersion: version } });
+    await tx.pipeline.update({
+      where: { id: pipeline.id },
+      data: { name: spec.name, description: spec.description, latestVersion: version },
+    });
     const { removedTemporalIds } = await replacePipelineSchedules(tx, pipeline, spec.schedules);
-    return { pipelineId: pipeline.id, slug: spec.slug, version, created: true, removedTemporalSchedules: removedTemporalIds };
+    return {
+      pipelineId: pipeline.id,
+      slug: spec.slug,
+      version,
+      created: true,
+      removedTemporalSchedules: removedTemporalIds,
+    };
   });
 }

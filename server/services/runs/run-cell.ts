@@ -6,7 +6,13 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { itemKeyProblem } from '~/common/item-key';
 import { pipelineSpecSchema, resolveParams } from '~/common/pipeline-spec';
-import { RUN_LEVEL_ITEM, WORKFLOW_TYPES, workflowIds, type PipelineRunInput, type StepOutput } from '~/common/run-contract';
+import {
+  RUN_LEVEL_ITEM,
+  WORKFLOW_TYPES,
+  workflowIds,
+  type PipelineRunInput,
+  type StepOutput,
+} from '~/common/run-contract';
 import { storedOutputs } from '~/server/artifacts/outputs';
 import { AppError } from '~/server/errors';
 import { resolveModels } from '~/server/services/models/models';
@@ -20,35 +26,65 @@ export const runCellInput = z.object({
   fromRunId: z.uuid().optional(),
 });
 
-export async function runCell(deps: RunServiceDeps, input: z.input<typeof runCellInput>): Promise<{ runId: string; fromRunId: string | null }> {
+export async function runCell(
+  deps: RunServiceDeps,
+  input: z.input<typeof runCellInput>,
+): Promise<{ runId: string; fromRunId: string | null }> {
   const { pipelineSlug, stepId, itemKey, fromRunId } = runCellInput.parse(input);
   const keyProblem = itemKeyProblem(itemKey);
   if (keyProblem) throw AppError.badRequest('The item is invalid', [{ path: ['itemKey'], message: keyProblem }]);
   const pipeline = await deps.db.pipeline.findUnique({ where: { slug: pipelineSlug } });
-  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt) throw AppError.notFound(`pipeline "${pipelineSlug}"`);
-  if (pipeline.disabledAt) throw new AppError('CONFLICT', `pipeline "${pipelineSlug}" is disabled; enable it to run cells`);
-  const version = await deps.db.pipelineVersion.findUniqueOrThrow({ where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } } });
+  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt)
+    throw AppError.notFound(`pipeline "${pipelineSlug}"`);
+  if (pipeline.disabledAt)
+    throw new AppError('CONFLICT', `pipeline "${pipelineSlug}" is disabled; enable it to run cells`);
+  const version = await deps.db.pipelineVersion.findUniqueOrThrow({
+    where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
+  });
   const spec = pipelineSpecSchema.parse(version.spec);
   const step = spec.steps.find((s) => s.id === stepId);
-  if (!step) throw AppError.badRequest('The cell is invalid', [{ path: ['stepId'], message: `unknown step "${stepId}"` }]);
-  if (step.scope !== 'item') throw AppError.badRequest('The cell is invalid', [{ path: ['stepId'], message: `"${stepId}" is a run-level (${step.scope}) step; only item steps run on their own` }]);
-  if (step.kind === 'sensor') throw AppError.badRequest('The cell is invalid', [{ path: ['stepId'], message: `"${stepId}" is a sensor; it has nothing to run` }]);
+  if (!step)
+    throw AppError.badRequest('The cell is invalid', [{ path: ['stepId'], message: `unknown step "${stepId}"` }]);
+  if (step.scope !== 'item')
+    throw AppError.badRequest('The cell is invalid', [
+      {
+        path: ['stepId'],
+        message: `"${stepId}" is a run-level (${step.scope}) step; only item steps run on their own`,
+      },
+    ]);
+  if (step.kind === 'sensor')
+    throw AppError.badRequest('The cell is invalid', [
+      { path: ['stepId'], message: `"${stepId}" is a sensor; it has nothing to run` },
+    ]);
 
   // the earlier run that feeds it: the one named, or the latest with this item
   const from = fromRunId
     ? await deps.db.run.findFirst({ where: { id: fromRunId, pipelineId: pipeline.id } })
-    : await deps.db.run.findFirst({ where: { pipelineId: pipeline.id, trigger: { not: 'dev' }, items: { some: { key: itemKey } } }, orderBy: { createdAt: 'desc' } });
+    : await deps.db.run.findFirst({
+        where: { pipelineId: pipeline.id, trigger: { not: 'dev' }, items: { some: { key: itemKey } } },
+        orderBy: { createdAt: 'desc' },
+      });
   if (fromRunId && !from) throw AppError.notFound(`run ${fromRunId} of pipeline "${pipelineSlug}"`);
   const needs = step.needs.map((id) => spec.steps.find((s) => s.id === id)!).filter((s) => s.kind !== 'sensor');
   const inputs: Record<string, StepOutput> = {};
   if (needs.length > 0) {
-    if (!from) throw new AppError('CONFLICT', `no earlier run has item "${itemKey}": run the pipeline once, or the cells above this one`);
+    if (!from)
+      throw new AppError(
+        'CONFLICT',
+        `no earlier run has item "${itemKey}": run the pipeline once, or the cells above this one`,
+      );
     const itemNeeds = needs.filter((s) => s.scope === 'item').map((s) => s.id);
     const runNeeds = needs.filter((s) => s.scope !== 'item').map((s) => s.id);
-    const [forItem, forRun] = await Promise.all([storedOutputs(deps.db, from.id, itemKey, itemNeeds), storedOutputs(deps.db, from.id, RUN_LEVEL_ITEM, runNeeds)]);
+    const [forItem, forRun] = await Promise.all([
+      storedOutputs(deps.db, from.id, itemKey, itemNeeds),
+      storedOutputs(deps.db, from.id, RUN_LEVEL_ITEM, runNeeds),
+    ]);
     const missing = needs.filter((s) => ![...forItem.succeeded, ...forRun.succeeded].includes(s.id)).map((s) => s.id);
     if (missing.length)
-      throw new AppError('CONFLICT', `run ${from.id} has no succeeded ${missing.map((m) => `"${m}"`).join(', ')} for item "${itemKey}": run ${missing.length > 1 ? 'those cells' : 'that cell'} first`);
+      throw new AppError(
+        'CONFLICT',
+        `run ${from.id} has no succeeded ${missing.map((m) => `"${m}"`).join(', ')} for item "${itemKey}": run ${missing.length > 1 ? 'those cells' : 'that cell'} first`,
+      );
     for (const [id, output] of Object.entries({ ...forRun.outputs, ...forItem.outputs }))
       inputs[id] = output.artifacts ? { ...output, artifacts: { ...output.artifacts, runId: from.id } } : output;
   }
@@ -70,7 +106,14 @@ export async function runCell(deps: RunServiceDeps, input: z.input<typeof runCel
       items: { create: { key: itemKey, ordinal: 0 } },
     },
   });
-  const plan = { ...planFor(run, spec, version.version, deps.config), maxInFlight: 1, alerts: [], deadlineMs: undefined, retryFailedItems: undefined, cell: { stepId, inputs } };
+  const plan = {
+    ...planFor(run, spec, version.version, deps.config),
+    maxInFlight: 1,
+    alerts: [],
+    deadlineMs: undefined,
+    retryFailedItems: undefined,
+    cell: { stepId, inputs },
+  };
   try {
     await (await deps.temporal()).workflow.start(WORKFLOW_TYPES.pipelineRun, {
       workflowId: run.workflowId,
@@ -79,7 +122,10 @@ export async function runCell(deps: RunServiceDeps, input: z.input<typeof runCel
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
-    await deps.db.run.update({ where: { id: runId }, data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` } });
+    await deps.db.run.update({
+      where: { id: runId },
+      data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` },
+    });
     throw new AppError('UNAVAILABLE', 'The cell could not be started: Temporal is unreachable', [], { cause: err });
   }
   return { runId, fromRunId: from?.id ?? null };

@@ -16,7 +16,8 @@ async function runById(deps: RunServiceDeps, runId: string) {
 /** Asks Temporal to cancel the run: its items stop, their running commands are killed, the run ends cancelled. */
 export async function cancelRun(deps: RunServiceDeps, runId: string): Promise<void> {
   const run = await runById(deps, runId);
-  if (!ACTIVE.includes(run.status)) throw new AppError('CONFLICT', `run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
+  if (!ACTIVE.includes(run.status))
+    throw new AppError('CONFLICT', `run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
   const client = await deps.temporal();
   // the latest execution of the run (a retry runs under its own workflow id)
   const ids = [run.retryWorkflowId, run.workflowId].filter((id): id is string => !!id);
@@ -35,13 +36,21 @@ export async function cancelRun(deps: RunServiceDeps, runId: string): Promise<vo
  * Re-executes exactly the failed items of a finished run, each from the step that failed, reusing the stored
  * outputs of its steps that succeeded; succeeded items are not touched.
  */
-export async function retryFailedItems(deps: RunServiceDeps, runId: string, onlyItem?: string): Promise<{ items: number; workflowId: string }> {
+export async function retryFailedItems(
+  deps: RunServiceDeps,
+  runId: string,
+  onlyItem?: string,
+): Promise<{ items: number; workflowId: string }> {
   const run = await runById(deps, runId);
   if (ACTIVE.includes(run.status)) throw new AppError('CONFLICT', `run ${runId} is still ${run.status}`);
   if (onlyItem !== undefined) {
     const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: onlyItem } } });
     if (!item) throw AppError.notFound(`item ${onlyItem} of run ${runId}`);
-    if (!['failed', 'cancelled'].includes(item.status)) throw new AppError('CONFLICT', `item ${onlyItem} is ${item.status}; only a failed or cancelled item can be retried`);
+    if (!['failed', 'cancelled'].includes(item.status))
+      throw new AppError(
+        'CONFLICT',
+        `item ${onlyItem} is ${item.status}; only a failed or cancelled item can be retried`,
+      );
   }
   const round = run.retries + 1;
   const workflowId = `${workflowIds.run(runId)}-retry-${round}`;
@@ -51,10 +60,18 @@ export async function retryFailedItems(deps: RunServiceDeps, runId: string, only
       data: { status: 'pending', error: null, endedAt: null },
     });
     if (count === 0) throw new AppError('CONFLICT', `run ${runId} has no failed items to retry`);
-    await tx.run.update({ where: { id: runId }, data: { status: 'running', endedAt: null, error: null, retries: round, retryWorkflowId: workflowId } });
+    await tx.run.update({
+      where: { id: runId },
+      data: { status: 'running', endedAt: null, error: null, retries: round, retryWorkflowId: workflowId },
+    });
     return count;
   });
-  const plan = planFor(run, pipelineSpecSchema.parse(run.pipelineVersion.spec), run.pipelineVersion.version, deps.config);
+  const plan = planFor(
+    run,
+    pipelineSpecSchema.parse(run.pipelineVersion.spec),
+    run.pipelineVersion.version,
+    deps.config,
+  );
   try {
     await (await deps.temporal()).workflow.start(WORKFLOW_TYPES.pipelineRun, {
       workflowId,
@@ -63,7 +80,10 @@ export async function retryFailedItems(deps: RunServiceDeps, runId: string, only
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
-    await deps.db.run.update({ where: { id: runId }, data: { status: run.status, endedAt: run.endedAt, error: `retry could not start: ${(err as Error).message}` } });
+    await deps.db.run.update({
+      where: { id: runId },
+      data: { status: run.status, endedAt: run.endedAt, error: `retry could not start: ${(err as Error).message}` },
+    });
     await deps.db.itemRun.updateMany({ where: { runId, status: 'pending' }, data: { status: 'failed' } });
     throw new AppError('UNAVAILABLE', 'The retry could not be started: Temporal is unreachable', [], { cause: err });
   }
@@ -74,7 +94,11 @@ export async function retryFailedItems(deps: RunServiceDeps, runId: string, only
  * Tells a waiting item to check its sensor now (a producer calls this when, say, a dong's crawl file is written).
  * delivered is false when the item has not started yet: its first check will see the condition anyway.
  */
-export async function signalItemReady(deps: RunServiceDeps, runId: string, itemKey: string): Promise<{ delivered: boolean }> {
+export async function signalItemReady(
+  deps: RunServiceDeps,
+  runId: string,
+  itemKey: string,
+): Promise<{ delivered: boolean }> {
   const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: itemKey } } });
   if (!item) throw AppError.notFound(`item ${itemKey} of run ${runId}`);
   try {

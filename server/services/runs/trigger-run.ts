@@ -31,7 +31,13 @@ export interface TriggerRunInput {
   scheduledFor?: Date;
 }
 
-export function planFor(run: { id: string; params: unknown; models: unknown }, spec: PipelineSpec, version: number, config: RunServiceDeps['config'], maxInFlight?: number): RunPlan {
+export function planFor(
+  run: { id: string; params: unknown; models: unknown },
+  spec: PipelineSpec,
+  version: number,
+  config: RunServiceDeps['config'],
+  maxInFlight?: number,
+): RunPlan {
   const params = run.params as Record<string, unknown>;
   return {
     runId: run.id,
@@ -51,21 +57,34 @@ export function planFor(run: { id: string; params: unknown; models: unknown }, s
 }
 
 /** Validates params, records the run (queued) and returns its plan. With an existing runId, returns its plan. */
-export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, input: TriggerRunInput): Promise<RunPlan> {
+export async function prepareRun(
+  deps: Pick<RunServiceDeps, 'db' | 'config'>,
+  input: TriggerRunInput,
+): Promise<RunPlan> {
   if (input.runId) {
     const existing = await deps.db.run.findUnique({ where: { id: input.runId }, include: { pipelineVersion: true } });
-    if (existing) return planFor(existing, pipelineSpecSchema.parse(existing.pipelineVersion.spec), existing.pipelineVersion.version, deps.config, input.maxInFlight);
+    if (existing)
+      return planFor(
+        existing,
+        pipelineSpecSchema.parse(existing.pipelineVersion.spec),
+        existing.pipelineVersion.version,
+        deps.config,
+        input.maxInFlight,
+      );
   }
   const pipeline = await deps.db.pipeline.findUnique({ where: { slug: input.pipelineSlug } });
-  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt) throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
-  if (pipeline.disabledAt) throw new AppError('CONFLICT', `pipeline "${input.pipelineSlug}" is disabled; enable it to start runs`);
+  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt)
+    throw AppError.notFound(`pipeline "${input.pipelineSlug}"`);
+  if (pipeline.disabledAt)
+    throw new AppError('CONFLICT', `pipeline "${input.pipelineSlug}" is disabled; enable it to start runs`);
   const version = await deps.db.pipelineVersion.findUniqueOrThrow({
     where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
   });
   const spec = pipelineSpecSchema.parse(version.spec);
   const { params, problems } = resolveParams(spec, input.params ?? {});
   if (spec.items.source === 'param' && problems.length === 0) {
-    for (const message of itemKeysProblems(params[spec.items.param]).slice(0, 20)) problems.push({ path: ['params', spec.items.param], message });
+    for (const message of itemKeysProblems(params[spec.items.param]).slice(0, 20))
+      problems.push({ path: ['params', spec.items.param], message });
   }
   if (problems.length) throw AppError.badRequest('The run parameters are invalid', problems);
   // aliases resolve now; the run keeps these versions whatever happens to the aliases later
@@ -88,7 +107,10 @@ export async function prepareRun(deps: Pick<RunServiceDeps, 'db' | 'config'>, in
   return planFor(run, spec, version.version, deps.config, input.maxInFlight);
 }
 
-export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): Promise<{ runId: string; workflowId: string }> {
+export async function triggerRun(
+  deps: RunServiceDeps,
+  input: TriggerRunInput,
+): Promise<{ runId: string; workflowId: string }> {
   const plan = await prepareRun(deps, input);
   const workflowId = workflowIds.run(plan.runId);
   try {
@@ -100,7 +122,10 @@ export async function triggerRun(deps: RunServiceDeps, input: TriggerRunInput): 
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
-    await deps.db.run.update({ where: { id: plan.runId }, data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` } });
+    await deps.db.run.update({
+      where: { id: plan.runId },
+      data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` },
+    });
     throw new AppError('UNAVAILABLE', 'The run could not be started: Temporal is unreachable', [], { cause: err });
   }
   return { runId: plan.runId, workflowId };

@@ -4,22 +4,45 @@ import { z } from 'zod';
 import { OVERLAP_POLICIES, type ScheduleSpec } from '~/common/schedule-spec';
 import type { Db, Prisma } from '~/server/db';
 import { AppError } from '~/server/errors';
-import { applySchedule, removeTemporalSchedule, temporalScheduleId, toTemporalOverlap, type ScheduleDeps } from './temporal-schedules';
+import {
+  applySchedule,
+  removeTemporalSchedule,
+  temporalScheduleId,
+  toTemporalOverlap,
+  type ScheduleDeps,
+} from './temporal-schedules';
 
 type Tx = Prisma.TransactionClient;
 
 /** Makes a pipeline's schedule rows match its spec (inside the version's transaction). Returns rows to sync. */
-export async function replacePipelineSchedules(tx: Tx, pipeline: { id: string; slug: string }, schedules: ScheduleSpec[]) {
+export async function replacePipelineSchedules(
+  tx: Tx,
+  pipeline: { id: string; slug: string },
+  schedules: ScheduleSpec[],
+) {
   const existing = await tx.schedule.findMany({ where: { pipelineId: pipeline.id } });
   const wanted = new Set(schedules.map((s) => s.name));
   const removed = existing.filter((e) => !wanted.has(e.name));
   await tx.schedule.deleteMany({ where: { id: { in: removed.map((r) => r.id) } } });
   for (const s of schedules) {
-    const data = { cron: s.cron ?? null, every: s.every ?? null, timezone: s.timezone, overlap: s.overlap, catchupWindow: s.catchupWindow, params: s.params as object };
+    const data = {
+      cron: s.cron ?? null,
+      every: s.every ?? null,
+      timezone: s.timezone,
+      overlap: s.overlap,
+      catchupWindow: s.catchupWindow,
+      params: s.params as object,
+    };
     await tx.schedule.upsert({
       where: { pipelineId_name: { pipelineId: pipeline.id, name: s.name } },
       // an operator's pause outlives a new version of the spec
-      create: { pipelineId: pipeline.id, name: s.name, temporalScheduleId: temporalScheduleId(pipeline.slug, s.name), paused: s.paused, ...data },
+      create: {
+        pipelineId: pipeline.id,
+        name: s.name,
+        temporalScheduleId: temporalScheduleId(pipeline.slug, s.name),
+        paused: s.paused,
+        ...data,
+      },
       update: data,
     });
   }
@@ -27,7 +50,11 @@ export async function replacePipelineSchedules(tx: Tx, pipeline: { id: string; s
 }
 
 /** After a pipeline version is stored: bring its schedules to Temporal. */
-export async function syncPipelineSchedules(deps: ScheduleDeps, pipelineId: string, removedTemporalIds: string[] = []): Promise<void> {
+export async function syncPipelineSchedules(
+  deps: ScheduleDeps,
+  pipelineId: string,
+  removedTemporalIds: string[] = [],
+): Promise<void> {
   for (const id of removedTemporalIds) await removeTemporalSchedule(deps, id);
   for (const row of await deps.db.schedule.findMany({ where: { pipelineId } })) await applySchedule(deps, row);
 }
@@ -63,5 +90,7 @@ export const backfillInput = z
 export async function backfillSchedule(deps: ScheduleDeps, input: z.input<typeof backfillInput>): Promise<void> {
   const { id, start, end, overlap } = backfillInput.parse(input);
   const row = await scheduleById(deps.db, id);
-  await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).backfill({ start, end, overlap: toTemporalOverlap(overlap) });
+  await (await deps.temporal()).schedule
+    .getHandle(row.temporalScheduleId)
+    .backfill({ start, end, overlap: toTemporalOverlap(overlap) });
 }

@@ -30,7 +30,9 @@ export const toTemporalOverlap = (policy: OverlapPolicy) => OVERLAP[policy];
 
 function desired(row: Schedule, config: ScheduleDeps['config']) {
   return {
-    spec: row.cron ? { cronExpressions: [row.cron], timezone: row.timezone } : { intervals: [{ every: durationMs(row.every!) }], timezone: row.timezone },
+    spec: row.cron
+      ? { cronExpressions: [row.cron], timezone: row.timezone }
+      : { intervals: [{ every: durationMs(row.every!) }], timezone: row.timezone },
     action: {
       type: 'startWorkflow' as const,
       workflowType: WORKFLOW_TYPES.scheduledRun,
@@ -52,7 +54,11 @@ export async function applySchedule(deps: ScheduleDeps, row: Schedule): Promise<
     current = await handle.describe();
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await client.schedule.create({ scheduleId: row.temporalScheduleId, ...want, state: { paused: row.paused, note: row.note } } as ScheduleOptions);
+    await client.schedule.create({
+      scheduleId: row.temporalScheduleId,
+      ...want,
+      state: { paused: row.paused, note: row.note },
+    } as ScheduleOptions);
     return;
   }
   await handle.update((prev) => ({ ...prev, ...want, state: { ...prev.state, note: row.note } }) as typeof prev);

@@ -12,7 +12,8 @@ export const sleepPlannedWork: Builtin = async (ctx) => {
 };
 
 function plannedMs(work: unknown, itemKey: string, stepId: string): number {
-  if (typeof work !== 'string') throw new BadInputError('the run has no "work" param (a JSON string of durations by item and step)');
+  if (typeof work !== 'string')
+    throw new BadInputError('the run has no "work" param (a JSON string of durations by item and step)');
   let plan: unknown;
   try {
     plan = JSON.parse(work);
@@ -20,7 +21,8 @@ function plannedMs(work: unknown, itemKey: string, stepId: string): number {
     throw new BadInputError(`the "work" param is not JSON: ${(err as Error).message}`);
   }
   const ms = (plan as Record<string, Record<string, unknown> | undefined> | null)?.[itemKey]?.[stepId];
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new BadInputError(`the "work" param plans no duration for item "${itemKey}", step "${stepId}"`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new BadInputError(`the "work" param plans no duration for item "${itemKey}", step "${stepId}"`);
   return ms;
 }
 

@@ -19,11 +19,20 @@ export const cafesFile = z.object({
 /** A crawl file (monthly) or a reviews file (weekly): each cafe's reviews. */
 export const reviewsFile = z.object({
   dong: z.string(),
-  cafes: z.array(z.object({ id: z.string().min(1), name: z.string(), reviews: z.array(z.object({ text: z.string() }).loose()) }).loose()),
+  cafes: z.array(
+    z
+      .object({ id: z.string().min(1), name: z.string(), reviews: z.array(z.object({ text: z.string() }).loose()) })
+      .loose(),
+  ),
 });
 export const representativeFile = z.object({
   method: z.string().optional(),
-  cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), file: z.string(), sourceUrl: z.string(), score: z.number() })) })),
+  cafes: z.array(
+    z.object({
+      id: z.string(),
+      images: z.array(z.object({ rank: z.number().int(), file: z.string(), sourceUrl: z.string(), score: z.number() })),
+    }),
+  ),
 });
 export const descriptionsFile = z.object({
   cafes: z.array(z.object({ id: z.string(), images: z.array(z.object({ rank: z.number().int(), text: z.string() })) })),
@@ -33,7 +42,13 @@ export const summariesFile = z.object({
 });
 export const embeddingsFile = z.object({
   dim: z.number().int().positive(),
-  cafes: z.array(z.object({ id: z.string(), image: z.array(z.object({ rank: z.number().int(), vector: z.array(z.number()) })), text: z.array(z.number()) })),
+  cafes: z.array(
+    z.object({
+      id: z.string(),
+      image: z.array(z.object({ rank: z.number().int(), vector: z.array(z.number()) })),
+      text: z.array(z.number()),
+    }),
+  ),
 });
 
 /** Reads and checks one JSON file; a missing, unreadable or misshapen file is bad input (no retry helps). */
@@ -48,12 +63,19 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: 
     throw new BadInputError(`${what} is not JSON: ${(e as Error).message}`);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new BadInputError(`${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new BadInputError(
+      `${what}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
 /** Finds `name` in the outputs of the steps this one needs; returns its parsed content and the step that made it. */
-export async function input<T>(ctx: BuiltinContext, name: string, schema: z.ZodType<T>): Promise<{ data: T; stepId: string; dir: string }> {
+export async function input<T>(
+  ctx: BuiltinContext,
+  name: string,
+  schema: z.ZodType<T>,
+): Promise<{ data: T; stepId: string; dir: string }> {
   for (const [stepId, dir] of Object.entries(ctx.inputDirs)) {
     const file = path.join(dir, name);
     const exists = await access(file).then(

@@ -17,7 +17,10 @@ async function inferAll<T>(ctx: BuiltinContext, inputs: unknown[], shape: z.ZodT
   const outputs = await ctx.infer(inputs);
   return outputs.map((out, i) => {
     const parsed = shape.safeParse(out);
-    if (!parsed.success) throw new BadInputError(`model ${modelOf(ctx)} answered input ${i} with ${JSON.stringify(out).slice(0, 200)}, not ${what}`);
+    if (!parsed.success)
+      throw new BadInputError(
+        `model ${modelOf(ctx)} answered input ${i} with ${JSON.stringify(out).slice(0, 200)}, not ${what}`,
+      );
     return parsed.data;
   });
 }
@@ -30,7 +33,8 @@ function positiveInt(ctx: BuiltinContext, name: string, fallback: number): numbe
   const raw = ctx.args[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new BadInputError(`args.${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BadInputError(`args.${name} must be a positive integer, not ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -39,7 +43,12 @@ export const representativeImages: Builtin = async (ctx) => {
   const count = positiveInt(ctx, 'count', 5);
   const download = await input(ctx, 'cafes.json', cafesFile);
   const images = download.data.cafes.flatMap((cafe) => cafe.images.map((img) => path.join(download.dir, img.file)));
-  const vectors = await inferAll(ctx, images.map((image) => ({ image })), vectorOutput, '{vector}');
+  const vectors = await inferAll(
+    ctx,
+    images.map((image) => ({ image })),
+    vectorOutput,
+    '{vector}',
+  );
   const out = [];
   let at = 0;
   for (const cafe of download.data.cafes) {
@@ -66,28 +75,53 @@ export const describeImages: Builtin = async (ctx) => {
   const reps = await input(ctx, 'representative.json', representativeFile);
   const images = reps.data.cafes.flatMap((cafe) => cafe.images.map((img) => path.join(reps.dir, img.file)));
   const maxNewTokens = positiveInt(ctx, 'maxNewTokens', 30);
-  const captions = await inferAll(ctx, images.map((image) => ({ image, maxNewTokens })), textOutput, '{text}');
+  const captions = await inferAll(
+    ctx,
+    images.map((image) => ({ image, maxNewTokens })),
+    textOutput,
+    '{text}',
+  );
   let at = 0;
-  const cafes = reps.data.cafes.map((cafe) => ({ id: cafe.id, images: cafe.images.map((img) => ({ rank: img.rank, text: captions[at++]!.text })) }));
+  const cafes = reps.data.cafes.map((cafe) => ({
+    id: cafe.id,
+    images: cafe.images.map((img) => ({ rank: img.rank, text: captions[at++]!.text })),
+  }));
   await writeJson(ctx, 'descriptions.json', { method: 'vlm-caption', model: modelOf(ctx), cafes });
-  ctx.log(`described ${images.length} images (${modelOf(ctx)}, ${captions.reduce((n, c) => n + (c.tokens ?? 0), 0)} tokens)`);
+  ctx.log(
+    `described ${images.length} images (${modelOf(ctx)}, ${captions.reduce((n, c) => n + (c.tokens ?? 0), 0)} tokens)`,
+  );
   return { images: images.length };
 };
 
 /** Text model: a summary of each cafe's reviews, from the crawl file named by args.reviews. */
 export const summariseReviews: Builtin = async (ctx) => {
-  if (!ctx.args.reviews) throw new BadInputError('args.reviews must name the reviews file (a crawl file or a reviews.json)');
+  if (!ctx.args.reviews)
+    throw new BadInputError('args.reviews must name the reviews file (a crawl file or a reviews.json)');
   const crawl = await readJsonFile(ctx.args.reviews, reviewsFile, 'reviews file');
-  if (crawl.dong !== ctx.itemKey) throw new BadInputError(`reviews file is for dong ${JSON.stringify(crawl.dong)}, not ${JSON.stringify(ctx.itemKey)}`);
+  if (crawl.dong !== ctx.itemKey)
+    throw new BadInputError(
+      `reviews file is for dong ${JSON.stringify(crawl.dong)}, not ${JSON.stringify(ctx.itemKey)}`,
+    );
   const maxNewTokens = positiveInt(ctx, 'maxNewTokens', 64);
   const withReviews = crawl.cafes.filter((c) => c.reviews.length > 0);
   const prompt = (cafe: (typeof crawl.cafes)[number]) =>
     `Reviews of the cafe "${cafe.name}":\n${cafe.reviews.map((r) => `- ${r.text.trim()}`).join('\n')}\nSummarise them in two sentences:\n`;
-  const summaries = await inferAll(ctx, withReviews.map((c) => ({ prompt: prompt(c), maxNewTokens })), textOutput, '{text}');
+  const summaries = await inferAll(
+    ctx,
+    withReviews.map((c) => ({ prompt: prompt(c), maxNewTokens })),
+    textOutput,
+    '{text}',
+  );
   const textOf = new Map(withReviews.map((c, i) => [c.id, summaries[i]!.text]));
-  const cafes = crawl.cafes.map((c) => ({ id: c.id, text: textOf.get(c.id) ?? 'No reviews yet.', reviewCount: c.reviews.length }));
+  const cafes = crawl.cafes.map((c) => ({
+    id: c.id,
+    text: textOf.get(c.id) ?? 'No reviews yet.',
+    reviewCount: c.reviews.length,
+  }));
   await writeJson(ctx, 'summaries.json', { method: 'llm-summary', model: modelOf(ctx), cafes });
-  ctx.log(`summarised reviews of ${cafes.length} cafes (${modelOf(ctx)}, ${summaries.reduce((n, s) => n + (s.tokens ?? 0), 0)} tokens)`);
+  ctx.log(
+    `summarised reviews of ${cafes.length} cafes (${modelOf(ctx)}, ${summaries.reduce((n, s) => n + (s.tokens ?? 0), 0)} tokens)`,
+  );
   return { cafes: cafes.length };
 };
 
@@ -96,11 +130,16 @@ export const embedCafes: Builtin = async (ctx) => {
   const reps = await input(ctx, 'representative.json', representativeFile);
   const sums = await input(ctx, 'summaries.json', summariesFile);
   const textOf = new Map(sums.data.cafes.map((c) => [c.id, c.text]));
-  const images = reps.data.cafes.flatMap((cafe) => cafe.images.map((img) => ({ image: path.join(reps.dir, img.file) })));
+  const images = reps.data.cafes.flatMap((cafe) =>
+    cafe.images.map((img) => ({ image: path.join(reps.dir, img.file) })),
+  );
   const texts = reps.data.cafes.map((cafe) => ({ text: textOf.get(cafe.id) ?? '' }));
-  const vectors = (await inferAll(ctx, [...images, ...texts], vectorOutput, '{vector}')).map((v) => v.vector.map(round6));
+  const vectors = (await inferAll(ctx, [...images, ...texts], vectorOutput, '{vector}')).map((v) =>
+    v.vector.map(round6),
+  );
   const dim = vectors[0]?.length ?? 1;
-  if (vectors.some((v) => v.length !== dim)) throw new BadInputError(`model ${modelOf(ctx)} returned vectors of different sizes`);
+  if (vectors.some((v) => v.length !== dim))
+    throw new BadInputError(`model ${modelOf(ctx)} returned vectors of different sizes`);
   let at = 0;
   const cafes = reps.data.cafes.map((cafe, c) => ({
     id: cafe.id,

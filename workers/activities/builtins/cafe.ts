@@ -12,7 +12,8 @@ export const loadCafeResults: Builtin = async (ctx) => {
   const descs = await input(ctx, 'descriptions.json', descriptionsFile);
   const sums = await input(ctx, 'summaries.json', summariesFile);
   const embs = await input(ctx, 'embeddings.json', embeddingsFile);
-  if (cafes.data.dong !== ctx.itemKey) throw new BadInputError(`cafes.json is for dong ${cafes.data.dong}, not ${ctx.itemKey}`);
+  if (cafes.data.dong !== ctx.itemKey)
+    throw new BadInputError(`cafes.json is for dong ${cafes.data.dong}, not ${ctx.itemKey}`);
   const by = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const repsBy = by(reps.data.cafes);
   const descsBy = by(descs.data.cafes);
@@ -26,8 +27,22 @@ export const loadCafeResults: Builtin = async (ctx) => {
       for (const cafe of cafes.data.cafes) {
         const row = await tx.cafe.upsert({
           where: { externalId: cafe.id },
-          create: { externalId: cafe.id, dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId },
-          update: { dong: ctx.itemKey, name: cafe.name, address: cafe.address, runId, stepId: cafes.stepId, disappearedAt: null },
+          create: {
+            externalId: cafe.id,
+            dong: ctx.itemKey,
+            name: cafe.name,
+            address: cafe.address,
+            runId,
+            stepId: cafes.stepId,
+          },
+          update: {
+            dong: ctx.itemKey,
+            name: cafe.name,
+            address: cafe.address,
+            runId,
+            stepId: cafes.stepId,
+            disappearedAt: null,
+          },
         });
         await tx.cafeImage.deleteMany({ where: { cafeId: row.id } });
         await tx.reviewSummary.deleteMany({ where: { cafeId: row.id } });
@@ -48,18 +63,47 @@ export const loadCafeResults: Builtin = async (ctx) => {
         const imageIdByRank = new Map(images.map((i) => [i.rank, i.id]));
         const descriptions = (descsBy.get(cafe.id)?.images ?? []).flatMap((d) => {
           const cafeImageId = imageIdByRank.get(d.rank);
-          return cafeImageId ? [{ cafeImageId, text: d.text, runId, stepId: descs.stepId, model: modelOf(descs.stepId) }] : [];
+          return cafeImageId
+            ? [{ cafeImageId, text: d.text, runId, stepId: descs.stepId, model: modelOf(descs.stepId) }]
+            : [];
         });
         await tx.imageDescription.createMany({ data: descriptions });
         const summary = sumsBy.get(cafe.id);
         if (summary)
-          await tx.reviewSummary.create({ data: { cafeId: row.id, text: summary.text, reviewCount: summary.reviewCount, runId, stepId: sums.stepId, model: modelOf(sums.stepId) } });
+          await tx.reviewSummary.create({
+            data: {
+              cafeId: row.id,
+              text: summary.text,
+              reviewCount: summary.reviewCount,
+              runId,
+              stepId: sums.stepId,
+              model: modelOf(sums.stepId),
+            },
+          });
         const emb = embsBy.get(cafe.id);
         if (emb) {
           await tx.embedding.createMany({
             data: [
-              ...emb.image.map((v) => ({ cafeId: row.id, kind: 'image' as const, sourceRank: v.rank, dim: v.vector.length, vector: v.vector, runId, stepId: embs.stepId, model: modelOf(embs.stepId) })),
-              { cafeId: row.id, kind: 'text' as const, sourceRank: 0, dim: emb.text.length, vector: emb.text, runId, stepId: embs.stepId, model: modelOf(embs.stepId) },
+              ...emb.image.map((v) => ({
+                cafeId: row.id,
+                kind: 'image' as const,
+                sourceRank: v.rank,
+                dim: v.vector.length,
+                vector: v.vector,
+                runId,
+                stepId: embs.stepId,
+                model: modelOf(embs.stepId),
+              })),
+              {
+                cafeId: row.id,
+                kind: 'text' as const,
+                sourceRank: 0,
+                dim: emb.text.length,
+                vector: emb.text,
+                runId,
+                stepId: embs.stepId,
+                model: modelOf(embs.stepId),
+              },
             ],
           });
         }
@@ -73,14 +117,23 @@ export const loadCafeResults: Builtin = async (ctx) => {
 /** Weekly refresh: replaces the review summaries of a dong's known cafes; cafes not loaded yet are reported. */
 export const loadReviewSummaries: Builtin = async (ctx) => {
   const sums = await input(ctx, 'summaries.json', summariesFile);
-  const known = await ctx.db.cafe.findMany({ where: { externalId: { in: sums.data.cafes.map((c) => c.id) } }, select: { id: true, externalId: true } });
+  const known = await ctx.db.cafe.findMany({
+    where: { externalId: { in: sums.data.cafes.map((c) => c.id) } },
+    select: { id: true, externalId: true },
+  });
   const idOf = new Map(known.map((c) => [c.externalId, c.id]));
   await ctx.db.$transaction(
     sums.data.cafes.flatMap((s) => {
       const cafeId = idOf.get(s.id);
       if (!cafeId) return [];
       const model = ctx.models[sums.stepId];
-      const data = { text: s.text, reviewCount: s.reviewCount, runId: ctx.runId, stepId: sums.stepId, model: model ? modelLabel(model) : null };
+      const data = {
+        text: s.text,
+        reviewCount: s.reviewCount,
+        runId: ctx.runId,
+        stepId: sums.stepId,
+        model: model ? modelLabel(model) : null,
+      };
       return [
         ctx.db.reviewSummary.upsert({ where: { cafeId }, create: { cafeId, ...data }, update: data }),
         ctx.db.cafe.update({ where: { id: cafeId }, data: { updatedAt: new Date() } }),
@@ -88,7 +141,9 @@ export const loadReviewSummaries: Builtin = async (ctx) => {
     }),
   );
   const unknown = sums.data.cafes.filter((c) => !idOf.has(c.id)).map((c) => c.id);
-  ctx.log(`refreshed ${known.length} review summaries of ${ctx.itemKey}${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`);
+  ctx.log(
+    `refreshed ${known.length} review summaries of ${ctx.itemKey}${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`,
+  );
 };
 
 /**
@@ -96,14 +151,19 @@ export const loadReviewSummaries: Builtin = async (ctx) => {
  * loaded, cafes it did not find any more are marked disappeared, so the backend's changedSince sees them go.
  */
 export const publishCafeResults: Builtin = async (ctx) => {
-  const loaded = await ctx.db.itemRun.findMany({ where: { runId: ctx.runId, status: 'succeeded' }, select: { key: true } });
+  const loaded = await ctx.db.itemRun.findMany({
+    where: { runId: ctx.runId, status: 'succeeded' },
+    select: { key: true },
+  });
   const dongs = loaded.map((i) => i.key);
   const gone = await ctx.db.cafe.updateMany({
     where: { dong: { in: dongs }, runId: { not: ctx.runId }, disappearedAt: null },
     data: { disappearedAt: new Date() },
   });
   const total = await ctx.db.cafe.count({ where: { runId: ctx.runId } });
-  ctx.log(`this run loaded ${total} cafes in ${dongs.length} dongs; ${gone.count} cafes no longer found were marked disappeared`);
+  ctx.log(
+    `this run loaded ${total} cafes in ${dongs.length} dongs; ${gone.count} cafes no longer found were marked disappeared`,
+  );
 };
 
 export const cafeBuiltins: Record<string, Builtin> = {

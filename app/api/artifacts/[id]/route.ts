@@ -14,12 +14,16 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   const database = db();
   const actor = await resolveActor(database, req.headers);
   if (!actor) return Response.json({ error: 'Sign in or pass an API token' }, { status: 401 });
-  if (!actor.scopes.includes('runs')) return Response.json({ error: 'This token lacks the runs scope' }, { status: 403 });
+  if (!actor.scopes.includes('runs'))
+    return Response.json({ error: 'This token lacks the runs scope' }, { status: 403 });
   const row = UUID.test(id) ? await database.artifact.findUnique({ where: { id } }) : null;
   if (!row) return Response.json({ error: `artifact ${id} not found` }, { status: 404 });
   try {
     const body = await artifactStoreFor(config()).open(row.uri);
-    const name = row.name.split('/').at(-1)!.replace(/[^\w.-]/g, '_');
+    const name = row.name
+      .split('/')
+      .at(-1)!
+      .replace(/[^\w.-]/g, '_');
     return new Response(Readable.toWeb(body) as ReadableStream, {
       headers: {
         'content-type': row.contentType,

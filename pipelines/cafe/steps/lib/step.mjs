@@ -53,10 +53,12 @@ export async function main(fn) {
 /** The crawl file's shape; throws BadInput naming the first problem. */
 export function checkCrawl(crawl, dong) {
   if (!crawl || typeof crawl !== 'object' || Array.isArray(crawl)) throw new BadInput('crawl file must hold an object');
-  if (crawl.dong !== dong) throw new BadInput(`crawl file is for dong ${JSON.stringify(crawl.dong)}, not ${JSON.stringify(dong)}`);
+  if (crawl.dong !== dong)
+    throw new BadInput(`crawl file is for dong ${JSON.stringify(crawl.dong)}, not ${JSON.stringify(dong)}`);
   if (!Array.isArray(crawl.cafes)) throw new BadInput('crawl file: cafes must be a list');
   crawl.cafes.forEach((cafe, i) => {
-    if (typeof cafe?.id !== 'string' || !cafe.id) throw new BadInput(`crawl file: cafes[${i}].id must be a non-empty string`);
+    if (typeof cafe?.id !== 'string' || !cafe.id)
+      throw new BadInput(`crawl file: cafes[${i}].id must be a non-empty string`);
     if (typeof cafe.name !== 'string') throw new BadInput(`crawl file: cafes[${i}].name must be a string`);
     if (!Array.isArray(cafe.images)) throw new BadInput(`crawl file: cafes[${i}].images must be a list`);
     if (!Array.isArray(cafe.reviews)) throw new BadInput(`crawl file: cafes[${i}].reviews must be a list`);

@@ -8,6 +8,10 @@ export const adminRouter = createTRPCRouter({
   createUser: adminProcedure.input(newUserInput).mutation(({ ctx, input }) => createUser(ctx.db, input)),
   tokens: adminProcedure.query(({ ctx }) => listApiTokens(ctx.db)),
   /** The token itself is in this answer only. */
-  createToken: adminProcedure.input(newTokenInput).mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.actor, input)),
-  revokeToken: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => revokeApiToken(ctx.db, input.id)),
+  createToken: adminProcedure
+    .input(newTokenInput)
+    .mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.actor, input)),
+  revokeToken: adminProcedure
+    .input(z.object({ id: z.string().min(1) }))
+    .mutation(({ ctx, input }) => revokeApiToken(ctx.db, input.id)),
 });

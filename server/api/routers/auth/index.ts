@@ -21,5 +21,7 @@ export const authRouter = createTRPCRouter({
     ctx.resHeaders?.append('set-cookie', sessionCookie('', 0));
     return { ok: true };
   }),
-  me: publicProcedure.query(({ ctx }) => (ctx.actor ? { name: ctx.actor.name, role: ctx.actor.role, kind: ctx.actor.kind } : null)),
+  me: publicProcedure.query(({ ctx }) =>
+    ctx.actor ? { name: ctx.actor.name, role: ctx.actor.role, kind: ctx.actor.kind } : null,
+  ),
 });

@@ -13,20 +13,27 @@ const write = authorized('pipelines', 'editor');
 
 export const pipelinesRouter = createTRPCRouter({
   list: read.query(({ ctx }) => listPipelines(ctx.db)),
-  get: read.input(z.object({ slug, version: z.number().int().min(1).optional() })).query(({ ctx, input }) => getPipelineVersion(ctx.db, input.slug, input.version)),
+  get: read
+    .input(z.object({ slug, version: z.number().int().min(1).optional() }))
+    .query(({ ctx, input }) => getPipelineVersion(ctx.db, input.slug, input.version)),
   versions: read.input(z.object({ slug })).query(({ ctx, input }) => listPipelineVersions(ctx.db, input.slug)),
   diff: read
     .input(z.object({ slug, from: z.number().int().min(1), to: z.number().int().min(1) }))
     .query(({ ctx, input }) => diffPipelineVersions(ctx.db, input.slug, input.from, input.to)),
   disable: write.input(z.object({ slug })).mutation(({ ctx, input }) => disablePipeline(ctx, input.slug)),
   enable: write.input(z.object({ slug })).mutation(({ ctx, input }) => enablePipeline(ctx, input.slug)),
-  delete: authorized('pipelines', 'admin').input(z.object({ slug })).mutation(({ ctx, input }) => deletePipeline(ctx, input.slug)),
+  delete: authorized('pipelines', 'admin')
+    .input(z.object({ slug }))
+    .mutation(({ ctx, input }) => deletePipeline(ctx, input.slug)),
   /** Every problem of a spec, each with its path; stores nothing. */
-  validate: read.input(z.object({ spec: z.unknown() })).mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
+  validate: read
+    .input(z.object({ spec: z.unknown() }))
+    .mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
   /** Creates the pipeline or a new immutable version of it (none when the spec is unchanged). */
   push: write.input(z.object({ spec: z.unknown() })).mutation(async ({ ctx, input }) => {
     const registered = await registerPipeline(ctx.db, input.spec);
-    if (registered.created) await syncPipelineSchedules(ctx, registered.pipelineId, registered.removedTemporalSchedules);
+    if (registered.created)
+      await syncPipelineSchedules(ctx, registered.pipelineId, registered.removedTemporalSchedules);
     return { slug: registered.slug, version: registered.version, created: registered.created };
   }),
 });
