@@ -7,7 +7,6 @@
 // every step-to-step gap (items in flight / steps per second). Pass --max-in-flight 50 to see that.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBenchStack } from './support/stack';
 import { createDb } from '~/server/db';
@@ -82,7 +81,7 @@ const { runId } = await triggerRun(
   { db, temporal: () => temporal, config },
   { pipelineSlug: 'bench-fanout', params: { items: Array.from({ length: items }, (_, i) => `dong-${i}`) } },
 );
-let run;
+let run: Awaited<ReturnType<typeof db.run.findUniqueOrThrow>>;
 for (;;) {
   run = await db.run.findUniqueOrThrow({ where: { id: runId } });
   if (run.endedAt) break;

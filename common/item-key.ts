@@ -8,7 +8,7 @@ export function itemKeyProblem(key: unknown): string | null {
   if (typeof key !== 'string') return 'must be a string';
   if (key.length === 0) return 'must not be empty';
   if (key.length > ITEM_KEY_MAX_LENGTH) return `must be at most ${ITEM_KEY_MAX_LENGTH} characters`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'must not contain control characters';
   if (/[/\\]/.test(key)) return 'must not contain path separators';
   if (!ITEM_KEY.test(key))

@@ -246,7 +246,9 @@ export function pipelineSpecProblems(input: unknown): Problem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
     const key = `${p.path.join('.')}: ${p.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

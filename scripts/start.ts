@@ -51,7 +51,9 @@ function run(name: Source, args: string[], env: NodeJS.ProcessEnv) {
       .toString()
       .split('\n')
       .filter((l) => l.trim())
-      .forEach((l) => say(name, l));
+      .forEach((l) => {
+        say(name, l);
+      });
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
   child.on('exit', (code, signal) => {

@@ -104,7 +104,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       .toString()
       .split('\n')
       .filter(Boolean)
-      .forEach((l) => opts.onOutput?.(l));
+      .forEach((l) => {
+        opts.onOutput?.(l);
+      });
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
   await waitUntilServing(address, child);

@@ -8,8 +8,15 @@ export const itemReady = defineSignal(ITEM_READY_SIGNAL);
 
 export async function itemRun({ plan, itemKey, resume, runOutputs }: ItemRunInput): Promise<ItemRunResult> {
   let ready = false;
-  setHandler(itemReady, () => void (ready = true));
-  const wake = { raised: () => ready, lower: () => void (ready = false) };
+  setHandler(itemReady, () => {
+    ready = true;
+  });
+  const wake = {
+    raised: () => ready,
+    lower: () => {
+      ready = false;
+    },
+  };
   const history = resume ? await bookkeeping.stepHistory(plan.runId, itemKey) : undefined;
   const { outputs: _outputs, ...outcome } = await runStepGraph(
     plan,

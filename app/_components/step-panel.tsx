@@ -111,6 +111,7 @@ export function StepPanel({
                   <pre
                     className="mt-2 max-h-64 overflow-auto rounded bg-stone-900 p-2 text-xs text-stone-100"
                     data-testid="attempt-log"
+                    role="log"
                     aria-label={`Log of attempt ${a.attempt}`}
                   >
                     {a.logTruncated ? '… (earlier output cut)\n' : ''}
@@ -157,6 +158,7 @@ function Files({
               rel="noreferrer"
               title={`${f.name} · sha256 ${f.sha256.slice(0, 12)}`}
             >
+              {/* biome-ignore lint/performance/noImgElement: artifacts are served behind the session cookie; next/image would proxy and cache them */}
               <img
                 src={f.url}
                 alt={f.name}

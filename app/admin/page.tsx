@@ -39,10 +39,10 @@ function Users() {
   });
   const create = useMutation(
     trpc.admin.createUser.mutationOptions({
-      onSuccess: () => (
-        setForm({ email: '', name: '', role: 'viewer', password: '' }),
-        queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() })
-      ),
+      onSuccess: () => {
+        setForm({ email: '', name: '', role: 'viewer', password: '' });
+        return queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
+      },
     }),
   );
   const fields = fieldsOf(create.error);
@@ -74,7 +74,10 @@ function Users() {
       </table>
       <form
         className="flex flex-wrap items-end gap-3 rounded border border-stone-200 bg-white p-3 text-sm"
-        onSubmit={(e) => (e.preventDefault(), create.mutate(form))}
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate(form);
+        }}
       >
         <label className="flex flex-col gap-1">
           Email{' '}
@@ -144,7 +147,12 @@ function Tokens() {
   });
   const [shown, setShown] = useState<string | null>(null);
   const create = useMutation(
-    trpc.admin.createToken.mutationOptions({ onSuccess: (t) => (setShown(t.token), refresh()) }),
+    trpc.admin.createToken.mutationOptions({
+      onSuccess: (t) => {
+        setShown(t.token);
+        return refresh();
+      },
+    }),
   );
   const revoke = useMutation(trpc.admin.revokeToken.mutationOptions({ onSuccess: refresh }));
   const fields = fieldsOf(create.error);

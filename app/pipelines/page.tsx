@@ -99,7 +99,7 @@ export default function PipelinesPage() {
                   ))}
               </ul>
             </div>
-            <div className="flex gap-1" aria-label="Last 10 runs">
+            <nav className="flex gap-1" aria-label="Last 10 runs">
               {p.recentRuns.map((r) => (
                 <Link
                   key={r.id}
@@ -112,7 +112,7 @@ export default function PipelinesPage() {
                   </span>
                 </Link>
               ))}
-            </div>
+            </nav>
             {canEdit && (
               <button
                 type="button"

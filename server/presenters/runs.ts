@@ -83,7 +83,8 @@ export async function getRunDetail(
   const stepCounts: Record<string, Record<string, number>> = {};
   for (const s of latest) {
     if (s.itemKey === RUN_LEVEL_ITEM) continue;
-    const c = (stepCounts[s.stepId] ??= {});
+    stepCounts[s.stepId] ??= {};
+    const c = stepCounts[s.stepId];
     c[s.status] = (c[s.status] ?? 0) + 1;
   }
   const count = (status: string) => statusCounts.find((c) => c.status === status)?._count._all ?? 0;
@@ -259,7 +260,8 @@ export async function getRunBoard(
     const index = r * itemSteps.length + c;
     cells[index] = STATUS_CODES[s.status] ?? 'p';
     if (s.attempt > 1) attempts[index] = s.attempt;
-    const counts = (stepCounts[s.stepId] ??= {});
+    stepCounts[s.stepId] ??= {};
+    const counts = stepCounts[s.stepId];
     counts[s.status] = (counts[s.status] ?? 0) + 1;
   }
   const counts: Record<string, number> = {};

@@ -64,15 +64,13 @@ export async function runTimeline(
     ]),
   );
   for (const s of steps)
-    byItem
-      .get(s.itemKey)
-      ?.push({
-        stepId: s.stepId,
-        attempt: s.attempt,
-        queue: s.queue,
-        status: s.status,
-        startMs: s.startedAt.getTime(),
-        endMs: s.endedAt?.getTime() ?? null,
-      });
+    byItem.get(s.itemKey)?.push({
+      stepId: s.stepId,
+      attempt: s.attempt,
+      queue: s.queue,
+      status: s.status,
+      startMs: s.startedAt.getTime(),
+      endMs: s.endedAt?.getTime() ?? null,
+    });
   return { items: keys.map((key) => ({ key, steps: byItem.get(key)! })) };
 }

@@ -53,7 +53,7 @@ describe('exact retries', () => {
     const items = Array.from({ length: 1_000 }, (_, i) => `dong-${String(i).padStart(4, '0')}`);
     const failing = items.filter((_, i) => i % 41 === 7).slice(0, 24);
     expect(failing).toHaveLength(24);
-    failing.forEach((k) => broken.add(k));
+    for (const k of failing) broken.add(k);
     await api().pipelines.push({ spec: spec('exact-retry') });
     const { runId } = await api().runs.trigger({ pipelineSlug: 'exact-retry', params: { items } });
     expect(await t.waitForRun(runId, 240_000)).toMatchObject({

@@ -98,13 +98,14 @@ describe('model pool', () => {
   });
 
   it('takes a runner that does not answer a batch in time for stuck: kills it, fails the batch retryably, restarts', async () => {
-    const p = (pool = new ModelPool({
+    pool = new ModelPool({
       memoryBudgetMb: 10_000,
       batchMax: 32,
       batchWaitMs: 10,
       inferTimeoutMs: 1_500,
       cwd: process.cwd(),
-    }));
+    });
+    const p = pool;
     const clip = model('clip', 500);
     await p.infer(clip, ['warm']);
     const stuckPid = p.snapshot().resident[0]!.pid!;

@@ -19,7 +19,7 @@ const builtins: Record<string, Builtin> = {
     const crashOnce = path.join(String(params.dir), `crash-${itemKey}`);
     const inputs = Array.from({ length: 3 }, (_, i) => ({ text: `${itemKey}-cafe-${i}`, tag: itemKey }));
     if (existsSync(crashOnce)) {
-      await writeFile(crashOnce + '.done', '');
+      await writeFile(`${crashOnce}.done`, '');
       await import('node:fs/promises').then((fs) => fs.rm(crashOnce));
       return infer(['crash']);
     }

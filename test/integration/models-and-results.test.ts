@@ -23,7 +23,7 @@ const actor = (role: Actor['role'], scopes: readonly Scope[] = SCOPES): Actor =>
 });
 const api = (a: Actor = actor('editor')) =>
   createCallerFactory(appRouter)({ db: t.db, temporal: t.temporal, config: t.config, actor: a });
-const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
+const _sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 
 beforeAll(async () => {
   t = await testContext();
@@ -172,7 +172,7 @@ describe('results for the recommendation backend', () => {
     for (;;) {
       const page = await api().results.changedSince({ cursor, limit: 7 });
       expect(page.cafes.length).toBeLessThanOrEqual(7);
-      page.cafes.forEach((c) => seen.add(c.id));
+      for (const c of page.cafes) seen.add(c.id);
       cursor = page.nextCursor ?? undefined;
       if (!page.hasMore) break;
     }

@@ -64,11 +64,11 @@ describe('transformers runner', () => {
       expect(a!.vector).not.toEqual(b!.vector);
       // alone rather than in a batch of four: the same vector (to the last bits a batch's arithmetic may move)
       const [again] = (await p.infer(model(kind), [image(0, 0, 0)])) as Vec[];
-      again!.vector.forEach((x, i) => expect(x).toBeCloseTo(a!.vector[i]!, 5));
+      for (const [i, x] of again!.vector.entries()) expect(x).toBeCloseTo(a!.vector[i]!, 5);
       expect(await p.infer(model(kind), [image(0, 0, 0)])).toEqual([again]);
       // a text's vector does not depend on the longer texts batched with it
       const [alone] = (await p.infer(model(kind), [{ text: 'loud' }])) as Vec[];
-      alone!.vector.forEach((x, i) => expect(x).toBeCloseTo(t2!.vector[i]!, 5));
+      for (const [i, x] of alone!.vector.entries()) expect(x).toBeCloseTo(t2!.vector[i]!, 5);
     }
     expect(p.snapshot().loads).toBe(2);
   });

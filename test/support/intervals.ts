@@ -11,6 +11,9 @@ export function maxOverlap(intervals: [number, number][]): number {
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
   let max = 0;
-  for (const [, d] of events) max = Math.max(max, (open += d));
+  for (const [, d] of events) {
+    open += d;
+    max = Math.max(max, open);
+  }
   return max;
 }

@@ -9,8 +9,14 @@ describe('GPU slots in a worker', () => {
     const order: string[] = [];
     const a = await slots.acquire();
     const b = await slots.acquire();
-    const c = slots.acquire().then((r) => (order.push('c'), r));
-    const d = slots.acquire().then((r) => (order.push('d'), r));
+    const c = slots.acquire().then((r) => {
+      order.push('c');
+      return r;
+    });
+    const d = slots.acquire().then((r) => {
+      order.push('d');
+      return r;
+    });
     await tick();
     expect(order).toEqual([]);
     a();
@@ -39,7 +45,10 @@ describe('GPU slots in a worker', () => {
     ];
     // each waiter runs as soon as it is granted a slot and gives it back at once
     const done = waiters.map(([name, priority]) =>
-      slots.acquire(undefined, priority).then((release) => (order.push(name), release())),
+      slots.acquire(undefined, priority).then((release) => {
+        order.push(name);
+        release();
+      }),
     );
     held();
     await Promise.all(done);

@@ -17,7 +17,7 @@ import {
 import { resultAt, stepResultSizeProblem } from '~/common/step-output';
 import type { Db } from '~/server/db';
 import type { StepStatus } from '~/server/generated/prisma/enums';
-import { ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
+import { type ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
 import { WeightsUnavailableError } from '~/workers/models/model-weights';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
 import type { Slots } from '~/workers/gpu-slots';

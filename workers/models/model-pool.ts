@@ -144,7 +144,11 @@ export class ModelPool {
       clearTimeout(entry.timer);
       entry.timer = undefined;
       void this.flush(entry);
-    } else entry.timer ??= setTimeout(() => ((entry.timer = undefined), void this.flush(entry)), this.opts.batchWaitMs);
+    } else
+      entry.timer ??= setTimeout(() => {
+        entry.timer = undefined;
+        void this.flush(entry);
+      }, this.opts.batchWaitMs);
   }
 
   private async flush(entry: Entry): Promise<void> {
@@ -159,7 +163,7 @@ export class ModelPool {
         this.opts.inferTimeoutMs ?? 600_000,
       );
       const outputs = reply.outputs as unknown[];
-      batch.forEach((w, i) => w.resolve(outputs[i]));
+      for (const [i, w] of batch.entries()) w.resolve(outputs[i]);
     } catch (err) {
       for (const w of batch) w.reject(err as Error);
     } finally {

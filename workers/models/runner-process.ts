@@ -44,7 +44,10 @@ export class RunnerProcess {
     this.exited = new Promise((resolve) => {
       const done = (reason: string) => {
         this.exitError ??= new RunnerCrashedError(reason);
-        for (const p of this.pending.values()) clearTimeout(p.timer), p.reject(this.exitError);
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(this.exitError);
+        }
         this.pending.clear();
         resolve();
       };

@@ -20,9 +20,10 @@ export default function ModelPage() {
   const [note, setNote] = useState('');
   const move = useMutation(
     trpc.models.moveAlias.mutationOptions({
-      onSuccess: () => (
-        setNote(''), queryClient.invalidateQueries({ queryKey: trpc.models.get.queryKey({ name: modelName }) })
-      ),
+      onSuccess: () => {
+        setNote('');
+        return queryClient.invalidateQueries({ queryKey: trpc.models.get.queryKey({ name: modelName }) });
+      },
     }),
   );
 
@@ -152,8 +153,8 @@ export default function ModelPage() {
       <div className="space-y-2">
         <h2 className="font-medium">Alias history</h2>
         <ol className="space-y-1 text-sm" data-testid="alias-history">
-          {m.aliasHistory.map((e, i) => (
-            <li key={i}>
+          {m.aliasHistory.map((e) => (
+            <li key={`${e.at}-${e.alias}-${e.to}`}>
               {new Date(e.at).toLocaleString()} · {e.actor} moved <b>{e.alias}</b> {e.from ? `from v${e.from} ` : ''}to
               v{e.to}
               {e.note ? ` — “${e.note}”` : ''}

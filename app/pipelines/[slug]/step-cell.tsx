@@ -97,7 +97,10 @@ export function StepCell({
             <button
               type="button"
               className="rounded border border-stone-300 px-2 py-0.5 text-xs"
-              onClick={() => (setText(JSON.stringify(step, null, 2)), setEditing(true))}
+              onClick={() => {
+                setText(JSON.stringify(step, null, 2));
+                setEditing(true);
+              }}
               aria-label={`Edit cell ${step.id}`}
             >
               Edit

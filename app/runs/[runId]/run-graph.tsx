@@ -33,11 +33,17 @@ export function RunGraph({
     depth.set(id, d);
     return d;
   };
-  steps.forEach((s) => depthOf(s.id));
+  for (const s of steps) depthOf(s.id);
   const columns: GraphStep[][] = [];
-  for (const s of steps) (columns[depth.get(s.id)!] ??= []).push(s);
+  for (const s of steps) {
+    const c = depth.get(s.id)!;
+    columns[c] ??= [];
+    columns[c].push(s);
+  }
   const pos = new Map<string, { x: number; y: number }>();
-  columns.forEach((col, c) => col.forEach((s, r) => pos.set(s.id, { x: c * (W + GAP_X), y: r * (H + GAP_Y) })));
+  for (const [c, col] of columns.entries()) {
+    for (const [r, s] of col.entries()) pos.set(s.id, { x: c * (W + GAP_X), y: r * (H + GAP_Y) });
+  }
   const width = columns.length * (W + GAP_X) - GAP_X;
   const height = Math.max(...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
 

@@ -49,7 +49,7 @@ export async function applySchedule(deps: ScheduleDeps, row: Schedule): Promise<
   const client = await deps.temporal();
   const want = desired(row, deps.config);
   const handle = client.schedule.getHandle(row.temporalScheduleId);
-  let current;
+  let current: Awaited<ReturnType<typeof handle.describe>>;
   try {
     current = await handle.describe();
   } catch (err) {
