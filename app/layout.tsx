@@ -3,6 +3,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Providers } from './_trpc/client';
 import { AdminLink, WhoAmI } from './_components/who-am-i';
+import { NavLink } from './_components/ui';
 import './globals.css';
 
 export const metadata: Metadata = { title: 'Brewline', description: 'Batch ML pipelines on Temporal' };
@@ -25,9 +26,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 ☕ Brewline
               </Link>
               {SECTIONS.map(([href, label]) => (
-                <Link key={href} href={href} className="text-sm text-stone-600 hover:text-stone-900">
+                <NavLink key={href} href={href}>
                   {label}
-                </Link>
+                </NavLink>
               ))}
               <AdminLink />
               <WhoAmI />

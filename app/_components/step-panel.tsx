@@ -5,6 +5,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatDuration, StatusBadge } from './status';
 import { useCanEdit } from './who-am-i';
+import { Button, TextButton } from './forms';
+import { Card, ErrorText, Loading } from './ui';
 import { useTRPC } from '../_trpc/client';
 
 /** live: keep polling until the step has an attempt that finished (a cell run just started); compact: no title. */
@@ -49,11 +51,7 @@ export function StepPanel({
   );
 
   return (
-    <aside
-      className="space-y-3 rounded-lg border border-stone-200 bg-white p-4 text-sm"
-      aria-live="polite"
-      aria-label={`${itemKey} ${stepTitle}`}
-    >
+    <Card as="aside" className="space-y-3 p-4 text-sm" aria-live="polite" aria-label={`${itemKey} ${stepTitle}`}>
       <div className="flex items-center gap-3">
         {!compact && (
           <h2 className="font-medium">
@@ -61,27 +59,16 @@ export function StepPanel({
           </h2>
         )}
         {canEdit && !runActive && ['failed', 'cancelled'].includes(itemStatus) && (
-          <button
-            type="button"
-            className="ml-auto rounded bg-amber-700 px-3 py-1 text-white hover:bg-amber-800 disabled:opacity-50"
-            disabled={retry.isPending}
-            onClick={() => retry.mutate({ runId, itemKey })}
-          >
+          <Button className="ml-auto" disabled={retry.isPending} onClick={() => retry.mutate({ runId, itemKey })}>
             Retry this item
-          </button>
+          </Button>
         )}
       </div>
-      {retry.error && (
-        <p role="alert" className="text-red-700">
-          {retry.error.message}
-        </p>
-      )}
+      {retry.error && <ErrorText>{retry.error.message}</ErrorText>}
       {attempts.isPending ? (
-        <p className="text-stone-500">Loading…</p>
+        <Loading />
       ) : attempts.isError ? (
-        <p role="alert" className="text-red-700">
-          {attempts.error.message}
-        </p>
+        <ErrorText>{attempts.error.message}</ErrorText>
       ) : attempts.data.attempts.length === 0 ? (
         <p className="text-stone-500">This step has not started for this item.</p>
       ) : (
@@ -132,7 +119,7 @@ export function StepPanel({
           {attempts.data.files.length > 0 && <Files files={attempts.data.files} />}
         </>
       )}
-    </aside>
+    </Card>
   );
 }
 
@@ -172,14 +159,9 @@ function Files({
       <ul className="space-y-1">
         {others.map((f) => (
           <li key={f.id}>
-            <button
-              type="button"
-              className="text-amber-800 underline"
-              onClick={() => setOpen(open === f.id ? null : f.id)}
-              aria-expanded={open === f.id}
-            >
+            <TextButton onClick={() => setOpen(open === f.id ? null : f.id)} aria-expanded={open === f.id}>
               {f.name}
-            </button>{' '}
+            </TextButton>{' '}
             <span className="text-stone-500">
               {f.contentType} · {f.size} bytes
             </span>{' '}
@@ -197,14 +179,7 @@ function Files({
 function FileContent({ id }: { id: string }) {
   const trpc = useTRPC();
   const file = useQuery(trpc.runs.artifact.queryOptions({ id }));
-  if (!file.data)
-    return file.isError ? (
-      <p role="alert" className="text-red-700">
-        {file.error.message}
-      </p>
-    ) : (
-      <p className="text-stone-500">Loading…</p>
-    );
+  if (!file.data) return file.isError ? <ErrorText>{file.error.message}</ErrorText> : <Loading />;
   const c = file.data.content;
   const text =
     c.kind === 'json'

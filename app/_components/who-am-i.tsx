@@ -1,7 +1,8 @@
 'use client';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useTRPC } from '../_trpc/client';
+import { TextButton } from './forms';
+import { Chip, NavLink, TextLink } from './ui';
 
 export function WhoAmI() {
   const trpc = useTRPC();
@@ -11,18 +12,18 @@ export function WhoAmI() {
   );
   if (!me.data)
     return (
-      <Link href="/signin" className="ml-auto text-sm text-amber-800 underline">
+      <TextLink href="/signin" className="ml-auto text-sm">
         Sign in
-      </Link>
+      </TextLink>
     );
   return (
     <div className="ml-auto flex items-center gap-3 text-sm">
       <span data-testid="whoami">
-        {me.data.name} <span className="rounded bg-stone-100 px-1.5 py-0.5 text-xs text-stone-700">{me.data.role}</span>
+        {me.data.name} <Chip tone="stone">{me.data.role}</Chip>
       </span>
-      <button type="button" onClick={() => signOut.mutate()} className="text-stone-600 underline hover:text-stone-900">
+      <TextButton tone="muted" onClick={() => signOut.mutate()}>
         Sign out
-      </button>
+      </TextButton>
     </div>
   );
 }
@@ -39,9 +40,5 @@ export function AdminLink() {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions());
   if (me.data?.role !== 'admin') return null;
-  return (
-    <Link href="/admin" className="text-sm text-stone-600 hover:text-stone-900">
-      Admin
-    </Link>
-  );
+  return <NavLink href="/admin">Admin</NavLink>;
 }

@@ -6,6 +6,8 @@ import { scheduleInWords } from '~/common/schedule-words';
 import { useTRPC } from '../_trpc/client';
 import { StatusBadge, statusColour } from '../_components/status';
 import { useCanEdit } from '../_components/who-am-i';
+import { Button } from '../_components/forms';
+import { CardList, Chip, ErrorBox, LoadError, Loading, PageTitle } from '../_components/ui';
 
 export default function PipelinesPage() {
   const trpc = useTRPC();
@@ -26,13 +28,8 @@ export default function PipelinesPage() {
     }),
   );
 
-  if (pipelines.isPending) return <p className="text-stone-500">Loading pipelines…</p>;
-  if (pipelines.isError)
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load pipelines: {pipelines.error.message}
-      </p>
-    );
+  if (pipelines.isPending) return <Loading what="pipelines" />;
+  if (pipelines.isError) return <LoadError what="pipelines" error={pipelines.error} />;
   if (pipelines.data.length === 0)
     return (
       <p className="text-stone-600">
@@ -42,13 +39,9 @@ export default function PipelinesPage() {
 
   return (
     <section>
-      <h1 className="mb-4 text-2xl font-semibold">Pipelines</h1>
-      {trigger.isError && (
-        <p role="alert" className="mb-4 rounded border border-red-200 bg-red-50 p-3 text-sm text-red-800">
-          {trigger.error.message}
-        </p>
-      )}
-      <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white">
+      <PageTitle className="mb-4">Pipelines</PageTitle>
+      {trigger.isError && <ErrorBox className="mb-4">{trigger.error.message}</ErrorBox>}
+      <CardList>
         {pipelines.data.map((p) => (
           <li key={p.slug} className="flex items-center gap-6 p-4" data-testid={`pipeline-${p.slug}`}>
             <div className="min-w-0 flex-1">
@@ -65,9 +58,9 @@ export default function PipelinesPage() {
               <p className="truncate text-sm text-stone-600">{p.description}</p>
               <div className="mt-1 flex gap-1">
                 {p.tags.map((t) => (
-                  <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+                  <Chip key={t} tone="amber">
                     {t}
-                  </span>
+                  </Chip>
                 ))}
               </div>
               <ul className="mt-1 space-y-0.5 text-xs text-stone-600">
@@ -114,18 +107,17 @@ export default function PipelinesPage() {
               ))}
             </nav>
             {canEdit && (
-              <button
-                type="button"
+              <Button
+                size="lg"
                 onClick={() => trigger.mutate({ pipelineSlug: p.slug, params: {} })}
                 disabled={trigger.isPending}
-                className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500 disabled:opacity-50"
               >
                 Run now
-              </button>
+              </Button>
             )}
           </li>
         ))}
-      </ul>
+      </CardList>
     </section>
   );
 }

@@ -2,9 +2,10 @@
 // Schedules across pipelines: in words with their time zone, next fires and recent fires; pause and resume
 // with a note; a backfill of a past time range.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useState } from 'react';
 import { scheduleInWords } from '~/common/schedule-words';
+import { Button, Field, FormError, InlineForm, TextButton, TextInput } from '../_components/forms';
+import { CardList, Chip, ErrorText, LoadError, Loading, PageTitle, TextLink } from '../_components/ui';
 import { useCanEdit } from '../_components/who-am-i';
 import { useTRPC } from '../_trpc/client';
 
@@ -12,26 +13,21 @@ export default function SchedulesPage() {
   const trpc = useTRPC();
   const canEdit = useCanEdit();
   const schedules = useQuery(trpc.schedules.list.queryOptions({}, { refetchInterval: 5_000 }));
-  if (schedules.isPending) return <p className="text-stone-500">Loading schedules…</p>;
-  if (schedules.isError)
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load schedules: {schedules.error.message}
-      </p>
-    );
+  if (schedules.isPending) return <Loading what="schedules" />;
+  if (schedules.isError) return <LoadError what="schedules" error={schedules.error} />;
   return (
     <section className="space-y-4">
-      <h1 className="text-2xl font-semibold">Schedules</h1>
+      <PageTitle>Schedules</PageTitle>
       {schedules.data.length === 0 ? (
         <p className="text-stone-600">
           No schedules yet. Add one to a pipeline's spec (schedules: [{'{'} name, cron, timezone {'}'}]).
         </p>
       ) : (
-        <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white">
+        <CardList>
           {schedules.data.map((s) => (
             <ScheduleRow key={s.id} schedule={s} canEdit={canEdit} />
           ))}
-        </ul>
+        </CardList>
       )}
     </section>
   );
@@ -69,58 +65,38 @@ function ScheduleRow({ schedule: s, canEdit }: { schedule: Schedule; canEdit: bo
           {s.pipeline.name} · {s.name}
         </h2>
         <span className="text-sm text-stone-600">{scheduleInWords(s)}</span>
-        <span
-          className={`rounded px-1.5 py-0.5 text-xs ${s.paused ? 'bg-stone-200 text-stone-700' : 'bg-emerald-100 text-emerald-800'}`}
-          data-testid="schedule-state"
-        >
+        <Chip tone={s.paused ? 'grey' : 'emerald'} data-testid="schedule-state">
           {s.paused ? 'paused' : 'active'}
-        </span>
+        </Chip>
         {s.note && <span className="text-xs text-stone-500">“{s.note}”</span>}
         {canEdit && (
           <div className="ml-auto flex items-center gap-2">
             <label className="sr-only" htmlFor={`note-${s.id}`}>
               Note for {s.name}
             </label>
-            <input
+            <TextInput
               id={`note-${s.id}`}
               value={note}
               onChange={(e) => setNote(e.target.value)}
               placeholder="note (optional)"
-              className="rounded border border-stone-300 px-2 py-1 text-sm"
+              className="text-sm"
             />
             {s.paused ? (
-              <button
-                type="button"
-                className="rounded bg-emerald-700 px-3 py-1 text-sm text-white"
-                onClick={() => unpause.mutate({ id: s.id, note })}
-              >
+              <Button variant="success" onClick={() => unpause.mutate({ id: s.id, note })}>
                 Resume
-              </button>
+              </Button>
             ) : (
-              <button
-                type="button"
-                className="rounded border border-stone-300 px-3 py-1 text-sm"
-                onClick={() => pause.mutate({ id: s.id, note })}
-              >
+              <Button variant="secondary" onClick={() => pause.mutate({ id: s.id, note })}>
                 Pause
-              </button>
+              </Button>
             )}
-            <button
-              type="button"
-              className="text-sm text-amber-800 underline"
-              onClick={() => setBackfill(!backfill)}
-              aria-expanded={backfill}
-            >
+            <TextButton className="text-sm" onClick={() => setBackfill(!backfill)} aria-expanded={backfill}>
               Backfill…
-            </button>
+            </TextButton>
           </div>
         )}
       </div>
-      {error && (
-        <p role="alert" className="text-sm text-red-700">
-          {error.message}
-        </p>
-      )}
+      {error && <ErrorText className="text-sm">{error.message}</ErrorText>}
       <p className="text-sm text-stone-600">
         Next:{' '}
         {s.paused
@@ -140,10 +116,7 @@ function ScheduleRow({ schedule: s, canEdit }: { schedule: Schedule; canEdit: bo
               .map((f) => fmt(f.scheduledAt))
               .join(' · ')
           : 'none yet'}{' '}
-        ·{' '}
-        <Link className="text-amber-800 underline" href={`/runs?pipeline=${s.pipeline.slug}`}>
-          runs
-        </Link>
+        · <TextLink href={`/runs?pipeline=${s.pipeline.slug}`}>runs</TextLink>
       </p>
       {backfill && <BackfillForm id={s.id} onDone={() => setBackfill(false)} />}
     </li>
@@ -155,43 +128,24 @@ function BackfillForm({ id, onDone }: { id: string; onDone: () => void }) {
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const backfill = useMutation(trpc.schedules.backfill.mutationOptions({ onSuccess: onDone }));
-  const fields = (backfill.error?.data as { fields?: { path: string[]; message: string }[] } | undefined)?.fields;
   return (
-    <form
-      className="flex flex-wrap items-end gap-3 rounded border border-stone-200 bg-stone-50 p-3 text-sm"
+    <InlineForm
+      nested
       onSubmit={(e) => {
         e.preventDefault();
         backfill.mutate({ id, start: new Date(start), end: new Date(end) });
       }}
     >
-      <label className="flex flex-col gap-1">
-        From{' '}
-        <input
-          type="datetime-local"
-          required
-          value={start}
-          onChange={(e) => setStart(e.target.value)}
-          className="rounded border border-stone-300 px-2 py-1"
-        />
-      </label>
-      <label className="flex flex-col gap-1">
-        To{' '}
-        <input
-          type="datetime-local"
-          required
-          value={end}
-          onChange={(e) => setEnd(e.target.value)}
-          className="rounded border border-stone-300 px-2 py-1"
-        />
-      </label>
-      <button type="submit" className="rounded bg-amber-700 px-3 py-1 text-white" disabled={backfill.isPending}>
+      <Field label="From">
+        <TextInput type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)} />
+      </Field>
+      <Field label="To">
+        <TextInput type="datetime-local" required value={end} onChange={(e) => setEnd(e.target.value)} />
+      </Field>
+      <Button type="submit" disabled={backfill.isPending}>
         Start backfill
-      </button>
-      {backfill.error && (
-        <p role="alert" className="w-full text-red-700">
-          {fields?.length ? fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ') : backfill.error.message}
-        </p>
-      )}
-    </form>
+      </Button>
+      <FormError error={backfill.error} className="w-full" />
+    </InlineForm>
   );
 }

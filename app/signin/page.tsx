@@ -1,6 +1,8 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { Button, Field, TextInput } from '../_components/forms';
+import { Card, ErrorText } from '../_components/ui';
 import { useTRPC } from '../_trpc/client';
 
 export default function SignInPage() {
@@ -20,45 +22,30 @@ export default function SignInPage() {
     signIn.mutate({ email, password });
   };
   return (
-    <form
-      onSubmit={submit}
-      className="mx-auto mt-12 max-w-sm space-y-4 rounded-lg border border-stone-200 bg-white p-6"
-    >
+    <Card as="form" onSubmit={submit} className="mx-auto mt-12 max-w-sm space-y-4 p-6">
       <h1 className="text-xl font-semibold">Sign in to Brewline</h1>
-      <label className="block text-sm">
-        Email
-        <input
+      <Field label="Email" className="text-sm">
+        <TextInput
           type="email"
           required
           autoComplete="username"
           value={email}
           onChange={(e) => setEmail(e.target.value)}
-          className="mt-1 w-full rounded border border-stone-300 px-2 py-1.5"
         />
-      </label>
-      <label className="block text-sm">
-        Password
-        <input
+      </Field>
+      <Field label="Password" className="text-sm">
+        <TextInput
           type="password"
           required
           autoComplete="current-password"
           value={password}
           onChange={(e) => setPassword(e.target.value)}
-          className="mt-1 w-full rounded border border-stone-300 px-2 py-1.5"
         />
-      </label>
-      {signIn.isError && (
-        <p role="alert" className="text-sm text-red-700">
-          {signIn.error.message}
-        </p>
-      )}
-      <button
-        type="submit"
-        disabled={signIn.isPending}
-        className="w-full rounded-md bg-amber-700 py-2 text-sm font-medium text-white hover:bg-amber-800 disabled:opacity-50"
-      >
+      </Field>
+      {signIn.isError && <ErrorText className="text-sm">{signIn.error.message}</ErrorText>}
+      <Button type="submit" size="lg" disabled={signIn.isPending} className="w-full">
         Sign in
-      </button>
-    </form>
+      </Button>
+    </Card>
   );
 }

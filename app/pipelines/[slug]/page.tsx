@@ -10,6 +10,8 @@ import type { PipelineSpec } from '~/common/pipeline-spec';
 import { StatusBadge } from '../../_components/status';
 import { StepPanel } from '../../_components/step-panel';
 import { useCanEdit } from '../../_components/who-am-i';
+import { Field, Select, TextButton } from '../../_components/forms';
+import { Chip, ErrorText, LoadError, Loading, PageTitle, TextLink } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 import { ParamsForm } from './params-form';
 import { StepCell } from './step-cell';
@@ -47,13 +49,8 @@ export default function PipelineNotebook() {
     }),
   );
 
-  if (pipeline.isPending) return <p className="text-stone-500">Loading pipeline…</p>;
-  if (pipeline.isError)
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load pipeline: {pipeline.error.message}
-      </p>
-    );
+  if (pipeline.isPending) return <Loading what="pipeline" />;
+  if (pipeline.isError) return <LoadError what="pipeline" error={pipeline.error} />;
   const p = pipeline.data;
   const spec = p.spec as PipelineSpec;
   const isLatest = p.version === p.latestVersion;
@@ -68,29 +65,27 @@ export default function PipelineNotebook() {
     <section className="space-y-6">
       <header className="space-y-1">
         <div className="flex flex-wrap items-center gap-3">
-          <h1 className="text-2xl font-semibold">{p.name}</h1>
+          <PageTitle>{p.name}</PageTitle>
           <span className="font-mono text-xs text-stone-500">
             {slug} · v{p.version}
             {isLatest ? ' (latest)' : ` of ${p.latestVersion}`}
           </span>
           {spec.tags.map((t) => (
-            <span key={t} className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+            <Chip key={t} tone="amber">
               {t}
-            </span>
+            </Chip>
           ))}
           {lastRun && (
-            <Link href={`/runs/${lastRun.id}`} className="ml-auto text-sm text-amber-800 underline">
+            <TextLink href={`/runs/${lastRun.id}`} className="ml-auto text-sm">
               Latest run <StatusBadge status={lastRun.status} />
-            </Link>
+            </TextLink>
           )}
         </div>
         {spec.description && <p className="text-sm text-stone-600">{spec.description}</p>}
         {!isLatest && (
           <p className="text-sm text-amber-800">
             You are looking at an older version.{' '}
-            <button type="button" className="underline" onClick={() => setVersion(undefined)}>
-              Back to the latest
-            </button>
+            <TextButton onClick={() => setVersion(undefined)}>Back to the latest</TextButton>
           </p>
         )}
       </header>
@@ -105,31 +100,21 @@ export default function PipelineNotebook() {
       />
 
       <div className="flex flex-wrap items-center gap-3 text-sm">
-        <label className="flex items-center gap-2">
-          <span className="text-stone-600">Outputs of item</span>
-          <select
-            value={item}
-            onChange={(e) => setItem(e.target.value)}
-            className="rounded border border-stone-300 px-2 py-1"
-            aria-label="Item to show outputs of"
-          >
+        <Field inline label={<span className="text-stone-600">Outputs of item</span>}>
+          <Select value={item} onChange={(e) => setItem(e.target.value)} aria-label="Item to show outputs of">
             {(board.data?.keys ?? []).map((k) => (
               <option key={k} value={k}>
                 {k}
               </option>
             ))}
-          </select>
-        </label>
+          </Select>
+        </Field>
         <span className="text-stone-500">
           {lastRun
             ? `from the latest run (${lastRun.status})`
             : 'no run yet: run the pipeline to see outputs under each cell'}
         </span>
-        {runCell.error && (
-          <p role="alert" className="w-full text-red-700">
-            {runCell.error.message}
-          </p>
-        )}
+        {runCell.error && <ErrorText className="w-full">{runCell.error.message}</ErrorText>}
       </div>
 
       <ol className="space-y-4">

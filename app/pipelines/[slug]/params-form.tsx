@@ -3,6 +3,8 @@
 // the same rules the server applies; the server's field errors show beside their fields.
 import { useMemo, useState } from 'react';
 import { paramValueProblem, type ParamSpec } from '~/common/pipeline-spec';
+import { Button, fieldErrorsOf, Select, TextArea, TextInput } from '../../_components/forms';
+import { Card, ErrorText } from '../../_components/ui';
 
 type Values = Record<string, string | boolean>;
 
@@ -59,11 +61,12 @@ export function ParamsForm({
       ),
     [params, values],
   );
-  const serverFields = (error?.data as { fields?: { path: string[]; message: string }[] } | undefined)?.fields ?? [];
+  const serverFields = fieldErrorsOf(error);
   const entries = Object.entries(params);
   return (
-    <form
-      className="space-y-3 rounded-lg border border-stone-200 bg-white p-4"
+    <Card
+      as="form"
+      className="space-y-3 p-4"
       aria-label="Params"
       onSubmit={(e) => {
         e.preventDefault();
@@ -100,36 +103,34 @@ export function ParamsForm({
                   className="h-4 w-4"
                 />
               ) : param.type === 'string[]' ? (
-                <textarea
+                <TextArea
                   id={id}
                   rows={3}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
-                  className="rounded border border-stone-300 px-2 py-1 font-mono text-xs"
+                  className="px-2 py-1"
                   aria-describedby={`${id}-help`}
                   aria-invalid={!!(problem ?? server)}
                 />
               ) : param.enum ? (
-                <select
+                <Select
                   id={id}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
-                  className="rounded border border-stone-300 px-2 py-1"
                 >
                   {param.enum.map((v) => (
                     <option key={v} value={v}>
                       {v}
                     </option>
                   ))}
-                </select>
+                </Select>
               ) : (
-                <input
+                <TextInput
                   id={id}
                   type={param.type === 'string' ? 'text' : 'number'}
                   step={param.type === 'integer' ? 1 : 'any'}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
-                  className="rounded border border-stone-300 px-2 py-1"
                   aria-describedby={`${id}-help`}
                   aria-invalid={!!(problem ?? server)}
                 />
@@ -150,20 +151,12 @@ export function ParamsForm({
           );
         })}
       </div>
-      {error && !serverFields.length && (
-        <p role="alert" className="text-sm text-red-700">
-          {error.message}
-        </p>
-      )}
+      {error && !serverFields.length && <ErrorText className="text-sm">{error.message}</ErrorText>}
       {canRun && (
-        <button
-          type="submit"
-          disabled={pending}
-          className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 disabled:opacity-50"
-        >
+        <Button type="submit" size="lg" disabled={pending}>
           Run with these params
-        </button>
+        </Button>
       )}
-    </form>
+    </Card>
   );
 }

@@ -4,6 +4,8 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { PipelineSpec, StepSpec } from '~/common/pipeline-spec';
+import { Button, FormError, TextArea } from '../../_components/forms';
+import { Card, Chip, ErrorText } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 
 export function StepCell({
@@ -33,8 +35,6 @@ export function StepCell({
   const [parseError, setParseError] = useState<string | null>(null);
   const [saved, setSaved] = useState<{ from: number; to: number } | null>(null);
   const push = useMutation(trpc.pipelines.push.mutationOptions());
-  const fields = (push.error?.data as { fields?: { path: (string | number)[]; message: string }[] } | undefined)
-    ?.fields;
 
   const save = async () => {
     let edited: unknown;
@@ -54,49 +54,39 @@ export function StepCell({
   };
 
   return (
-    <article
-      className="rounded-lg border border-stone-200 bg-white"
-      aria-labelledby={`cell-${step.id}`}
-      data-testid={`cell-${step.id}`}
-    >
+    <Card as="article" aria-labelledby={`cell-${step.id}`} data-testid={`cell-${step.id}`}>
       <header className="flex flex-wrap items-center gap-2 border-b border-stone-100 px-4 py-2">
         <span className="font-mono text-xs text-stone-400">[{index}]</span>
         <h3 id={`cell-${step.id}`} className="font-medium">
           {step.title ?? step.id}
         </h3>
-        <span className="rounded bg-stone-100 px-1.5 py-0.5 text-xs text-stone-700">{step.kind}</span>
-        <span
-          className={`rounded px-1.5 py-0.5 text-xs ${step.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}
-        >
-          {step.queue.toUpperCase()}
-        </span>
-        {step.scope !== 'item' && (
-          <span className="rounded bg-sky-50 px-1.5 py-0.5 text-xs text-sky-800">run-level · {step.scope}</span>
-        )}
+        <Chip tone="stone">{step.kind}</Chip>
+        <Chip tone={step.queue === 'gpu' ? 'violet' : 'grey'}>{step.queue.toUpperCase()}</Chip>
+        {step.scope !== 'item' && <Chip tone="sky">run-level · {step.scope}</Chip>}
         {step.model && (
-          <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">
+          <Chip tone="amber">
             model{' '}
             {'alias' in step.model
               ? `${step.model.name}@${step.model.alias}`
               : `${step.model.name} v${(step.model as { version: number }).version}`}
-          </span>
+          </Chip>
         )}
         <div className="ml-auto flex gap-2">
           {canRunCell && (
-            <button
-              type="button"
+            <Button
+              variant="outline"
+              size="sm"
               onClick={onRunCell}
               disabled={runningCell}
-              className="rounded border border-amber-700 px-2 py-0.5 text-xs text-amber-800 hover:bg-amber-50"
               aria-label={`Run cell ${step.id} on its own`}
             >
               ▶ Run cell
-            </button>
+            </Button>
           )}
           {editable && !editing && (
-            <button
-              type="button"
-              className="rounded border border-stone-300 px-2 py-0.5 text-xs"
+            <Button
+              variant="secondary"
+              size="sm"
               onClick={() => {
                 setText(JSON.stringify(step, null, 2));
                 setEditing(true);
@@ -104,7 +94,7 @@ export function StepCell({
               aria-label={`Edit cell ${step.id}`}
             >
               Edit
-            </button>
+            </Button>
           )}
         </div>
       </header>
@@ -114,37 +104,21 @@ export function StepCell({
             <label className="sr-only" htmlFor={`edit-${step.id}`}>
               Definition of {step.id}
             </label>
-            <textarea
+            <TextArea
               id={`edit-${step.id}`}
               value={text}
               onChange={(e) => setText(e.target.value)}
               rows={Math.min(24, text.split('\n').length + 1)}
-              className="w-full rounded border border-stone-300 p-2 font-mono text-xs"
+              className="w-full p-2"
             />
-            {(parseError ?? push.error) && (
-              <p role="alert" className="text-red-700">
-                {parseError ??
-                  (fields?.length
-                    ? fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')
-                    : push.error?.message)}
-              </p>
-            )}
+            {parseError ? <ErrorText>{parseError}</ErrorText> : <FormError error={push.error} />}
             <div className="flex gap-2">
-              <button
-                type="button"
-                onClick={() => void save()}
-                disabled={push.isPending}
-                className="rounded bg-amber-700 px-3 py-1 text-white"
-              >
+              <Button onClick={() => void save()} disabled={push.isPending}>
                 Save as a new version
-              </button>
-              <button
-                type="button"
-                onClick={() => setEditing(false)}
-                className="rounded border border-stone-300 px-3 py-1"
-              >
+              </Button>
+              <Button variant="secondary" onClick={() => setEditing(false)}>
                 Cancel
-              </button>
+              </Button>
             </div>
           </div>
         ) : (
@@ -171,7 +145,7 @@ export function StepCell({
         {saved && <VersionDiff slug={spec.slug} from={saved.from} to={saved.to} />}
         {children}
       </div>
-    </article>
+    </Card>
   );
 }
 

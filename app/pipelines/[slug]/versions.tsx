@@ -2,6 +2,8 @@
 // The pipeline's versions, newest first, with how many runs each had; view one, or compare any two.
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { TextButton } from '../../_components/forms';
+import { Card } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 import { VersionDiff } from './step-cell';
 
@@ -19,7 +21,7 @@ export function Versions({
   const [compare, setCompare] = useState<{ from: number; to: number } | null>(null);
   if (!versions.data) return null;
   return (
-    <section className="space-y-2 rounded-lg border border-stone-200 bg-white p-4 text-sm">
+    <Card as="section" className="space-y-2 p-4 text-sm">
       <h2 className="font-medium">Versions</h2>
       <ul className="space-y-1">
         {versions.data.map((v) => (
@@ -28,22 +30,16 @@ export function Versions({
             <span className="text-stone-500">
               {new Date(v.createdAt).toLocaleString()} · {v.runs} run{v.runs === 1 ? '' : 's'}
             </span>
-            <button type="button" className="text-amber-800 underline" onClick={() => onView(v.version)}>
-              view
-            </button>
+            <TextButton onClick={() => onView(v.version)}>view</TextButton>
             {v.version > 1 && (
-              <button
-                type="button"
-                className="text-amber-800 underline"
-                onClick={() => setCompare({ from: v.version - 1, to: v.version })}
-              >
+              <TextButton onClick={() => setCompare({ from: v.version - 1, to: v.version })}>
                 diff with v{v.version - 1}
-              </button>
+              </TextButton>
             )}
           </li>
         ))}
       </ul>
       {compare && <VersionDiff slug={slug} from={compare.from} to={compare.to} />}
-    </section>
+    </Card>
   );
 }

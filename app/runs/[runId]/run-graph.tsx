@@ -1,5 +1,6 @@
 'use client';
 // The pipeline's steps as a graph, laid out in columns by depth, each step with its counts in this run.
+import { Figure } from '../../_components/ui';
 
 interface GraphStep {
   id: string;
@@ -48,8 +49,7 @@ export function RunGraph({
   const height = Math.max(...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
 
   return (
-    <figure className="overflow-x-auto rounded-lg border border-stone-200 bg-white p-3">
-      <figcaption className="mb-2 text-sm font-medium text-stone-700">Steps</figcaption>
+    <Figure caption="Steps">
       <svg
         width={width + 2}
         height={height + 2}
@@ -112,6 +112,6 @@ export function RunGraph({
         })}
       </svg>
       <p className="sr-only">{steps.map((s) => `${s.title}: ${JSON.stringify(counts[s.id] ?? {})}`).join('; ')}</p>
-    </figure>
+    </Figure>
   );
 }

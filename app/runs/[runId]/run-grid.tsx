@@ -5,6 +5,7 @@
 // a run of 5,000 items scrolls as smoothly as one of 12.
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { statusColour } from '../../_components/status';
+import { Card } from '../../_components/ui';
 
 export interface GridStep {
   id: string;
@@ -51,7 +52,7 @@ export function RunGrid({
   const columns = `minmax(10rem, 14rem) repeat(${steps.length}, minmax(4.5rem, 1fr))`;
 
   return (
-    <div className="rounded-lg border border-stone-200 bg-white">
+    <Card>
       <div
         className="grid border-b border-stone-200 bg-stone-100 text-left text-sm text-stone-600"
         style={{ gridTemplateColumns: columns }}
@@ -125,6 +126,6 @@ export function RunGrid({
           </div>
         </div>
       )}
-    </div>
+    </Card>
   );
 }

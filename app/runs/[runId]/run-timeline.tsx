@@ -1,6 +1,7 @@
 'use client';
 // A Gantt chart of items over time: one row per item, one bar per step attempt, GPU steps outlined in violet.
 import { useQuery } from '@tanstack/react-query';
+import { Figure, Loading } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 
 const COLOURS: Record<string, string> = {
@@ -25,7 +26,7 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
     ),
   );
   if (shown.length === 0) return null;
-  if (!timeline.data) return <p className="text-sm text-stone-500">Loading the timeline…</p>;
+  if (!timeline.data) return <Loading what="the timeline" className="text-sm" />;
   const bars = timeline.data.items.flatMap((i) => i.steps);
   if (bars.length === 0) return <p className="text-sm text-stone-500">No step has started yet.</p>;
   const start = Math.min(...bars.map((b) => b.startMs));
@@ -34,11 +35,14 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
   const width = 900;
   const x = (t: number) => 120 + ((t - start) / span) * (width - 130);
   return (
-    <figure className="overflow-x-auto rounded-lg border border-stone-200 bg-white p-3">
-      <figcaption className="mb-2 text-sm font-medium text-stone-700">
-        Timeline {itemKeys.length > shown.length ? `(first ${shown.length} of ${itemKeys.length} items)` : ''} ·{' '}
-        {Math.round(span / 1000)} s · GPU steps outlined
-      </figcaption>
+    <Figure
+      caption={
+        <>
+          Timeline {itemKeys.length > shown.length ? `(first ${shown.length} of ${itemKeys.length} items)` : ''} ·{' '}
+          {Math.round(span / 1000)} s · GPU steps outlined
+        </>
+      }
+    >
       <svg
         width={width}
         height={timeline.data.items.length * ROW + 4}
@@ -68,6 +72,6 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
           </g>
         ))}
       </svg>
-    </figure>
+    </Figure>
   );
 }

@@ -6,6 +6,8 @@ import { useParams } from 'next/navigation';
 import { useDeferredValue, useMemo, useState } from 'react';
 import { formatDuration, StatusBadge } from '../../_components/status';
 import { useCanEdit } from '../../_components/who-am-i';
+import { Button, Field, Select, TextInput } from '../../_components/forms';
+import { ErrorBox, ErrorText, LoadError, Loading, PageTitle, TextLink } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 import { RunGraph } from './run-graph';
 import { RunGrid, type GridItem } from './run-grid';
@@ -72,13 +74,8 @@ export function RunView({ initial }: { initial?: RunBoard }) {
     [items, statusFilter, name],
   );
 
-  if (run.isPending) return <p className="text-stone-500">Loading run…</p>;
-  if (run.isError)
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load run: {run.error.message}
-      </p>
-    );
+  if (run.isPending) return <Loading what="run" />;
+  if (run.isError) return <LoadError what="run" error={run.error} />;
   const r = run.data;
   const active = !TERMINAL.includes(r.status);
   const itemSteps = r.steps.filter((s) => s.scope === 'item');
@@ -99,7 +96,7 @@ export function RunView({ initial }: { initial?: RunBoard }) {
     <section className="space-y-6">
       <header className="space-y-2">
         <div className="flex flex-wrap items-center gap-3">
-          <h1 className="text-2xl font-semibold">{r.pipeline.name}</h1>
+          <PageTitle>{r.pipeline.name}</PageTitle>
           <span className="font-mono text-xs text-stone-500">
             v{r.pipeline.version} · run {r.id} · {r.trigger}
           </span>
@@ -108,35 +105,25 @@ export function RunView({ initial }: { initial?: RunBoard }) {
           </span>
           <div className="ml-auto flex items-center gap-3">
             {canEdit && active && (
-              <button
-                type="button"
-                className="rounded border border-red-300 px-3 py-1 text-sm text-red-800 hover:bg-red-50"
+              <Button
+                variant="danger"
                 onClick={() => confirm('Cancel this run? Running steps are stopped.') && cancel.mutate({ runId })}
                 disabled={cancel.isPending}
               >
                 Cancel run
-              </button>
+              </Button>
             )}
             {canEdit && !active && r.counts.failed > 0 && (
-              <button
-                type="button"
-                className="rounded bg-amber-700 px-3 py-1 text-sm text-white hover:bg-amber-800"
-                onClick={() => retryFailed.mutate({ runId })}
-                disabled={retryFailed.isPending}
-              >
+              <Button onClick={() => retryFailed.mutate({ runId })} disabled={retryFailed.isPending}>
                 Retry {r.counts.failed} failed item{r.counts.failed === 1 ? '' : 's'}
-              </button>
+              </Button>
             )}
-            <a className="text-sm text-amber-800 underline" href={r.temporalUiUrl} target="_blank" rel="noreferrer">
+            <TextLink className="text-sm" href={r.temporalUiUrl} target="_blank" rel="noreferrer">
               Open in Temporal UI
-            </a>
+            </TextLink>
           </div>
         </div>
-        {actionError && (
-          <p role="alert" className="text-sm text-red-700">
-            {actionError.message}
-          </p>
-        )}
+        {actionError && <ErrorText className="text-sm">{actionError.message}</ErrorText>}
         <div
           className="flex h-3 overflow-hidden rounded bg-stone-200"
           role="progressbar"
@@ -154,11 +141,7 @@ export function RunView({ initial }: { initial?: RunBoard }) {
           waiting · of {r.counts.total} items · elapsed {formatDuration(Math.max(0, elapsed))}
           {r.remainingMs !== null && active ? ` · about ${formatDuration(r.remainingMs)} left` : ''}
         </p>
-        {r.error && (
-          <p role="alert" className="rounded border border-red-200 bg-red-50 p-2 text-sm text-red-800">
-            {r.error}
-          </p>
-        )}
+        {r.error && <ErrorBox>{r.error}</ErrorBox>}
       </header>
 
       {runLevelSteps.length > 0 && (
@@ -191,12 +174,10 @@ export function RunView({ initial }: { initial?: RunBoard }) {
             </button>
           ))}
         </div>
-        <label className="flex flex-col gap-1">
-          <span className="text-stone-600">Status</span>
-          <select
+        <Field label={<span className="text-stone-600">Status</span>}>
+          <Select
             value={statusFilter}
             onChange={(e) => setStatusFilter(e.target.value)}
-            className="rounded border border-stone-300 px-2 py-1"
             aria-label="Filter items by status"
           >
             {ITEM_STATUSES.map((s) => (
@@ -204,18 +185,16 @@ export function RunView({ initial }: { initial?: RunBoard }) {
                 {s}
               </option>
             ))}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1">
-          <span className="text-stone-600">Item</span>
-          <input
+          </Select>
+        </Field>
+        <Field label={<span className="text-stone-600">Item</span>}>
+          <TextInput
             value={nameFilter}
             onChange={(e) => setNameFilter(e.target.value)}
             placeholder="name contains…"
-            className="rounded border border-stone-300 px-2 py-1"
             aria-label="Filter items by name"
           />
-        </label>
+        </Field>
         <span className="text-stone-500">
           {filtered.length} of {r.keys.length} items
         </span>
