@@ -149,7 +149,14 @@ if (values.framework === 'reference') {
     };
 }
 
-const newPool = () => new ModelPool({ memoryBudgetMb: 1_000_000, batchMax: 64, batchWaitMs: 10, cwd: process.cwd() });
+const newPool = () =>
+  new ModelPool({
+    memoryBudgetMb: 1_000_000,
+    batchMax: 64,
+    batchWaitMs: 10,
+    cwd: process.cwd(),
+    environment: process.env,
+  });
 const utilisation: number[] = [];
 const sampler = setInterval(() => {
   try {

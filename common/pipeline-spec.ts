@@ -1,12 +1,12 @@
 // The pipeline spec: what a data scientist writes (pipelines/*.ts) and what a pipeline version stores.
 import { z } from 'zod';
 import { modelRefSchema } from './model-ref';
+import { parsePlaceholder, placeholders } from './placeholders';
 import { QUEUES } from './queues';
 import { scheduleSpecSchema } from './schedule-spec';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
-const PLACEHOLDER = /\{([^{}]+)\}/g;
 
 export const stepIdSchema = z
   .string()
@@ -307,35 +307,35 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
   return problems;
 }
 
-export function placeholders(arg: string): string[] {
-  return [...arg.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-}
-
+/** Why a placeholder cannot be filled for this step (the grammar is common/placeholders.ts), or null. */
 function placeholderProblem(name: string, step: StepSpec, params: Record<string, ParamSpec>): string | null {
-  if (name === 'item') return step.scope === 'item' ? null : '{item} is only available to item steps';
-  if (
-    name === 'run' ||
-    name === 'out' ||
-    name === 'runDir' ||
-    name === 'attempt' ||
-    name === 'inputs' ||
-    name === 'result'
-  )
-    return null;
-  if (name.startsWith('model.')) {
-    if (!['model.uri', 'model.name', 'model.version'].includes(name)) return `unknown placeholder {${name}}`;
-    return step.model ? null : `{${name}} needs the step to name a model`;
+  const placeholder = parsePlaceholder(name);
+  // a step's output is checked against the needs first: {in.ghost.x} says that ghost is not needed
+  if ((placeholder.kind === 'in' || placeholder.kind === 'unknown') && placeholder.step !== undefined) {
+    if (!step.needs.includes(placeholder.step)) return `{${name}} names a step that "${step.id}" does not need`;
   }
-  if (name.startsWith('in.')) {
-    // {in.step}: its output directory; {in.step.result} or {in.step.result.a.b}: its JSON result, or a field of it
-    const [dep, field, ...rest] = name.slice(3).split('.');
-    if (!step.needs.includes(dep!)) return `{${name}} names a step that "${step.id}" does not need`;
-    if (field !== undefined && (field !== 'result' || rest.some((k) => k === '')))
-      return `unknown placeholder {${name}} (use {in.${dep}} or {in.${dep}.result[.field]})`;
-    return null;
+  switch (placeholder.kind) {
+    case 'unknown':
+      return placeholder.problem;
+    case 'item':
+      return step.scope === 'item' ? null : '{item} is only available to item steps';
+    case 'model':
+      return step.model ? null : `{${name}} needs the step to name a model`;
+    case 'params':
+      return placeholder.name in params ? null : `{${name}} names an unknown param`;
+    case 'in':
+    case 'run':
+    case 'out':
+    case 'runDir':
+    case 'attempt':
+    case 'inputs':
+    case 'result':
+      return null;
+    default: {
+      const unreachable: never = placeholder;
+      return `unknown placeholder ${JSON.stringify(unreachable)}`;
+    }
   }
-  if (name.startsWith('params.')) return name.slice(7) in params ? null : `{${name}} names an unknown param`;
-  return `unknown placeholder {${name}}`;
 }
 
 function findCycle(steps: StepSpec[]): string[] | null {

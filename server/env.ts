@@ -84,6 +84,9 @@ export interface AppConfig {
   cpuSlots: number;
   dataDir: string;
   stepLogBytes: number;
+  /** The environment this was read from: what step commands and model runners may inherit of it (an allow-list,
+   * workers/child-env.ts), and the variables a pipeline names (a SQL sensor's databaseEnv). */
+  environment: Readonly<Record<string, string | undefined>>;
   itemsPerExecution: number;
   publicUrl: string;
   artifacts: ArtifactStoreConfig;
@@ -141,6 +144,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     cpuSlots: env.CPU_SLOTS,
     dataDir: env.BREWLINE_DATA_DIR,
     stepLogBytes: env.BREWLINE_STEP_LOG_BYTES,
+    environment: { ...source },
     itemsPerExecution: env.BREWLINE_ITEMS_PER_EXECUTION,
     publicUrl: env.BREWLINE_PUBLIC_URL,
     artifacts: env.BREWLINE_ARTIFACT_S3_BUCKET

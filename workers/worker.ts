@@ -14,6 +14,7 @@ import { createActivities } from './activities';
 import { ModelPool, type ModelPoolStats } from './models/model-pool';
 import { createWeightsResolver } from './models/model-weights';
 import { createSlots, type Slots } from './gpu-slots';
+import { loadPipelineBuiltins } from './activities/builtins/plugins';
 import type { Builtin } from './activities/builtins/types';
 
 export interface WorkerSetOptions {
@@ -22,6 +23,7 @@ export interface WorkerSetOptions {
   queues: QueueName[];
   workflowBundle: { code: string };
   cwd?: string;
+  /** Builtins beside the platform's and the pipelines' (a test's own). */
   builtins?: Record<string, Builtin>;
   connection?: NativeConnection;
 }
@@ -44,6 +46,7 @@ function installRuntime() {
 export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   installRuntime();
   const { config } = opts;
+  const builtins = { ...(await loadPipelineBuiltins()), ...opts.builtins };
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
   const ownsConnection = !opts.connection;
   const identity = `${os.hostname()}:${process.pid}`;
@@ -57,6 +60,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     cwd: opts.cwd ?? process.cwd(),
     healthCheckMs: 30_000,
     weights: createWeightsResolver({ cacheDir: path.join(config.dataDir, 'model-cache'), s3 }),
+    environment: config.environment,
     log: (line) => console.error(`model runner: ${line}`),
   });
   const activities = (queue: QueueName, slots?: Slots) =>
@@ -67,7 +71,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       stepLogBytes: config.stepLogBytes,
       workerIdentity: `${identity}/${queue}`,
       config,
-      builtins: opts.builtins,
+      builtins,
       artifactStore,
       s3,
       models,

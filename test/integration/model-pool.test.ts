@@ -25,6 +25,7 @@ const newPool = (memoryBudgetMb: number) =>
     batchMax: 32,
     batchWaitMs: 100,
     cwd: process.cwd(),
+    environment: process.env,
     env: { BREWLINE_RUNNER_LOG: log },
   }));
 type Out = { vector: number[]; model: string };
@@ -104,6 +105,7 @@ describe('model pool', () => {
       batchWaitMs: 10,
       inferTimeoutMs: 1_500,
       cwd: process.cwd(),
+      environment: process.env,
     });
     const p = pool;
     const clip = model('clip', 500);

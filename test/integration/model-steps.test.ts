@@ -30,7 +30,13 @@ const builtins: Record<string, Builtin> = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'model-steps-'));
-  t = await testContext({ GPU_SLOTS: '2', BREWLINE_BATCH_WAIT_MS: '1500', GPU_MEMORY_MB: '2000' });
+  // the runners log their batches there (a setting of the worker's environment, read with its configuration)
+  t = await testContext({
+    GPU_SLOTS: '2',
+    BREWLINE_BATCH_WAIT_MS: '1500',
+    GPU_MEMORY_MB: '2000',
+    BREWLINE_RUNNER_LOG: path.join(dir, 'batches.log'),
+  });
   await t.startWorkers({ builtins });
   await writeFile(path.join(dir, 'weights.bin'), 'tiny weights');
   await registerModelVersion(t.db, 'test', {
@@ -65,7 +71,6 @@ const spec = (slug: string) => ({
 describe('model steps', () => {
   it('serves two dongs from one resident runner in one batch, and records the model version', async () => {
     const log = path.join(dir, 'batches.log');
-    process.env.BREWLINE_RUNNER_LOG = log;
     await api().pipelines.push({ spec: spec('model-batch') });
     const { runId } = await api().runs.trigger({
       pipelineSlug: 'model-batch',

@@ -147,7 +147,14 @@ describe('S3-compatible storage', () => {
       );
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'model-cache-'));
     const weights = createWeightsResolver({ cacheDir, s3: () => s3 });
-    const pool = new ModelPool({ memoryBudgetMb: 1_000, batchMax: 8, batchWaitMs: 10, cwd: process.cwd(), weights });
+    const pool = new ModelPool({
+      memoryBudgetMb: 1_000,
+      batchMax: 8,
+      batchWaitMs: 10,
+      cwd: process.cwd(),
+      environment: process.env,
+      weights,
+    });
     const model = {
       name: 'siglip',
       version: 2,

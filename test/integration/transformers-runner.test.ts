@@ -29,6 +29,7 @@ const newPool = (memoryBudgetMb: number, batchWaitMs = 100) =>
     batchMax: 64,
     batchWaitMs,
     cwd: process.cwd(),
+    environment: process.env,
     env: { BREWLINE_RUNNER_LOG: log, BREWLINE_RUNNER_THREADS: '1' },
   }));
 const image = (dong: number, cafe: number, n: number) => ({

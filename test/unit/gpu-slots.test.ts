@@ -32,30 +32,6 @@ describe('GPU slots in a worker', () => {
     expect(slots.busy).toBe(0);
   });
 
-  it('serves waiters by priority (lower first; none counts as the default, 3), first come, first served within one', async () => {
-    const slots = createSlots(1);
-    const order: string[] = [];
-    const held = await slots.acquire();
-    const waiters: [string, number | undefined][] = [
-      ['last-step', 4],
-      ['first-step-a', 2],
-      ['no-priority', undefined],
-      ['first-step-b', 2],
-      ['urgent', 1],
-    ];
-    // each waiter runs as soon as it is granted a slot and gives it back at once
-    const done = waiters.map(([name, priority]) =>
-      slots.acquire(undefined, priority).then((release) => {
-        order.push(name);
-        release();
-      }),
-    );
-    held();
-    await Promise.all(done);
-    expect(order).toEqual(['urgent', 'first-step-a', 'first-step-b', 'no-priority', 'last-step']);
-    expect(slots.busy).toBe(0);
-  });
-
   it('a waiter that is cancelled leaves the queue without taking a slot', async () => {
     const slots = createSlots(1);
     const held = await slots.acquire();

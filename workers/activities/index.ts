@@ -10,7 +10,6 @@ import { createArtifactKeeper } from './artifacts';
 import { createBookkeepingActivities } from './bookkeeping';
 import { benchBuiltins } from './builtins/bench';
 import { cafeBuiltins } from './builtins/cafe';
-import { cafeModelBuiltins } from './builtins/cafe-models';
 import type { Builtin } from './builtins/types';
 import { createStepActivities } from './run-step';
 import { createScheduleActivities } from './schedules';
@@ -21,7 +20,8 @@ export interface ActivityDeps {
   cwd: string;
   stepLogBytes: number;
   workerIdentity: string;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl'>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment'>;
+  /** Builtins beside the platform's: the pipelines' (builtins/plugins.ts), and a test's own. */
   builtins?: Record<string, Builtin>;
   artifactStore: ArtifactStore;
   /** The S3 client, built on first use (S3 sensors). */
@@ -39,8 +39,9 @@ export function createActivities(deps: ActivityDeps) {
       stepCwd: deps.cwd,
       stepLogBytes: deps.stepLogBytes,
       workerIdentity: deps.workerIdentity,
-      builtins: { ...cafeBuiltins, ...cafeModelBuiltins, ...benchBuiltins, ...deps.builtins },
+      builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
+      environment: deps.config.environment,
       s3: deps.s3,
       models: deps.models,
       slots: deps.slots,

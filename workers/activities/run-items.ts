@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { itemKeysProblems } from '~/common/item-key';
-import { placeholders, type ItemsSource } from '~/common/pipeline-spec';
+import type { ItemsSource } from '~/common/pipeline-spec';
+import { fillPlaceholders } from '~/common/placeholders';
 
 export class ItemsError extends Error {
   override name = 'ItemsError';
@@ -19,12 +20,13 @@ export async function resolveItems(
       keys = params[source.param];
       break;
     case 'file': {
-      let file = source.path;
-      for (const name of placeholders(file)) {
-        const value = name.startsWith('params.') ? params[name.slice(7)] : undefined;
-        if (typeof value !== 'string') throw new ItemsError(`items file path: {${name}} has no string value`);
-        file = file.replace(`{${name}}`, value);
-      }
+      const file = fillPlaceholders(
+        source.path,
+        (p) => (p.kind === 'params' && typeof params[p.name] === 'string' ? (params[p.name] as string) : undefined),
+        (name) => {
+          throw new ItemsError(`items file path: {${name}} has no string value`);
+        },
+      );
       const text = await readFile(path.resolve(cwd, file), 'utf8').catch((e: Error) => {
         throw new ItemsError(`items file ${file} cannot be read: ${e.message}`);
       });

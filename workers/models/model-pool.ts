@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
+import { type Environment, runnerEnv } from '~/workers/child-env';
 import type { WeightsResolver } from './model-weights';
 import { RunnerCrashedError, RunnerProcess } from './runner-process';
 import { runnerPython } from './runner-python';
@@ -21,7 +22,9 @@ export interface ModelPoolOptions {
   healthCheckMs?: number;
   /** Turns a model version's artifactUri into what its runner reads (s3:// fetched into a local cache). */
   weights?: WeightsResolver;
-  /** Extra environment for runners (they get no secrets of the worker). */
+  /** The worker's environment (its configuration's): runners see only what workers/child-env.ts lets through. */
+  environment?: Environment;
+  /** Extra environment for runners. */
   env?: Record<string, string>;
   log?: (line: string) => void;
 }
@@ -62,18 +65,6 @@ export interface ModelPoolStats {
 }
 
 const FRAMEWORK = /^[a-z][a-z0-9_-]{0,62}$/;
-const INHERITED_ENV = [
-  'PATH',
-  'HOME',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'TMPDIR',
-  'CUDA_VISIBLE_DEVICES',
-  'PYTHONPATH',
-  'VIRTUAL_ENV',
-  'HF_HOME',
-];
 
 export class ModelPool {
   private readonly entries = new Map<string, Entry>();
@@ -222,15 +213,10 @@ export class ModelPool {
     }
     this.usedMb += need;
     this.stats.peakMb = Math.max(this.stats.peakMb, this.usedMb);
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-    // settings meant for runners pass through; nothing else of the worker's environment (no database URL, no tokens)
-    for (const [name, value] of Object.entries(process.env))
-      if (name.startsWith('BREWLINE_RUNNER_') && value !== undefined) env[name] = value;
     const runner = new RunnerProcess({
       argv,
       cwd: this.opts.cwd,
-      env: { ...env, ...this.opts.env, PYTHONUNBUFFERED: '1' },
+      env: { ...runnerEnv(this.opts.environment ?? {}), ...this.opts.env, PYTHONUNBUFFERED: '1' },
       onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`),
     });
     void runner.exited.then(() => {

@@ -1,12 +1,20 @@
-// The cafe pipeline's model steps. Each sends its inputs to the step's model through the worker's resident
-// runner (ctx.infer: batched with other dongs' requests) and writes the file the next steps and cafe.load read.
+// The cafe pipeline's model steps, plugged into every worker as builtins (workers/activities/builtins/plugins.ts).
+// Each sends its inputs to the step's model through the worker's resident runner (ctx.infer: batched with other
+// dongs' requests) and writes the file the next steps and cafe.load read.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { modelLabel } from '~/common/model-ref';
-import { pickRepresentatives } from '~/pipelines/cafe/representative';
-import { cafesFile, input, readJsonFile, representativeFile, reviewsFile, summariesFile } from './cafe-files';
-import { BadInputError, type Builtin, type BuiltinContext } from './types';
+import {
+  cafesFile,
+  input,
+  readJsonFile,
+  representativeFile,
+  reviewsFile,
+  summariesFile,
+} from '~/workers/activities/builtins/cafe-files';
+import { BadInputError, type Builtin, type BuiltinContext } from '~/workers/activities/builtins/types';
+import { pickRepresentatives } from './representative';
 
 const vectorOutput = z.object({ vector: z.array(z.number()).min(1) });
 const textOutput = z.object({ text: z.string(), tokens: z.number().int().nonnegative().optional() });
@@ -155,7 +163,8 @@ async function writeJson(ctx: BuiltinContext, name: string, value: unknown): Pro
   await writeFile(path.join(ctx.outDir, name), JSON.stringify(value, null, 1));
 }
 
-export const cafeModelBuiltins: Record<string, Builtin> = {
+/** The builtins this team ships (the name the workers look for). */
+export const builtins: Record<string, Builtin> = {
   'cafe.representativeImages': representativeImages,
   'cafe.describeImages': describeImages,
   'cafe.summariseReviews': summariseReviews,

@@ -1,0 +1,83 @@
+// A command step: its argv with placeholders filled, run (command.ts) in the allow-listed environment with the
+// attempt's BREWLINE_* variables; its exit becomes the attempt's outcome.
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { StepRequest } from '~/common/run-contract';
+import { type Environment, inheritedEnv } from '~/workers/child-env';
+import type { AttemptFiles } from './attempt-files';
+import { type BoundedLog, runCommand } from './command';
+import { badInput, where } from './step-failures';
+import { fillStepPlaceholders } from './step-placeholders';
+
+/** Exit code a step program uses to say its input is bad (sysexits' EX_DATAERR): retrying cannot help. */
+export const EXIT_BAD_INPUT = 65;
+
+export interface CommandStep {
+  req: StepRequest;
+  attempt: number;
+  files: AttemptFiles;
+  log: BoundedLog;
+  signal: AbortSignal;
+}
+
+export interface CommandStepDeps {
+  dataDir: string;
+  /** Working directory of step commands (relative script paths resolve against it). */
+  cwd: string;
+  /** The worker's environment, of which the command sees only the allow-list (workers/child-env.ts). */
+  environment: Environment;
+}
+
+export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): Promise<void> {
+  const { req, attempt, files, log } = run;
+  const { step } = req;
+  const argv = step.command!.map((arg) => fillStepPlaceholders(arg, { req, dataDir: deps.dataDir, attempt, files }));
+  const result = await runCommand(argv, {
+    cwd: deps.cwd,
+    env: commandEnv(req, files, attempt, deps.environment),
+    timeoutMs: step.timeouts.startToCloseMs,
+    signal: run.signal,
+    log,
+  });
+  if (result.aborted) throw new CancelledFailure('cancelled');
+  const reason = log.lastLine();
+  if (result.timedOut)
+    throw ApplicationFailure.retryable(
+      `${where(req)}: timed out after ${step.timeouts.startToCloseMs} ms`,
+      'StepTimedOut',
+    );
+  if (result.exitCode === EXIT_BAD_INPUT) throw badInput(req, `bad input: ${reason || 'the step reported bad input'}`);
+  if (result.exitCode !== 0) {
+    const exit = result.signal ? `signal ${result.signal}` : `code ${result.exitCode}`;
+    throw ApplicationFailure.retryable(
+      `${where(req)}: exited with ${exit}${reason ? `: ${reason}` : ''}`,
+      'StepFailed',
+    );
+  }
+}
+
+function commandEnv(
+  req: StepRequest,
+  files: AttemptFiles,
+  attempt: number,
+  environment: Environment,
+): Record<string, string> {
+  const model = req.models[req.step.id];
+  return {
+    ...inheritedEnv(environment),
+    ...req.step.env,
+    BREWLINE_RUN_ID: req.runId,
+    BREWLINE_ITEM: req.itemKey,
+    BREWLINE_STEP: req.step.id,
+    BREWLINE_ATTEMPT: String(attempt),
+    BREWLINE_OUTPUT_DIR: files.outDir,
+    BREWLINE_INPUTS_FILE: files.inputsFile,
+    BREWLINE_RESULT_FILE: files.resultFile,
+    ...(model
+      ? {
+          BREWLINE_MODEL_NAME: model.name,
+          BREWLINE_MODEL_VERSION: String(model.version),
+          BREWLINE_MODEL_URI: model.artifactUri,
+        }
+      : {}),
+  };
+}
