@@ -2,6 +2,7 @@
 import type { ResolvedModel } from './model-ref';
 import type { AlertSpec, StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
+import type { ItemOutcomeStatus, RunOutcomeStatus } from './statuses';
 
 /** Sent to an item's workflow (by the API, the CLI, or a producer such as the crawler) to check its sensor now. */
 export const ITEM_READY_SIGNAL = 'itemReady';
@@ -68,8 +69,6 @@ export interface PipelineRunInput {
   resume?: boolean;
 }
 
-export type RunOutcomeStatus = 'succeeded' | 'failed' | 'partially_failed';
-
 export interface PipelineRunResult {
   status: RunOutcomeStatus;
   itemsTotal: number;
@@ -116,7 +115,7 @@ export interface StepOutput {
 
 export interface ItemRunResult {
   itemKey: string;
-  status: 'succeeded' | 'failed' | 'skipped';
+  status: ItemOutcomeStatus;
   failedStep?: string;
   error?: string;
 }

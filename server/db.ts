@@ -1,5 +1,7 @@
 // The one Prisma client of a process (pg driver adapter).
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { ItemStatus, RunStatus, StepStatus } from '~/common/statuses';
+import type * as SchemaEnums from '~/server/generated/prisma/enums';
 import { PrismaClient } from '~/server/generated/prisma/client';
 import { config } from './env';
 
@@ -16,3 +18,11 @@ export function db(): Db {
   globalForDb.brewlineDb ??= createDb(config().databaseUrl);
   return globalForDb.brewlineDb;
 }
+
+// The schema's enums store the statuses; common/statuses.ts lists them for everyone else. Compiles only while the
+// two agree, member for member.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type _StatusesMatchTheSchema = Assert<
+  Same<[RunStatus, ItemStatus, StepStatus], [SchemaEnums.RunStatus, SchemaEnums.ItemStatus, SchemaEnums.StepStatus]>
+>;

@@ -10,10 +10,11 @@ import {
 } from '@temporalio/workflow';
 import type { StepSpec } from '../common/pipeline-spec';
 import type { RunPlan, StepHistory, StepOutput, StepRequest } from '../common/run-contract';
+import type { ItemOutcomeStatus } from '../common/statuses';
 import type { StepActivities } from '../workers/activities/contract';
 
 export interface StepGraphOutcome {
-  status: 'succeeded' | 'failed' | 'skipped';
+  status: ItemOutcomeStatus;
   failedStep?: string;
   error?: string;
   /** What the steps that succeeded handed on (results and file references), by step id. */

@@ -3,6 +3,7 @@
 // result, and the files the step produced (images shown, text and JSON on request). Editors can retry the item.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { isLiveStep, isRetryableItem, type ItemStatus } from '~/common/statuses';
 import { formatDuration, StatusBadge } from './status';
 import { useCanEdit } from './who-am-i';
 import { Button, TextButton } from './forms';
@@ -24,7 +25,8 @@ export function StepPanel({
   itemKey: string;
   stepId: string;
   stepTitle: string;
-  itemStatus: string;
+  /** The item's status; '' for a run-level step or a notebook cell. */
+  itemStatus: ItemStatus | '';
   runActive: boolean;
   live?: boolean;
   compact?: boolean;
@@ -38,7 +40,7 @@ export function StepPanel({
       {
         refetchInterval: (q) => {
           const list = q.state.data?.attempts ?? [];
-          if (list.some((a) => ['running', 'waiting', 'retrying'].includes(a.status))) return 1_000;
+          if (list.some((a) => isLiveStep(a.status))) return 1_000;
           return live && list.length === 0 ? 2_000 : false;
         },
       },
@@ -58,7 +60,7 @@ export function StepPanel({
             {itemKey || 'run-level'} · {stepTitle}
           </h2>
         )}
-        {canEdit && !runActive && ['failed', 'cancelled'].includes(itemStatus) && (
+        {canEdit && !runActive && itemStatus !== '' && isRetryableItem(itemStatus) && (
           <Button className="ml-auto" disabled={retry.isPending} onClick={() => retry.mutate({ runId, itemKey })}>
             Retry this item
           </Button>

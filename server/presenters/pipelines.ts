@@ -1,5 +1,6 @@
 // Read models of pipelines for the portal and the API.
 import type { PipelineSpec } from '~/common/pipeline-spec';
+import type { RunStatus } from '~/common/statuses';
 import type { Db } from '~/server/db';
 
 export interface PipelineListEntry {
@@ -9,7 +10,7 @@ export interface PipelineListEntry {
   tags: string[];
   latestVersion: number;
   disabled: boolean;
-  recentRuns: { id: string; status: string; createdAt: Date }[];
+  recentRuns: { id: string; status: RunStatus; createdAt: Date }[];
 }
 
 export async function listPipelines(db: Db): Promise<PipelineListEntry[]> {

@@ -2,24 +2,29 @@
 import type { PipelineSpec } from '~/common/pipeline-spec';
 import { RUN_LEVEL_ITEM } from '~/common/run-contract';
 import { STATUS_CODES } from '~/common/status-codes';
+import { isActiveRun, isErroredStep, type ItemStatus, type RunStatus, type StepStatus } from '~/common/statuses';
 import type { Db } from '~/server/db';
+import type { RunTrigger } from '~/server/generated/prisma/enums';
 import { AppError } from '~/server/errors';
 import { decodeCursor, encodeCursor } from './cursor';
 
 /** One cell of the grid, kept small (a run page carries items × steps of them): times in epoch ms. */
 export interface StepCell {
-  status: string;
+  status: StepStatus;
   attempts: number;
   error: string | null;
   startedMs: number;
   endedMs: number | null;
 }
 
+/** How many items' latest attempt of one step is in each status. */
+export type StepCounts = Partial<Record<StepStatus, number>>;
+
 export interface RunDetail {
   id: string;
   pipeline: { slug: string; name: string; version: number };
-  status: string;
-  trigger: string;
+  status: RunStatus;
+  trigger: RunTrigger;
   params: unknown;
   error: string | null;
   counts: { total: number; succeeded: number; failed: number; running: number; pending: number };
@@ -29,10 +34,10 @@ export interface RunDetail {
   workflowId: string;
   temporalUiUrl: string;
   steps: { id: string; title: string; queue: string; scope: string; kind: string; needs: string[] }[];
-  items: { key: string; status: string; error: string | null; steps: Record<string, StepCell> }[];
+  items: { key: string; status: ItemStatus; error: string | null; steps: Record<string, StepCell> }[];
   runSteps: Record<string, StepCell>;
   /** Per step: how many items are in each status (the DAG's counts). */
-  stepCounts: Record<string, Record<string, number>>;
+  stepCounts: Record<string, StepCounts>;
   /** What is left, from the pace so far; null until an item has finished, or once the run ended. */
   remainingMs: number | null;
 }
@@ -55,7 +60,7 @@ export async function getRunDetail(
       {
         itemKey: string;
         stepId: string;
-        status: string;
+        status: StepStatus;
         error: string | null;
         startedAt: Date;
         endedAt: Date | null;
@@ -75,19 +80,19 @@ export async function getRunDetail(
     row[s.stepId] = {
       status: s.status,
       attempts: attemptCount.get(`${s.itemKey}\u0000${s.stepId}`) ?? s.attempt,
-      error: s.status === 'failed' || s.status === 'retrying' ? s.error : null,
+      error: isErroredStep(s.status) ? s.error : null,
       startedMs: s.startedAt.getTime(),
       endedMs: s.endedAt?.getTime() ?? null,
     };
   }
-  const stepCounts: Record<string, Record<string, number>> = {};
+  const stepCounts: Record<string, StepCounts> = {};
   for (const s of latest) {
     if (s.itemKey === RUN_LEVEL_ITEM) continue;
     stepCounts[s.stepId] ??= {};
     const c = stepCounts[s.stepId];
     c[s.status] = (c[s.status] ?? 0) + 1;
   }
-  const count = (status: string) => statusCounts.find((c) => c.status === status)?._count._all ?? 0;
+  const count = (status: ItemStatus) => statusCounts.find((c) => c.status === status)?._count._all ?? 0;
   return {
     ...runHeader(run, spec, temporal, count),
     items: items.map((i) => ({ key: i.key, status: i.status, error: i.error, steps: cells.get(i.key) ?? {} })),
@@ -107,7 +112,7 @@ function runHeader(
   run: Awaited<ReturnType<typeof loadRun>>,
   spec: PipelineSpec,
   temporal: { uiUrl: string; namespace: string },
-  count: (status: string) => number,
+  count: (status: ItemStatus) => number,
 ) {
   return {
     id: run.id,
@@ -141,18 +146,18 @@ function runHeader(
 }
 
 function remaining(
-  run: { status: string; startedAt: Date | null; itemsTotal: number },
+  run: { status: RunStatus; startedAt: Date | null; itemsTotal: number },
   finished: number,
 ): number | null {
-  if (!['running', 'queued'].includes(run.status) || !run.startedAt || finished === 0) return null;
+  if (!isActiveRun(run.status) || !run.startedAt || finished === 0) return null;
   const elapsed = Date.now() - run.startedAt.getTime();
   return Math.round((elapsed / finished) * Math.max(0, run.itemsTotal - finished));
 }
 
 export interface ListRunsFilter {
   pipelineSlug?: string;
-  status?: string[];
-  trigger?: string[];
+  status?: RunStatus[];
+  trigger?: RunTrigger[];
   cursor?: string;
   limit?: number;
 }
@@ -164,8 +169,8 @@ export async function listRuns(db: Db, filter: ListRunsFilter) {
   const rows = await db.run.findMany({
     where: {
       ...(filter.pipelineSlug ? { pipeline: { slug: filter.pipelineSlug } } : {}),
-      ...(filter.status?.length ? { status: { in: filter.status as never[] } } : {}),
-      ...(filter.trigger?.length ? { trigger: { in: filter.trigger as never[] } } : {}),
+      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+      ...(filter.trigger?.length ? { trigger: { in: filter.trigger } } : {}),
       ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -217,14 +222,14 @@ export async function getRunBoard(
   const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
   const [items, latest] = await Promise.all([
     db.$queryRaw<
-      { key: string; status: string }[]
+      { key: string; status: ItemStatus }[]
     >`SELECT key, status::text AS status FROM "ItemRun" WHERE "runId" = ${runId} ORDER BY ordinal`,
     // the latest attempt of every (item, step); attempt numbers run 1..n, so it is also the number of attempts
     db.$queryRaw<
       {
         itemKey: string;
         stepId: string;
-        status: string;
+        status: StepStatus;
         attempt: number;
         startedAt: Date;
         endedAt: Date | null;
@@ -241,7 +246,7 @@ export async function getRunBoard(
   const row = new Map(items.map((it, i) => [it.key, i]));
   const cells = new Array<string>(items.length * itemSteps.length).fill('p');
   const attempts: Record<number, number> = {};
-  const stepCounts: Record<string, Record<string, number>> = {};
+  const stepCounts: Record<string, StepCounts> = {};
   const runSteps: Record<string, StepCell> = {};
   for (const s of latest) {
     if (s.itemKey === RUN_LEVEL_ITEM) {
@@ -264,9 +269,9 @@ export async function getRunBoard(
     const counts = stepCounts[s.stepId];
     counts[s.status] = (counts[s.status] ?? 0) + 1;
   }
-  const counts: Record<string, number> = {};
+  const counts: Partial<Record<ItemStatus, number>> = {};
   for (const it of items) counts[it.status] = (counts[it.status] ?? 0) + 1;
-  const count = (status: string) => counts[status] ?? 0;
+  const count = (status: ItemStatus) => counts[status] ?? 0;
   return {
     ...runHeader(run, spec, temporal, count),
     runSteps,

@@ -1,5 +1,6 @@
 // Read model of one cell of a run's grid: every attempt of one step for one item, with errors, the log tail,
 // the JSON result, and the files it produced.
+import type { StepStatus } from '~/common/statuses';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { listArtifacts } from './artifacts';
@@ -60,7 +61,14 @@ export async function runTimeline(
   const byItem = new Map(
     keys.map((k) => [
       k,
-      [] as { stepId: string; attempt: number; queue: string; status: string; startMs: number; endMs: number | null }[],
+      [] as {
+        stepId: string;
+        attempt: number;
+        queue: string;
+        status: StepStatus;
+        startMs: number;
+        endMs: number | null;
+      }[],
     ]),
   );
   for (const s of steps)

@@ -3,8 +3,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { pipelineSpecSchema } from '~/common/pipeline-spec';
 import path from 'node:path';
 import { RUN_LEVEL_ITEM, type ItemRunResult } from '~/common/run-contract';
+import {
+  COUNTED_ITEM_STATUSES,
+  UNFINISHED_ITEM_STATUSES,
+  type ItemStatus,
+  type TerminalRunStatus,
+} from '~/common/statuses';
 import type { Db } from '~/server/db';
 import { storedOutputs } from '~/server/artifacts/outputs';
+import { requeueRetryableItems } from '~/server/services/runs/run-lifecycle';
 import type { BookkeepingActivities, RunFinish } from './contract';
 import { ItemsError, readStepItems, resolveItems } from './run-items';
 import { stepOutputDir } from './step-dirs';
@@ -89,11 +96,8 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
 
     async requeueFailedItems(runId) {
       return db.$transaction(async (tx) => {
-        const { count } = await tx.itemRun.updateMany({
-          where: { runId, status: 'failed' },
-          data: { status: 'pending', error: null, endedAt: null },
-        });
-        // counted once even when this local activity is retried: nothing is failed the second time
+        const { count } = await requeueRetryableItems(tx, runId);
+        // counted once even when this local activity is retried: nothing is retryable the second time
         if (count > 0)
           await tx.run.update({ where: { id: runId }, data: { retries: { increment: 1 }, itemsFailed: 0 } });
         return count;
@@ -110,7 +114,7 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
       await db.$transaction(async (tx) => {
         // counted once even when this local activity is retried
         const { count } = await tx.itemRun.updateMany({
-          where: { runId, key: result.itemKey, status: { notIn: ['succeeded', 'failed'] } },
+          where: { runId, key: result.itemKey, status: { notIn: [...COUNTED_ITEM_STATUSES] } },
           data: { status: result.status, error: clip(result.error) ?? null, endedAt: new Date() },
         });
         if (count === 0 || result.status === 'skipped') return;
@@ -127,7 +131,7 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
       return db.$transaction(async (tx) => {
         // a cancelled or failed run leaves no item looking busy
         await tx.itemRun.updateMany({
-          where: { runId, status: { in: ['pending', 'running'] } },
+          where: { runId, status: { in: [...UNFINISHED_ITEM_STATUSES] } },
           data: { status: 'cancelled', endedAt: now },
         });
         await tx.stepRun.updateMany({
@@ -136,13 +140,13 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
         });
         // counts come from the items themselves: right also after a retry of some of them
         const counts = await tx.itemRun.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
-        const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
+        const count = (status: ItemStatus) => counts.find((c) => c.status === status)?._count._all ?? 0;
         const [succeeded, failed, total] = [
           count('succeeded'),
           count('failed'),
           counts.reduce((n, c) => n + c._count._all, 0),
         ];
-        const status =
+        const status: TerminalRunStatus =
           finish.status === 'cancelled' || finish.status === 'failed'
             ? finish.status
             : failed === 0

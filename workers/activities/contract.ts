@@ -9,6 +9,7 @@ import type {
   StepRequest,
   StepResult,
 } from '../../common/run-contract';
+import type { TerminalRunStatus } from '../../common/statuses';
 
 export interface StepActivities {
   runStep(request: StepRequest): Promise<StepResult>;
@@ -35,7 +36,8 @@ export interface BookkeepingActivities {
     onlyPending?: boolean,
   ): Promise<{ keys: string[]; nextOrdinal: number }>;
   stepHistory(runId: string, itemKey: string): Promise<StepHistory>;
-  /** Automatic retry: the failed items become pending again (the run counts one more retry); how many. */
+  /** Automatic retry: the retryable items become pending again, by the rule a manual retry follows (the run counts
+   * one more retry); how many. */
   requeueFailedItems(runId: string): Promise<number>;
   ordinalOf(runId: string, itemKey: string): Promise<number>;
   finishItem(runId: string, result: ItemRunResult): Promise<void>;
@@ -43,7 +45,7 @@ export interface BookkeepingActivities {
   finishRun(
     runId: string,
     finish: RunFinish,
-  ): Promise<PipelineRunResult | { status: 'cancelled'; itemsTotal: number; succeeded: number; failed: number }>;
+  ): Promise<Omit<PipelineRunResult, 'status'> & { status: TerminalRunStatus }>;
 }
 
 export interface ScheduleActivities {

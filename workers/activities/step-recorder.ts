@@ -2,8 +2,8 @@
 // these rows, never workflow histories, and recording costs no extra Temporal round trip.
 // One SQL statement per event: this runs on every step of every item, so it stays off Prisma's query builder.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '~/server/db';
-import type { StepStatus } from '~/server/generated/prisma/enums';
+import type { ItemStatus, StepStatus } from '~/common/statuses';
+import { Prisma, type Db } from '~/server/db';
 
 export interface AttemptKey {
   runId: string;
@@ -14,6 +14,10 @@ export interface AttemptKey {
 
 const LOST = 'the worker running this attempt stopped responding';
 
+// status literals written into the statements (constants, not parameters), checked against the status lists
+const stepStatus = (status: StepStatus) => Prisma.raw(`'${status}'`);
+const itemStatus = (status: ItemStatus) => Prisma.raw(`'${status}'`);
+
 export function createStepRecorder(db: Db) {
   return {
     /** Records the attempt as running; an earlier attempt still "running" lost its worker; the item is now running. */
@@ -21,18 +25,19 @@ export function createStepRecorder(db: Db) {
       const now = new Date();
       await db.$executeRaw`
         WITH lost AS (
-          UPDATE "StepRun" SET status = 'lost', "endedAt" = ${now}, error = ${LOST}
+          UPDATE "StepRun" SET status = ${stepStatus('lost')}, "endedAt" = ${now}, error = ${LOST}
           WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId}
-            AND attempt < ${key.attempt} AND status = 'running'
+            AND attempt < ${key.attempt} AND status = ${stepStatus('running')}
         ), item AS (
-          UPDATE "ItemRun" SET status = 'running', "startedAt" = ${now}
-          WHERE "runId" = ${key.runId} AND key = ${key.itemKey} AND status = 'pending'
+          UPDATE "ItemRun" SET status = ${itemStatus('running')}, "startedAt" = ${now}
+          WHERE "runId" = ${key.runId} AND key = ${key.itemKey} AND status = ${itemStatus('pending')}
         )
         INSERT INTO "StepRun" (id, "runId", "itemKey", "stepId", attempt, queue, worker, status, "startedAt")
-        VALUES (${randomUUID()}, ${key.runId}, ${key.itemKey}, ${key.stepId}, ${key.attempt}, ${queue}, ${worker}, 'running', ${now})
+        VALUES (${randomUUID()}, ${key.runId}, ${key.itemKey}, ${key.stepId}, ${key.attempt}, ${queue}, ${worker},
+          ${stepStatus('running')}, ${now})
         ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE
-          SET queue = EXCLUDED.queue, worker = EXCLUDED.worker, status = 'running', "startedAt" = EXCLUDED."startedAt",
-              "endedAt" = NULL, error = NULL`;
+          SET queue = EXCLUDED.queue, worker = EXCLUDED.worker, status = ${stepStatus('running')},
+              "startedAt" = EXCLUDED."startedAt", "endedAt" = NULL, error = NULL`;
     },
 
     /** A sensor still waiting: no slot is held between checks; the row says when it last looked. */
@@ -40,12 +45,14 @@ export function createStepRecorder(db: Db) {
       const now = new Date();
       await db.$executeRaw`
         WITH item AS (
-          UPDATE "ItemRun" SET status = 'running', "startedAt" = ${now}
-          WHERE "runId" = ${key.runId} AND key = ${key.itemKey} AND status = 'pending'
+          UPDATE "ItemRun" SET status = ${itemStatus('running')}, "startedAt" = ${now}
+          WHERE "runId" = ${key.runId} AND key = ${key.itemKey} AND status = ${itemStatus('pending')}
         )
         INSERT INTO "StepRun" (id, "runId", "itemKey", "stepId", attempt, queue, worker, status, "startedAt", log)
-        VALUES (${randomUUID()}, ${key.runId}, ${key.itemKey}, ${key.stepId}, ${key.attempt}, ${queue}, ${worker}, 'waiting', ${now}, ${log})
-        ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE SET status = 'waiting', log = EXCLUDED.log, worker = EXCLUDED.worker`;
+        VALUES (${randomUUID()}, ${key.runId}, ${key.itemKey}, ${key.stepId}, ${key.attempt}, ${queue}, ${worker},
+          ${stepStatus('waiting')}, ${now}, ${log})
+        ON CONFLICT ("runId", "itemKey", "stepId", attempt) DO UPDATE
+          SET status = ${stepStatus('waiting')}, log = EXCLUDED.log, worker = EXCLUDED.worker`;
     },
 
     async finished(

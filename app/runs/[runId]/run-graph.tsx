@@ -1,5 +1,7 @@
 'use client';
 // The pipeline's steps as a graph, laid out in columns by depth, each step with its counts in this run.
+import { STEP_STATUSES, type StepStatus } from '~/common/statuses';
+import type { StepCounts } from '~/server/presenters/runs';
 import { Figure } from '../../_components/ui';
 
 interface GraphStep {
@@ -21,8 +23,8 @@ export function RunGraph({
   runSteps,
 }: {
   steps: GraphStep[];
-  counts: Record<string, Record<string, number>>;
-  runSteps: Record<string, { status: string } | undefined>;
+  counts: Record<string, StepCounts>;
+  runSteps: Record<string, { status: StepStatus } | undefined>;
 }) {
   const depth = new Map<string, number>();
   const depthOf = (id: string, seen = new Set<string>()): number => {
@@ -78,7 +80,7 @@ export function RunGraph({
           const c = counts[s.id] ?? {};
           const line =
             s.scope === 'item'
-              ? ['succeeded', 'running', 'retrying', 'waiting', 'failed']
+              ? (['succeeded', ...STEP_STATUSES.filter((k) => k !== 'succeeded')] satisfies StepStatus[])
                   .filter((k) => c[k])
                   .map((k) => `${c[k]} ${k}`)
                   .join(' · ') || 'not started'

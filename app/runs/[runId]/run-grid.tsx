@@ -4,6 +4,7 @@
 // The items × steps grid. Only the rows in view are rendered (fixed row height, a spacer above and below), so
 // a run of 5,000 items scrolls as smoothly as one of 12.
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { ItemStatus, StepStatus } from '~/common/statuses';
 import { statusColour } from '../../_components/status';
 import { Card } from '../../_components/ui';
 
@@ -14,8 +15,9 @@ export interface GridStep {
 }
 export interface GridItem {
   key: string;
-  status: string;
-  steps: Record<string, { status: string; attempts: number } | undefined>;
+  status: ItemStatus;
+  /** Steps not started yet are absent (shown as pending). */
+  steps: Record<string, { status: StepStatus; attempts: number } | undefined>;
 }
 
 const ROW = 30;

@@ -1,10 +1,12 @@
 'use client';
 // A Gantt chart of items over time: one row per item, one bar per step attempt, GPU steps outlined in violet.
 import { useQuery } from '@tanstack/react-query';
+import type { StepStatus } from '~/common/statuses';
 import { Figure, Loading } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
 
-const COLOURS: Record<string, string> = {
+// SVG fills, one per step status (a missing one does not compile)
+const COLOURS: Record<StepStatus, string> = {
   succeeded: '#10b981',
   failed: '#ef4444',
   running: '#0ea5e9',
@@ -62,7 +64,7 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
                 y={2}
                 height={ROW - 4}
                 width={Math.max(1.5, x(s.endMs ?? Date.now()) - x(s.startMs))}
-                fill={COLOURS[s.status] ?? '#d6d3d1'}
+                fill={COLOURS[s.status]}
                 stroke={s.queue === 'gpu' ? '#6d28d9' : 'none'}
                 strokeWidth={1}
               >

@@ -11,7 +11,8 @@ import { ErrorBox, ErrorText, LoadError, Loading, PageTitle, TextLink } from '..
 import { useTRPC } from '../../_trpc/client';
 import { RunGraph } from './run-graph';
 import { RunGrid, type GridItem } from './run-grid';
-import { STATUS_OF_CODE } from '~/common/status-codes';
+import { ITEM_STATUS_OF_CODE, STEP_STATUS_OF_CODE } from '~/common/status-codes';
+import { ITEM_STATUSES, isTerminalRun, type ItemStatus } from '~/common/statuses';
 import { RunTimeline } from './run-timeline';
 import type { RunBoard } from '~/server/presenters/runs';
 import { StepPanel } from '../../_components/step-panel';
@@ -28,16 +29,12 @@ function boardItems(b: {
   return b.keys.map((key, r) => {
     const steps: GridItem['steps'] = {};
     for (let c = 0; c < n; c++) {
-      const code = b.cells[r * n + c]!;
-      if (code !== 'p')
-        steps[b.itemSteps[c]!] = { status: STATUS_OF_CODE[code] ?? 'pending', attempts: b.attempts[r * n + c] ?? 1 };
+      const status = STEP_STATUS_OF_CODE[b.cells[r * n + c]!];
+      if (status) steps[b.itemSteps[c]!] = { status, attempts: b.attempts[r * n + c] ?? 1 };
     }
-    return { key, status: STATUS_OF_CODE[b.itemStatus[r]!] ?? 'pending', steps };
+    return { key, status: ITEM_STATUS_OF_CODE[b.itemStatus[r]!] ?? 'pending', steps };
   });
 }
-
-const TERMINAL = ['succeeded', 'failed', 'partially_failed', 'cancelled'];
-const ITEM_STATUSES = ['all', 'failed', 'running', 'pending', 'succeeded', 'skipped', 'cancelled'];
 
 /** `initial`: the board the server already read while rendering the page, so the grid shows without a round trip. */
 export function RunView({ initial }: { initial?: RunBoard }) {
@@ -46,7 +43,7 @@ export function RunView({ initial }: { initial?: RunBoard }) {
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
   const [selected, setSelected] = useState<{ item: string; step: string } | null>(null);
-  const [statusFilter, setStatusFilter] = useState('all');
+  const [statusFilter, setStatusFilter] = useState<ItemStatus | 'all'>('all');
   const [nameFilter, setNameFilter] = useState('');
   const [view, setView] = useState<'grid' | 'graph' | 'timeline'>('grid');
   const name = useDeferredValue(nameFilter.trim().toLowerCase());
@@ -57,7 +54,7 @@ export function RunView({ initial }: { initial?: RunBoard }) {
       {
         initialData: initial,
         initialDataUpdatedAt: initial ? Date.now() : undefined,
-        refetchInterval: (q) => (q.state.data && TERMINAL.includes(q.state.data.status) ? false : 1_000),
+        refetchInterval: (q) => (q.state.data && isTerminalRun(q.state.data.status) ? false : 1_000),
       },
     ),
   );
@@ -77,7 +74,7 @@ export function RunView({ initial }: { initial?: RunBoard }) {
   if (run.isPending) return <Loading what="run" />;
   if (run.isError) return <LoadError what="run" error={run.error} />;
   const r = run.data;
-  const active = !TERMINAL.includes(r.status);
+  const active = !isTerminalRun(r.status);
   const itemSteps = r.steps.filter((s) => s.scope === 'item');
   const runLevelSteps = r.steps.filter((s) => s.scope !== 'item');
   const done = r.counts.succeeded + r.counts.failed;
@@ -177,10 +174,10 @@ export function RunView({ initial }: { initial?: RunBoard }) {
         <Field label={<span className="text-stone-600">Status</span>}>
           <Select
             value={statusFilter}
-            onChange={(e) => setStatusFilter(e.target.value)}
+            onChange={(e) => setStatusFilter(e.target.value as ItemStatus | 'all')}
             aria-label="Filter items by status"
           >
-            {ITEM_STATUSES.map((s) => (
+            {(['all', 'failed', ...ITEM_STATUSES.filter((s) => s !== 'failed')] as const).map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>

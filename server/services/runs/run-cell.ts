@@ -2,21 +2,14 @@
 // needs from an earlier run (the latest one that has them, or a chosen one). A small run of its own ("dev"), on
 // the cell's queue, so the output appears under the cell without a whole pipeline run.
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { itemKeyProblem } from '~/common/item-key';
-import { pipelineSpecSchema, resolveParams } from '~/common/pipeline-spec';
-import {
-  RUN_LEVEL_ITEM,
-  WORKFLOW_TYPES,
-  workflowIds,
-  type PipelineRunInput,
-  type StepOutput,
-} from '~/common/run-contract';
+import { resolveParams } from '~/common/pipeline-spec';
+import { RUN_LEVEL_ITEM, workflowIds, type StepOutput } from '~/common/run-contract';
 import { storedOutputs } from '~/server/artifacts/outputs';
 import { AppError } from '~/server/errors';
 import { resolveModels } from '~/server/services/models/models';
-import { planFor, type RunServiceDeps } from './trigger-run';
+import { planFor, runnablePipeline, startPipelineRun, type RunServiceDeps } from './run-lifecycle';
 
 export const runCellInput = z.object({
   pipelineSlug: z.string().min(1).max(100),
@@ -33,15 +26,7 @@ export async function runCell(
   const { pipelineSlug, stepId, itemKey, fromRunId } = runCellInput.parse(input);
   const keyProblem = itemKeyProblem(itemKey);
   if (keyProblem) throw AppError.badRequest('The item is invalid', [{ path: ['itemKey'], message: keyProblem }]);
-  const pipeline = await deps.db.pipeline.findUnique({ where: { slug: pipelineSlug } });
-  if (!pipeline || pipeline.latestVersion === 0 || pipeline.deletedAt)
-    throw AppError.notFound(`pipeline "${pipelineSlug}"`);
-  if (pipeline.disabledAt)
-    throw new AppError('CONFLICT', `pipeline "${pipelineSlug}" is disabled; enable it to run cells`);
-  const version = await deps.db.pipelineVersion.findUniqueOrThrow({
-    where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
-  });
-  const spec = pipelineSpecSchema.parse(version.spec);
+  const { pipeline, version, spec } = await runnablePipeline(deps.db, pipelineSlug, 'run cells');
   const step = spec.steps.find((s) => s.id === stepId);
   if (!step)
     throw AppError.badRequest('The cell is invalid', [{ path: ['stepId'], message: `unknown step "${stepId}"` }]);
@@ -114,19 +99,6 @@ export async function runCell(
     retryFailedItems: undefined,
     cell: { stepId, inputs },
   };
-  try {
-    await (await deps.temporal()).workflow.start(WORKFLOW_TYPES.pipelineRun, {
-      workflowId: run.workflowId,
-      taskQueue: deps.config.taskQueues.cpu,
-      args: [{ plan } satisfies PipelineRunInput],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    await deps.db.run.update({
-      where: { id: runId },
-      data: { status: 'failed', endedAt: new Date(), error: `could not start on Temporal: ${(err as Error).message}` },
-    });
-    throw new AppError('UNAVAILABLE', 'The cell could not be started: Temporal is unreachable', [], { cause: err });
-  }
+  await startPipelineRun(deps, { workflowId: run.workflowId, input: { plan }, what: 'cell' });
   return { runId, fromRunId: from?.id ?? null };
 }

@@ -1,11 +1,16 @@
-// Operating a run: cancel it, or retry exactly its failed items from the step each failed at.
-import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+// Operating a run: cancel it, or retry exactly its failed (and cancelled) items from the step each stopped at.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { pipelineSpecSchema } from '~/common/pipeline-spec';
-import { ITEM_READY_SIGNAL, WORKFLOW_TYPES, workflowIds, type PipelineRunInput } from '~/common/run-contract';
+import { ITEM_READY_SIGNAL, workflowIds } from '~/common/run-contract';
+import { isActiveRun, isRetryableItem, RETRYABLE_ITEM_STATUSES } from '~/common/statuses';
 import { AppError } from '~/server/errors';
-import { planFor, type RunServiceDeps } from './trigger-run';
-
-const ACTIVE = ['queued', 'running'];
+import {
+  planFor,
+  requeueRetryableItems,
+  restoreRequeuedItems,
+  startPipelineRun,
+  type RunServiceDeps,
+} from './run-lifecycle';
 
 async function runById(deps: RunServiceDeps, runId: string) {
   const run = await deps.db.run.findUnique({ where: { id: runId }, include: { pipelineVersion: true } });
@@ -16,7 +21,7 @@ async function runById(deps: RunServiceDeps, runId: string) {
 /** Asks Temporal to cancel the run: its items stop, their running commands are killed, the run ends cancelled. */
 export async function cancelRun(deps: RunServiceDeps, runId: string): Promise<void> {
   const run = await runById(deps, runId);
-  if (!ACTIVE.includes(run.status))
+  if (!isActiveRun(run.status))
     throw new AppError('CONFLICT', `run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
   const client = await deps.temporal();
   // the latest execution of the run (a retry runs under its own workflow id)
@@ -33,8 +38,8 @@ export async function cancelRun(deps: RunServiceDeps, runId: string): Promise<vo
 }
 
 /**
- * Re-executes exactly the failed items of a finished run, each from the step that failed, reusing the stored
- * outputs of its steps that succeeded; succeeded items are not touched.
+ * Re-executes exactly the failed and cancelled items of a finished run (or the one named), each from the step it
+ * stopped at, reusing the stored outputs of its steps that succeeded; succeeded items are not touched.
  */
 export async function retryFailedItems(
   deps: RunServiceDeps,
@@ -42,29 +47,26 @@ export async function retryFailedItems(
   onlyItem?: string,
 ): Promise<{ items: number; workflowId: string }> {
   const run = await runById(deps, runId);
-  if (ACTIVE.includes(run.status)) throw new AppError('CONFLICT', `run ${runId} is still ${run.status}`);
+  if (isActiveRun(run.status)) throw new AppError('CONFLICT', `run ${runId} is still ${run.status}`);
   if (onlyItem !== undefined) {
     const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: onlyItem } } });
     if (!item) throw AppError.notFound(`item ${onlyItem} of run ${runId}`);
-    if (!['failed', 'cancelled'].includes(item.status))
+    if (!isRetryableItem(item.status))
       throw new AppError(
         'CONFLICT',
-        `item ${onlyItem} is ${item.status}; only a failed or cancelled item can be retried`,
+        `item ${onlyItem} is ${item.status}; only a ${RETRYABLE_ITEM_STATUSES.join(' or ')} item can be retried`,
       );
   }
   const round = run.retries + 1;
   const workflowId = `${workflowIds.run(runId)}-retry-${round}`;
-  const items = await deps.db.$transaction(async (tx) => {
-    const { count } = await tx.itemRun.updateMany({
-      where: { runId, status: { in: ['failed', 'cancelled'] }, ...(onlyItem !== undefined ? { key: onlyItem } : {}) },
-      data: { status: 'pending', error: null, endedAt: null },
-    });
-    if (count === 0) throw new AppError('CONFLICT', `run ${runId} has no failed items to retry`);
+  const { count: items, previous } = await deps.db.$transaction(async (tx) => {
+    const requeued = await requeueRetryableItems(tx, runId, onlyItem);
+    if (requeued.count === 0) throw new AppError('CONFLICT', `run ${runId} has no failed items to retry`);
     await tx.run.update({
       where: { id: runId },
       data: { status: 'running', endedAt: null, error: null, retries: round, retryWorkflowId: workflowId },
     });
-    return count;
+    return requeued;
   });
   const plan = planFor(
     run,
@@ -72,21 +74,21 @@ export async function retryFailedItems(
     run.pipelineVersion.version,
     deps.config,
   );
-  try {
-    await (await deps.temporal()).workflow.start(WORKFLOW_TYPES.pipelineRun, {
-      workflowId,
-      taskQueue: deps.config.taskQueues.cpu,
-      args: [{ plan, resume: true } satisfies PipelineRunInput],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
+  await startPipelineRun(deps, { workflowId, input: { plan, resume: true }, what: 'retry' }, async (reason) => {
+    // the run is as it was before the retry, saying why the retry did not start...
     await deps.db.run.update({
       where: { id: runId },
-      data: { status: run.status, endedAt: run.endedAt, error: `retry could not start: ${(err as Error).message}` },
+      data: {
+        status: run.status,
+        endedAt: run.endedAt,
+        retries: run.retries,
+        retryWorkflowId: run.retryWorkflowId,
+        error: `retry ${reason}`,
+      },
     });
-    await deps.db.itemRun.updateMany({ where: { runId, status: 'pending' }, data: { status: 'failed' } });
-    throw new AppError('UNAVAILABLE', 'The retry could not be started: Temporal is unreachable', [], { cause: err });
-  }
+    // and its items are as they were
+    await restoreRequeuedItems(deps.db, runId, previous);
+  });
   return { items, workflowId };
 }
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { RUN_STATUSES } from '~/common/statuses';
 
 export const triggerRunInput = z.object({
   pipelineSlug: z.string().min(1).max(100),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 export const runIdInput = z.object({ runId: z.uuid() });
-const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'partially_failed', 'cancelled'] as const;
 const TRIGGERS = ['manual', 'api', 'schedule', 'backfill', 'retry', 'dev'] as const;
 export const listRunsInput = z.object({
   pipelineSlug: z.string().optional(),
