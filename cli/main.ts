@@ -3,7 +3,8 @@
 //   brewline pipeline push <file.ts|file.json>       register it (a new version when it changed)
 //   brewline item ready <runId> <itemKey>            wake an item waiting on a sensor
 // push talks to the API (BREWLINE_URL, default http://localhost:3000, and BREWLINE_TOKEN); without a token
-// but with DATABASE_URL it writes to that database directly (an operator on the database host).
+// but with DATABASE_URL it writes to that database directly and syncs the schedules to Temporal (TEMPORAL_ADDRESS
+// and the rest of the server's configuration), as the API does: an operator on the database host.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -55,15 +56,25 @@ async function main(argv: string[]): Promise<number> {
     });
     result = await client.pipelines.push.mutate({ spec });
   } else {
-    const [{ createDb }, { registerPipeline }] = await Promise.all([
+    const [{ createDb }, { loadConfig }, { createTemporalClient }, { pushPipeline }] = await Promise.all([
       import('~/server/db'),
+      import('~/server/env'),
+      import('~/server/temporal/client'),
       import('~/server/services/pipelines/register-pipeline'),
     ]);
-    const db = createDb(process.env.DATABASE_URL);
+    const config = loadConfig();
+    const db = createDb(config.databaseUrl);
+    let client: ReturnType<typeof createTemporalClient> | undefined;
+    const temporal = () => (client ??= createTemporalClient(config.temporal));
     try {
-      result = await registerPipeline(db, spec);
+      // the same push as the API's: the new version, then its schedules on Temporal
+      result = await pushPipeline({ db, temporal, config }, spec);
     } finally {
       await db.$disconnect();
+      await client?.then(
+        (c) => c.connection.close(),
+        () => undefined,
+      );
     }
   }
   console.log(`${result.slug}: version ${result.version}${result.created ? ' (new)' : ' (unchanged)'}`);

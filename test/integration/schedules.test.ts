@@ -1,5 +1,10 @@
-// Schedules on Temporal Schedules: firing, skipping overlaps, pausing, backfills in order, next fire times, and
-// reconciliation of Temporal with the database.
+// Schedules on Temporal Schedules: firing, skipping overlaps, pausing, backfills in order, next fire times,
+// reconciliation of Temporal with the database, and pushes from the API and the CLI alike reaching Temporal.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appRouter } from '~/server/api/root';
 import { createCallerFactory } from '~/server/api/trpc';
@@ -203,6 +208,25 @@ describe('schedules', () => {
     expect(await t.db.schedule.count({ where: { pipeline: { slug: 'sched-life' } } })).toBe(0);
     await expect((await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).rejects.toThrow();
     expect((await api().pipelines.list()).map((p) => p.slug)).not.toContain('sched-life');
+  });
+
+  it('a CLI push straight to the database shows its schedule in Temporal at once', async () => {
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'cli-push-')), 'sched-cli.json');
+    await writeFile(file, JSON.stringify(pipeline('sched-cli', 0, [{ name: 'nightly', cron: '0 2 * * *' }])));
+    // as an operator on the database host runs it: DATABASE_URL and the Temporal address, no API token
+    const { BREWLINE_TOKEN: _token, ...env } = { ...process.env, ...t.env };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['packages/brewline-cli/bin.mjs', 'pipeline', 'push', file],
+      { env },
+    );
+    expect(stdout).toContain('sched-cli: version 1 (new)');
+    // no worker restart, no reconciliation: the schedule is there, firing onto this deployment's queue
+    const [schedule] = await api().schedules.list({ pipelineSlug: 'sched-cli' });
+    expect(schedule).toMatchObject({ name: 'nightly', inTemporal: true, paused: false });
+    const described = await (await t.temporal()).schedule.getHandle('brewline-sched-cli-nightly').describe();
+    expect(described.action).toMatchObject({ taskQueue: t.config.taskQueues.cpu });
+    await api().schedules.pause({ id: schedule!.id });
   });
 
   it('removing a schedule from the spec removes it from Temporal', async () => {

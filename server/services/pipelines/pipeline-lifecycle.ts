@@ -3,9 +3,9 @@ import type { ScheduleSpec } from '~/common/schedule-spec';
 import { scheduleSpecSchema } from '~/common/schedule-spec';
 import { pipelineSpecSchema } from '~/common/pipeline-spec';
 import { AppError } from '~/server/errors';
-import { registerPipeline, type RegisteredVersion } from '~/server/services/pipelines/register-pipeline';
+import { setSchedulePaused } from '~/server/services/schedules/schedules';
 import { removeTemporalSchedule, type ScheduleDeps } from '~/server/services/schedules/temporal-schedules';
-import { setSchedulePaused, syncPipelineSchedules } from '~/server/services/schedules/schedules';
+import { pushPipeline, type RegisteredVersion } from './register-pipeline';
 
 const DISABLED_NOTE = 'paused because the pipeline is disabled';
 
@@ -57,9 +57,7 @@ async function pushWithSchedules(
     where: { pipelineId_version: { pipelineId: pipeline.id, version: pipeline.latestVersion } },
   });
   const spec = pipelineSpecSchema.parse(version.spec);
-  const registered = await registerPipeline(deps.db, { ...spec, schedules: edit(spec.schedules) });
-  await syncPipelineSchedules(deps, registered.pipelineId, registered.removedTemporalSchedules);
-  return registered;
+  return pushPipeline(deps, { ...spec, schedules: edit(spec.schedules) });
 }
 
 /** Adds or replaces (by name) a schedule: a new version of the pipeline's spec. */

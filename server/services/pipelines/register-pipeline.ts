@@ -1,9 +1,12 @@
 // Registers a pipeline spec: a new immutable version when the spec changed, the current one when it did not.
+// pushPipeline (the API's push, the CLI's, schedule edits) also brings the pipeline's schedules to Temporal;
+// registerPipeline alone stores them for the workers to reconcile at start (setup, seeds, benchmarks).
 import { createHash } from 'node:crypto';
 import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
-import { replacePipelineSchedules } from '~/server/services/schedules/schedules';
+import { replacePipelineSchedules, syncPipelineSchedules } from '~/server/services/schedules/schedules';
+import type { ScheduleDeps } from '~/server/services/schedules/temporal-schedules';
 
 export interface RegisteredVersion {
   pipelineId: string;
@@ -70,4 +73,15 @@ export async function registerPipeline(db: Db, input: unknown): Promise<Register
       removedTemporalSchedules: removedTemporalIds,
     };
   });
+}
+
+/**
+ * Registers the spec, then makes Temporal's schedules agree with the pipeline's (also when the spec was unchanged:
+ * a push leaves Temporal right whatever came before). The database is written first; if Temporal fails, the
+ * version stays and the workers' reconciliation at start brings the schedules.
+ */
+export async function pushPipeline(deps: ScheduleDeps, input: unknown): Promise<RegisteredVersion> {
+  const registered = await registerPipeline(deps.db, input);
+  await syncPipelineSchedules(deps, registered.pipelineId, registered.removedTemporalSchedules);
+  return registered;
 }

@@ -4,8 +4,7 @@ import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { diffPipelineVersions, getPipelineVersion, listPipelineVersions } from '~/server/presenters/pipeline-versions';
 import { listPipelines } from '~/server/presenters/pipelines';
 import { deletePipeline, disablePipeline, enablePipeline } from '~/server/services/pipelines/pipeline-lifecycle';
-import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
-import { syncPipelineSchedules } from '~/server/services/schedules/schedules';
+import { pushPipeline } from '~/server/services/pipelines/register-pipeline';
 
 const slug = z.string().min(1).max(100);
 const read = authorized('pipelines', 'viewer');
@@ -31,9 +30,7 @@ export const pipelinesRouter = createTRPCRouter({
     .mutation(({ input }) => ({ problems: pipelineSpecProblems(input.spec) })),
   /** Creates the pipeline or a new immutable version of it (none when the spec is unchanged). */
   push: write.input(z.object({ spec: z.unknown() })).mutation(async ({ ctx, input }) => {
-    const registered = await registerPipeline(ctx.db, input.spec);
-    if (registered.created)
-      await syncPipelineSchedules(ctx, registered.pipelineId, registered.removedTemporalSchedules);
-    return { slug: registered.slug, version: registered.version, created: registered.created };
+    const { slug, version, created } = await pushPipeline(ctx, input.spec);
+    return { slug, version, created };
   }),
 });
