@@ -1,9 +1,28 @@
 // Configuration, read once from the environment and validated; everything else takes it as an argument.
+// Server and worker settings are read here and nowhere else; docs/configuration.md lists every variable.
 import path from 'node:path';
 import { z } from 'zod';
-import { taskQueueNames, type TaskQueues } from '~/common/queues';
+import { QUEUES, taskQueueNames, type QueueName, type TaskQueues } from '~/common/queues';
 
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+/** Temporal's log levels, for the worker's runtime logger. */
+export const WORKER_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type WorkerLogLevel = (typeof WORKER_LOG_LEVELS)[number];
+
+const queueList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((q) => q.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.enum(QUEUES, { error: (issue) => `unknown queue "${issue.input}" (known: ${QUEUES.join(', ')})` }))
+      .min(1, 'must name at least one queue'),
+  );
 
 const envSchema = z.object({
   DATABASE_URL: z.string().url('must be a postgresql:// URL'),
@@ -61,6 +80,14 @@ const envSchema = z.object({
   BREWLINE_S3_ENDPOINT: z.string().url().optional(),
   BREWLINE_S3_REGION: z.string().default('us-east-1'),
   BREWLINE_S3_FORCE_PATH_STYLE: bool.optional(),
+  /** Session cookies carry Secure (sent over HTTPS only): set it where the portal is served over HTTPS. */
+  BREWLINE_SECURE_COOKIES: bool.default(false),
+  /** The queues `npm run worker` serves when it is given no --queues. */
+  BREWLINE_WORKER_QUEUES: queueList.default(['cpu', 'gpu']),
+  /** The level of the Temporal runtime's log in worker processes (the tests and benchmarks quiet it to ERROR). */
+  BREWLINE_WORKER_LOG_LEVEL: z.enum(WORKER_LOG_LEVELS).default('WARN'),
+  /** A workflow bundle built beforehand (the tests' and benchmarks' worker processes); unset: bundled at start. */
+  BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -91,6 +118,11 @@ export interface AppConfig {
   publicUrl: string;
   artifacts: ArtifactStoreConfig;
   s3: S3Config;
+  secureCookies: boolean;
+  /** Queues a worker process serves unless its command line names them. */
+  workerQueues: QueueName[];
+  workerLogLevel: WorkerLogLevel;
+  workflowBundle?: string;
 }
 
 export interface S3Config {
@@ -155,6 +187,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       region: env.BREWLINE_S3_REGION,
       forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT,
     },
+    secureCookies: env.BREWLINE_SECURE_COOKIES,
+    workerQueues: env.BREWLINE_WORKER_QUEUES,
+    workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,
+    workflowBundle: env.BREWLINE_WORKFLOW_BUNDLE,
   };
 }
 

@@ -7,10 +7,11 @@ import { createTemporalClient } from '~/server/temporal/client';
 import { loadWorkflowBundle } from './workflow-bundle';
 import { createWorkers } from './worker';
 
-function queuesFromArgs(): QueueName[] {
+/** The queues named by --queues, else those of BREWLINE_WORKER_QUEUES (validated with the configuration). */
+function queuesFromArgs(configured: QueueName[]): QueueName[] {
   const i = process.argv.indexOf('--queues');
-  const raw = i >= 0 ? process.argv[i + 1] : (process.env.BREWLINE_WORKER_QUEUES ?? 'cpu,gpu');
-  const queues = (raw ?? '')
+  if (i < 0) return configured;
+  const queues = (process.argv[i + 1] ?? '')
     .split(',')
     .map((q) => q.trim())
     .filter(Boolean);
@@ -21,7 +22,7 @@ function queuesFromArgs(): QueueName[] {
 }
 
 const config = loadConfig();
-const queues = queuesFromArgs();
+const queues = queuesFromArgs(config.workerQueues);
 const db = createDb(config.databaseUrl, 20);
 if (queues.includes('cpu')) {
   // the database is the record of schedules; make Temporal agree with it (after a crash at any point)
@@ -30,7 +31,12 @@ if (queues.includes('cpu')) {
   console.log(`schedules reconciled: ${applied} in place${removed.length ? `, removed ${removed.join(', ')}` : ''}`);
   await (await client).connection.close();
 }
-const workers = await createWorkers({ config, db, queues, workflowBundle: await loadWorkflowBundle() });
+const workers = await createWorkers({
+  config,
+  db,
+  queues,
+  workflowBundle: await loadWorkflowBundle(config.workflowBundle),
+});
 console.log(
   `worker ready: queues ${queues.map((q) => `${q}=${config.taskQueues[q]}`).join(', ')}; GPU_SLOTS=${config.gpuSlots}`,
 );

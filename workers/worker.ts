@@ -36,16 +36,16 @@ export interface WorkerSet {
 }
 
 let runtimeInstalled = false;
-function installRuntime() {
+/** Temporal's runtime is one per process: the first worker set's configuration sets its log level. */
+function installRuntime(level: AppConfig['workerLogLevel']) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.BREWLINE_WORKER_LOG_LEVEL ?? 'WARN') as 'WARN';
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
 export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
-  installRuntime();
   const { config } = opts;
+  installRuntime(config.workerLogLevel);
   const builtins = { ...(await loadPipelineBuiltins()), ...opts.builtins };
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
   const ownsConnection = !opts.connection;

@@ -18,7 +18,8 @@ export async function writeWorkflowBundle(file: string): Promise<void> {
   await writeFile(file, code);
 }
 
-export async function loadWorkflowBundle(file = process.env.BREWLINE_WORKFLOW_BUNDLE): Promise<{ code: string }> {
+/** The bundle in `file` (BREWLINE_WORKFLOW_BUNDLE, through the configuration), else one built now. */
+export async function loadWorkflowBundle(file?: string): Promise<{ code: string }> {
   if (file) return { code: await readFile(file, 'utf8') };
   return buildWorkflowBundle();
 }

@@ -42,6 +42,7 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
     BREWLINE_TASK_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}-`,
     BREWLINE_DATA_DIR: path.join(stack.tmpDir, 'data'),
     BREWLINE_WORKFLOW_BUNDLE: stack.workflowBundle,
+    BREWLINE_WORKER_LOG_LEVEL: 'ERROR',
     ...overrides,
   };
   const config = loadConfig(env);

@@ -4,21 +4,23 @@ import { cookie } from '~/server/auth/resolve-actor';
 import { createTRPCRouter, protectedProcedure, publicProcedure } from '~/server/api/trpc';
 import { SESSION_TTL_MS, signIn, signOut } from '~/server/services/auth/sessions';
 
-const sessionCookie = (value: string, maxAgeS: number) =>
-  `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${process.env.BREWLINE_SECURE_COOKIES === '1' ? '; Secure' : ''}`;
+/** `secure` (BREWLINE_SECURE_COOKIES): the browser sends the cookie over HTTPS only. */
+const sessionCookie = (value: string, maxAgeS: number, secure: boolean) =>
+  `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}` +
+  (secure ? '; Secure' : '');
 
 export const authRouter = createTRPCRouter({
   signIn: publicProcedure
     .input(z.object({ email: z.string().min(1).max(200), password: z.string().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
       const { cookie } = await signIn(ctx.db, input.email, input.password);
-      ctx.resHeaders?.append('set-cookie', sessionCookie(cookie, SESSION_TTL_MS / 1000));
+      ctx.resHeaders?.append('set-cookie', sessionCookie(cookie, SESSION_TTL_MS / 1000, ctx.config.secureCookies));
       return { ok: true };
     }),
   signOut: protectedProcedure.mutation(async ({ ctx }) => {
     const session = ctx.headers && cookie(ctx.headers, SESSION_COOKIE);
     if (session) await signOut(ctx.db, session);
-    ctx.resHeaders?.append('set-cookie', sessionCookie('', 0));
+    ctx.resHeaders?.append('set-cookie', sessionCookie('', 0, ctx.config.secureCookies));
     return { ok: true };
   }),
   me: publicProcedure.query(({ ctx }) =>
