@@ -8,13 +8,14 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchBrowser, startPortal, stopProcess } from '~/test/support/portal';
 import { createDb } from '~/server/db';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
 import { signIn } from '~/server/services/auth/sessions';
 import { createUser } from '~/server/services/auth/users';
 import { deployMigrations } from '~/stack/migrate';
+import { launchBrowser, startPortal } from '~/stack/portal';
 import { startEmbeddedPostgres } from '~/stack/postgres';
+import { stopProcess } from '~/stack/processes';
 import { freePort } from '~/stack/temporal-server';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '5000' } } });

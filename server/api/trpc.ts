@@ -2,7 +2,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { hasRole, type Actor, type Role, type Scope } from '~/server/auth/actor';
+import { accessDenied, hasRole, SIGN_IN_NEEDED, type Actor, type Role, type Scope } from '~/server/auth/actor';
 import { resolveActor } from '~/server/auth/resolve-actor';
 import { db, type Db } from '~/server/db';
 import { config, type AppConfig } from '~/server/env';
@@ -69,7 +69,7 @@ export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in or pass an API token' });
+  if (!ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_NEEDED });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
 
@@ -79,9 +79,8 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
  */
 export const authorized = (scope: Scope, role: Role) =>
   protectedProcedure.use(({ ctx, next }) => {
-    if (!hasRole(ctx.actor, role)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role` });
-    if (!ctx.actor.scopes.includes(scope))
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This token lacks the ${scope} scope` });
+    const denied = accessDenied(ctx.actor, scope, role);
+    if (denied) throw new TRPCError(denied);
     return next();
   });
 

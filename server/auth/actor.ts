@@ -20,3 +20,22 @@ export const SESSION_COOKIE = 'brewline_session';
 export function hasRole(actor: Pick<Actor, 'role'>, needed: Role): boolean {
   return ROLE_RANK[actor.role] >= ROLE_RANK[needed];
 }
+
+export const SIGN_IN_NEEDED = 'Sign in or pass an API token';
+
+/** Why a caller may not use a part of the API (a 401 or a 403), or null when it may. */
+export interface AccessDenied {
+  code: 'UNAUTHORIZED' | 'FORBIDDEN';
+  message: string;
+}
+
+/**
+ * The one access rule of the API: a caller needs at least `role` and, for API tokens, the `scope` (sessions have
+ * every scope). tRPC's procedures and the routes beside them (artifact downloads) both ask it.
+ */
+export function accessDenied(actor: Actor | null, scope: Scope, role: Role): AccessDenied | null {
+  if (!actor) return { code: 'UNAUTHORIZED', message: SIGN_IN_NEEDED };
+  if (!hasRole(actor, role)) return { code: 'FORBIDDEN', message: `This needs the ${role} role` };
+  if (!actor.scopes.includes(scope)) return { code: 'FORBIDDEN', message: `This token lacks the ${scope} scope` };
+  return null;
+}

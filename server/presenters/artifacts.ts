@@ -1,5 +1,6 @@
-// Read models of artifacts: the files of a run's step attempts, listed per step run, and one file's content for
-// the portal (text and JSON as text, images as data; anything else by its download URL).
+// Read models of artifacts: the files of a run's step attempts, listed per step run, one file's content for the
+// portal (text and JSON as text, images as data; anything else by its download URL), and one file's bytes.
+import type { Readable } from 'node:stream';
 import { RUN_LEVEL_ITEM } from '~/common/run-contract';
 import { formatBytes } from '~/common/step-output';
 import { ArtifactNotFoundError, type ArtifactStore } from '~/server/artifacts/store';
@@ -64,6 +65,24 @@ export async function artifactRecord(db: Db, id: string) {
   const row = await db.artifact.findUnique({ where: { id } });
   if (!row) throw AppError.notFound(`artifact ${id}`);
   return row;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One artifact's record and its stored bytes, for the download URL (`/api/artifacts/<id>`). */
+export async function openArtifact(
+  db: Db,
+  store: ArtifactStore,
+  id: string,
+): Promise<{ artifact: ArtifactRow; body: Readable }> {
+  if (!UUID.test(id)) throw AppError.notFound(`artifact ${id}`);
+  const row = await artifactRecord(db, id);
+  try {
+    return { artifact: toRow(row), body: await store.open(row.uri) };
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) throw new AppError('NOT_FOUND', err.message, [], { cause: err });
+    throw err;
+  }
 }
 
 const isText = (type: string) =>

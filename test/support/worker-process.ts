@@ -19,9 +19,4 @@ export async function startWorkerProcess(env: Record<string, string>, queues = '
   return child;
 }
 
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
+export { stopProcess } from '~/stack/processes';
