@@ -1,6 +1,6 @@
 // The typed Brewline client for TypeScript programs (the recommendation backend, the CLI):
 //   const brewline = createBrewlineClient({ url: 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
-//   const runs = await brewline.runs.list.query({ take: 10 });
+//   const runs = await brewline.runs.list.query({ limit: 10 });
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '~/server/api/root';
