@@ -76,6 +76,8 @@ export const stepSpecSchema = z
     env: z
       .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string())
       .default({}),
+    /** A command's network in its sandbox: on by default (outbound only, never the worker's loopback); false: none. */
+    network: z.boolean().optional(),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
     model: modelRefSchema.optional(),
     sensor: sensorSpecSchema.optional(),
@@ -95,6 +97,12 @@ export const stepSpecSchema = z
         code: 'custom',
         path: ['args'],
         message: 'only builtin steps take args (a command passes its own arguments)',
+      });
+    if (step.network !== undefined && step.kind !== 'command')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network'],
+        message: 'only command steps run in a sandbox with a network',
       });
     if (step.kind === 'sensor' && !step.sensor)
       ctx.addIssue({

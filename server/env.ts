@@ -88,6 +88,8 @@ const envSchema = z.object({
   BREWLINE_WORKER_LOG_LEVEL: z.enum(WORKER_LOG_LEVELS).default('WARN'),
   /** A workflow bundle built beforehand (the tests' and benchmarks' worker processes); unset: bundled at start. */
   BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
+  /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off: unsandboxed. */
+  BREWLINE_SANDBOX: z.enum(['on', 'off']).default('on'),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -123,6 +125,8 @@ export interface AppConfig {
   workerQueues: QueueName[];
   workerLogLevel: WorkerLogLevel;
   workflowBundle?: string;
+  /** Whether step programs run in the sandbox (workers/sandbox); off only where an admin chose so. */
+  sandbox: 'on' | 'off';
 }
 
 export interface S3Config {
@@ -187,6 +191,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       region: env.BREWLINE_S3_REGION,
       forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT,
     },
+    sandbox: env.BREWLINE_SANDBOX,
     secureCookies: env.BREWLINE_SECURE_COOKIES,
     workerQueues: env.BREWLINE_WORKER_QUEUES,
     workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,

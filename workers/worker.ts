@@ -16,6 +16,7 @@ import { createWeightsResolver } from './models/model-weights';
 import { createSlots, type Slots } from './gpu-slots';
 import { loadPipelineBuiltins } from './activities/builtins/plugins';
 import type { Builtin } from './activities/builtins/types';
+import { probeSandbox, SandboxUnavailableError, type StepSandbox } from './sandbox/sandbox';
 
 export interface WorkerSetOptions {
   config: AppConfig;
@@ -63,6 +64,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     environment: config.environment,
     log: (line) => console.error(`model runner: ${line}`),
   });
+  const sandbox = await startSandbox(config.sandbox, config.environment.PATH);
   const activities = (queue: QueueName, slots?: Slots) =>
     createActivities({
       db: opts.db,
@@ -75,6 +77,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       artifactStore,
       s3,
       models,
+      sandbox,
       slots,
     });
 
@@ -133,4 +136,22 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     },
     models: () => models.snapshot(),
   };
+}
+
+/** Checks once that step programs can be sandboxed here; says loudly when they cannot, or are not by choice. */
+async function startSandbox(mode: AppConfig['sandbox'], searchPath: string | undefined): Promise<StepSandbox> {
+  if (mode === 'off') {
+    console.error(
+      "WARNING: BREWLINE_SANDBOX=off: step programs run unsandboxed, as this worker's user, and can read what it can.",
+    );
+    return { mode };
+  }
+  try {
+    await probeSandbox(searchPath);
+    return { mode };
+  } catch (err) {
+    if (!(err instanceof SandboxUnavailableError)) throw err;
+    console.error(`ERROR: ${err.message} Until then this worker fails every command step.`);
+    return { mode, unavailable: err.message };
+  }
 }

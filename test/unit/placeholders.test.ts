@@ -101,8 +101,8 @@ describe("placeholders: the worker's values", () => {
     expect(filled('{item} {run} {attempt}')).toBe('mapo r1 2');
     expect(filled('{runDir}')).toBe('/data/runs/r1');
     expect(filled('{out}|{inputs}|{result}')).toBe(
-      '/data/runs/r1/items/mapo/pick.attempt-2|/data/runs/r1/items/mapo/pick.attempt-2.inputs.json|' +
-        '/data/runs/r1/items/mapo/pick.attempt-2.result.json',
+      '/data/runs/r1/items/mapo/pick.attempt-2|/data/runs/r1/items/mapo/pick.attempt-2.io/inputs.json|' +
+        '/data/runs/r1/items/mapo/pick.attempt-2.io/result.json',
     );
     expect(filled('{in.crawl}')).toBe('/data/runs/r1/items/mapo/crawl');
     expect(filled('{in.crawl.result}')).toBe('{"count":2,"cafes":{"first":"c1"}}');

@@ -1,6 +1,7 @@
 // Where one attempt of a step reads and writes: an output directory of its own, promoted to the step's on success
 // (a dead attempt's files never mix in); the inputs of the steps it needs; and the JSON result it hands on.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { RUN_LEVEL_ITEM, type StepRequest } from '~/common/run-contract';
 import { stepResultSizeProblem } from '~/common/step-output';
@@ -8,22 +9,28 @@ import type { ArtifactKeeper } from './artifacts';
 import { where } from './step-failures';
 import { neededOutputDir } from './step-dirs';
 
-/** The attempt's output dir, and beside it the view of its inputs a command reads and the result file it writes. */
+/** The attempt's output dir, and beside it a folder with the view of its inputs a command reads and the result file
+ * it writes (a folder, so that the sandbox can show it to the step writable, and nothing else beside it). */
 export interface AttemptFiles {
   outDir: string;
+  ioDir: string;
   inputsFile: string;
   resultFile: string;
 }
 
 export function attemptFiles(stepDir: string, attempt: number): AttemptFiles {
   const outDir = `${stepDir}.attempt-${attempt}`;
-  return { outDir, inputsFile: `${outDir}.inputs.json`, resultFile: `${outDir}.result.json` };
+  const ioDir = `${outDir}.io`;
+  return { outDir, ioDir, inputsFile: path.join(ioDir, 'inputs.json'), resultFile: path.join(ioDir, 'result.json') };
 }
 
 /** An empty output dir: what an earlier try of the same attempt left is removed. */
 export async function clearAttemptFiles(files: AttemptFiles): Promise<void> {
-  await Promise.all([rm(files.outDir, { recursive: true, force: true }), rm(files.resultFile, { force: true })]);
-  await mkdir(files.outDir, { recursive: true });
+  await Promise.all([
+    rm(files.outDir, { recursive: true, force: true }),
+    rm(files.ioDir, { recursive: true, force: true }),
+  ]);
+  await Promise.all([mkdir(files.outDir, { recursive: true }), mkdir(files.ioDir, { recursive: true })]);
 }
 
 /** Fetches and checks the files of the needed steps; writes their results where a command can read them. */
@@ -86,7 +93,7 @@ export async function attemptResult(req: StepRequest, files: AttemptFiles, retur
 export async function promoteAttemptFiles(files: AttemptFiles, stepDir: string): Promise<void> {
   await rm(stepDir, { recursive: true, force: true });
   await rename(files.outDir, stepDir);
-  await Promise.all([rm(files.inputsFile, { force: true }), rm(files.resultFile, { force: true })]);
+  await rm(files.ioDir, { recursive: true, force: true });
 }
 
 function checkResultSize(req: StepRequest, serialised: string): void {

@@ -2,9 +2,12 @@
 // attempt's BREWLINE_* variables; its exit becomes the attempt's outcome.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { StepRequest } from '~/common/run-contract';
+import path from 'node:path';
 import { type Environment, inheritedEnv } from '~/workers/child-env';
+import { grantToStep, pythonEnvMounts, type StepSandbox } from '~/workers/sandbox/sandbox';
 import type { AttemptFiles } from './attempt-files';
 import { type BoundedLog, runCommand } from './command';
+import { neededOutputDir } from './step-dirs';
 import { badInput, where } from './step-failures';
 import { fillStepPlaceholders } from './step-placeholders';
 
@@ -25,18 +28,26 @@ export interface CommandStepDeps {
   cwd: string;
   /** The worker's environment, of which the command sees only the allow-list (workers/child-env.ts). */
   environment: Environment;
+  /** The worker's sandbox: on (and working, or the reason it is not), or off by the admin's choice. */
+  sandbox: StepSandbox;
 }
 
 export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): Promise<void> {
   const { req, attempt, files, log } = run;
   const { step } = req;
   const argv = step.command!.map((arg) => fillStepPlaceholders(arg, { req, dataDir: deps.dataDir, attempt, files }));
+  if (deps.sandbox.mode === 'on' && deps.sandbox.unavailable)
+    throw ApplicationFailure.nonRetryable(`${where(req)}: not run: ${deps.sandbox.unavailable}`, 'SandboxUnavailable');
+  const sandboxed = deps.sandbox.mode === 'on';
+  if (sandboxed) await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir)]);
+  const env = commandEnv(req, files, attempt, deps.environment);
   const result = await runCommand(argv, {
     cwd: deps.cwd,
-    env: commandEnv(req, files, attempt, deps.environment),
+    env: sandboxed ? { ...env, HOME: '/tmp', TMPDIR: '/tmp' } : env,
     timeoutMs: step.timeouts.startToCloseMs,
     signal: run.signal,
     log,
+    sandbox: sandboxed ? { mounts: sandboxMounts(req, files, deps), network: step.network !== false } : undefined,
   });
   if (result.aborted) throw new CancelledFailure('cancelled');
   const reason = log.lastLine();
@@ -79,5 +90,22 @@ function commandEnv(
           BREWLINE_MODEL_URI: model.artifactUri,
         }
       : {}),
+  };
+}
+
+/** What a step's sandbox shows besides the system: its program folder (without the data folder), its Python
+ * environment and the node running it, its inputs (read-only), and its output folder and result file (writable). */
+function sandboxMounts(req: StepRequest, files: AttemptFiles, deps: CommandStepDeps) {
+  const dataDir = path.resolve(deps.dataDir);
+  return {
+    readOnly: [
+      deps.cwd,
+      path.dirname(process.execPath),
+      ...pythonEnvMounts(path.join(deps.cwd, '.venv')),
+      ...req.needs.map((n) => neededOutputDir(dataDir, req.runId, req.itemKey, n)),
+      files.inputsFile,
+    ],
+    writable: [files.outDir, files.ioDir],
+    hidden: [dataDir, path.join(deps.cwd, '.data')],
   };
 }

@@ -1,5 +1,7 @@
-// Runs a step's command: an argv array (never a shell), in its own process group so cancellation kills it all.
-import { spawn } from 'node:child_process';
+// Runs a step's command: an argv array (never a shell), in the sandbox (its PID namespace ends every process it
+// started) or, with the sandbox off, in its own process group, so a timeout or a cancel kills it all.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type SandboxRequest, spawnSandboxed } from '~/workers/sandbox/sandbox';
 
 export interface CommandOptions {
   cwd: string;
@@ -9,6 +11,8 @@ export interface CommandOptions {
   signal: AbortSignal;
   log: BoundedLog;
   killGraceMs?: number;
+  /** What the sandbox shows the command; absent: run it unsandboxed. */
+  sandbox?: Pick<SandboxRequest, 'mounts' | 'network'>;
 }
 
 export interface CommandResult {
@@ -62,18 +66,30 @@ export class BoundedLog {
 export function runCommand(argv: string[], opts: CommandOptions): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
+  const program = file === 'node' ? process.execPath : file;
   return new Promise((resolve, reject) => {
-    const child = spawn(file === 'node' ? process.execPath : file, args, {
-      cwd: opts.cwd,
-      env: opts.env as NodeJS.ProcessEnv,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    if (opts.sandbox) {
+      const started = spawnSandboxed({ ...opts.sandbox, argv: [program, ...args], cwd: opts.cwd, env: opts.env });
+      child = started.child;
+      started.ready.catch((err: Error) => {
+        cleanup();
+        reject(err);
+      });
+    } else
+      child = spawn(program, args, {
+        cwd: opts.cwd,
+        env: opts.env as NodeJS.ProcessEnv,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     let timedOut = false;
+    let settled = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = () => {
-      if (child.pid === undefined || child.exitCode !== null) return;
+      // the group, even when its leader has exited: a process it left behind may still hold the output open
+      if (child.pid === undefined) return;
       try {
         process.kill(-child.pid, 'SIGTERM');
       } catch {
@@ -107,6 +123,8 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
       resolve({ exitCode, signal, timedOut, aborted });
     });
     function cleanup() {
+      if (settled) return;
+      settled = true;
       clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
       opts.signal.removeEventListener('abort', onAbort);

@@ -5,6 +5,7 @@ import type { Db } from '~/server/db';
 import type { ModelPool } from '~/workers/models/model-pool';
 import type { Slots } from '~/workers/gpu-slots';
 import type { AppConfig } from '~/server/env';
+import type { StepSandbox } from '~/workers/sandbox/sandbox';
 import { createAlertActivities } from './alerts';
 import { createArtifactKeeper } from './artifacts';
 import { createBookkeepingActivities } from './bookkeeping';
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   /** The S3 client, built on first use (S3 sensors). */
   s3?: () => S3Client;
   models?: ModelPool;
+  /** The sandbox step programs run in: on (or why it cannot start), or off by an admin's choice. */
+  sandbox: StepSandbox;
   /** The GPU pool (GPU workers): steps execute only while holding a slot. */
   slots?: Slots;
 }
@@ -42,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
       builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
       environment: deps.config.environment,
+      sandbox: deps.sandbox,
       s3: deps.s3,
       models: deps.models,
       slots: deps.slots,

@@ -1,6 +1,7 @@
 // The runStep and pokeSensor activities: one attempt of one step (a command, a builtin or a no-op), in order: its
 // inputs, a GPU slot, the attempt's row, the work, the slot back, its outputs, the row's outcome. What each kind
 // of step does lives beside it: command-step.ts, builtin-step.ts (and inference.ts), sensors/.
+import type { StepSandbox } from '~/workers/sandbox/sandbox';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -49,6 +50,8 @@ export interface StepDeps {
   artifacts: ArtifactKeeper;
   /** The worker's environment (its configuration's): commands see only its allow-list; SQL sensors name a URL in it. */
   environment: Environment;
+  /** The sandbox step programs run in (workers/sandbox). */
+  sandbox: StepSandbox;
   /** The S3 client (S3 sensors), built on first use. */
   s3?: () => S3Client;
   /** Resident model runners (builtins' ctx.infer). */
@@ -80,7 +83,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       case 'command':
         return runCommandStep(
           { req, attempt, files, log, signal },
-          { dataDir: deps.dataDir, cwd: deps.stepCwd, environment: deps.environment },
+          { dataDir: deps.dataDir, cwd: deps.stepCwd, environment: deps.environment, sandbox: deps.sandbox },
         );
       default: {
         const unreachable: never = req.step.kind;
