@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { QueueName } from '~/common/queues';
+import { isTerminalRun } from '~/common/statuses';
 import { createCaller } from '~/server/api/root';
 import { SCOPES, type Actor, type Role } from '~/server/auth/actor';
 import { createDb, type Db } from '~/server/db';
@@ -79,12 +80,14 @@ export async function testContext(overrides: Record<string, string> = {}): Promi
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-        if (['succeeded', 'failed', 'partially_failed', 'cancelled'].includes(run.status)) return run;
+        if (isTerminalRun(run.status)) return run;
         if (Date.now() > deadline) {
           const items = await db.itemRun.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
           const steps = await db.stepRun.findMany({ where: { runId }, orderBy: { startedAt: 'desc' }, take: 5 });
+          // a step row's artifactBytes is a BigInt, which JSON.stringify refuses
+          const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? Number(x) : x));
           throw new Error(
-            `run ${runId} still ${run.status} after ${timeoutMs} ms; items ${JSON.stringify(items)}; latest steps ${JSON.stringify(steps)}`,
+            `run ${runId} still ${run.status} after ${timeoutMs} ms; items ${json(items)}; latest steps ${json(steps)}`,
           );
         }
         await new Promise((r) => setTimeout(r, 200));
