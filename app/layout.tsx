@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Providers } from './_trpc/client';
-import { AdminLink, WhoAmI } from './_components/who-am-i';
+import { AdminLink, AdminWarnings, WhoAmI } from './_components/who-am-i';
 import { NavLink } from './_components/ui';
 import './globals.css';
 
@@ -34,6 +34,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <WhoAmI />
             </nav>
           </header>
+          <AdminWarnings />
           <main className="mx-auto max-w-7xl px-6 py-6">{children}</main>
         </Providers>
       </body>

@@ -35,6 +35,18 @@ export function useCanEdit(): boolean {
   return me.data?.role === 'editor' || me.data?.role === 'admin';
 }
 
+/** What an admin must know about how this deployment runs (e.g. the step sandbox is off). */
+export function AdminWarnings() {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.auth.me.queryOptions());
+  if (!me.data?.warnings.length) return null;
+  return (
+    <div role="alert" className="border-b border-amber-300 bg-amber-100 px-6 py-2 text-sm text-amber-900">
+      {me.data.warnings.join(' ')}
+    </div>
+  );
+}
+
 /** The admin pages' link, for admins only. */
 export function AdminLink() {
   const trpc = useTRPC();

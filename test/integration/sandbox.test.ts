@@ -173,3 +173,14 @@ it('a worker that cannot start the sandbox refuses step programs and says how to
     await broken.close();
   }
 });
+
+it('with BREWLINE_SANDBOX=off, admins (and only admins) are told in the portal', async () => {
+  const off = await testContext({ BREWLINE_SANDBOX: 'off' });
+  try {
+    expect((await off.api('admin').auth.me())?.warnings).toEqual([expect.stringMatching(/BREWLINE_SANDBOX=off/)]);
+    expect((await off.api('editor').auth.me())?.warnings).toEqual([]);
+    expect((await t.api('admin').auth.me())?.warnings).toEqual([]);
+  } finally {
+    await off.close();
+  }
+});

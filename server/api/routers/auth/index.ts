@@ -23,7 +23,14 @@ export const authRouter = createTRPCRouter({
     ctx.resHeaders?.append('set-cookie', sessionCookie('', 0, ctx.config.secureCookies));
     return { ok: true };
   }),
-  me: publicProcedure.query(({ ctx }) =>
-    ctx.actor ? { name: ctx.actor.name, role: ctx.actor.role, kind: ctx.actor.kind } : null,
-  ),
+  me: publicProcedure.query(({ ctx }) => {
+    if (!ctx.actor) return null;
+    const admin = ctx.actor.role === 'admin';
+    // what an admin must know about how this deployment runs (the portal's configuration, shared by `npm start`)
+    const warnings =
+      admin && ctx.config.sandbox === 'off'
+        ? ['BREWLINE_SANDBOX=off: step programs run unsandboxed, as the worker, and can read what it can.']
+        : [];
+    return { name: ctx.actor.name, role: ctx.actor.role, kind: ctx.actor.kind, warnings };
+  }),
 });
