@@ -90,6 +90,12 @@ const envSchema = z.object({
   BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
   /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off: unsandboxed. */
   BREWLINE_SANDBOX: z.enum(['on', 'off']).default('on'),
+  /** Folders every step sees, writable (a drop folder a file sensor watches, shared storage), separated by ':'. */
+  BREWLINE_STEP_SHARED_DIRS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(':').filter(Boolean))
+    .pipe(z.array(z.string().startsWith('/', 'must be absolute paths separated by ":"'))),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -127,6 +133,8 @@ export interface AppConfig {
   workflowBundle?: string;
   /** Whether step programs run in the sandbox (workers/sandbox); off only where an admin chose so. */
   sandbox: 'on' | 'off';
+  /** Folders every step's sandbox shows, writable (admin-chosen drop folders and shared storage). */
+  stepSharedDirs: string[];
 }
 
 export interface S3Config {
@@ -192,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT,
     },
     sandbox: env.BREWLINE_SANDBOX,
+    stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,
     secureCookies: env.BREWLINE_SECURE_COOKIES,
     workerQueues: env.BREWLINE_WORKER_QUEUES,
     workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,

@@ -64,7 +64,10 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     environment: config.environment,
     log: (line) => console.error(`model runner: ${line}`),
   });
-  const sandbox = await startSandbox(config.sandbox, config.environment.PATH);
+  const sandbox = {
+    ...(await startSandbox(config.sandbox, config.environment.PATH)),
+    sharedDirs: config.stepSharedDirs,
+  };
   const activities = (queue: QueueName, slots?: Slots) =>
     createActivities({
       db: opts.db,
@@ -139,7 +142,10 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
 }
 
 /** Checks once that step programs can be sandboxed here; says loudly when they cannot, or are not by choice. */
-async function startSandbox(mode: AppConfig['sandbox'], searchPath: string | undefined): Promise<StepSandbox> {
+async function startSandbox(
+  mode: AppConfig['sandbox'],
+  searchPath: string | undefined,
+): Promise<Omit<StepSandbox, 'sharedDirs'>> {
   if (mode === 'off') {
     console.error(
       "WARNING: BREWLINE_SANDBOX=off: step programs run unsandboxed, as this worker's user, and can read what it can.",

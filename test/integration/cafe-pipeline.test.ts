@@ -1,17 +1,21 @@
 // The sample cafe pipeline, end to end on the real Temporal server and Postgres.
-import { cp, mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
-import { runDir } from '~/workers/activities/step-dirs';
+import { runSharedDir } from '~/workers/activities/step-dirs';
 import { maxOverlap } from '../support/intervals';
 import { testContext, type TestContext } from '../support/stack';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
 
 let t: TestContext;
+/** Source data on a disk the admin shares with the steps (BREWLINE_STEP_SHARED_DIRS), as a team's crawl store. */
+let sourceRoot: string;
 beforeAll(async () => {
-  t = await testContext({ GPU_SLOTS: '1' });
+  sourceRoot = await mkdtemp(path.join(os.tmpdir(), 'cafe-sources-'));
+  await chmod(sourceRoot, 0o755);
+  t = await testContext({ GPU_SLOTS: '1', BREWLINE_STEP_SHARED_DIRS: sourceRoot });
   await t.register(cafeMonthly);
   await t.startWorkers();
 });
@@ -78,7 +82,8 @@ describe('cafe-monthly on the sample', () => {
     const firstLoaded = await t.db.stepRun.findFirstOrThrow({
       where: { runId: id, itemKey: DONGS[0], stepId: 'load', status: 'succeeded' },
     });
-    const lastCrawled = (await stat(path.join(runDir(t.config.dataDir, id), 'crawl', `${DONGS.at(-1)}.json`))).mtime;
+    const lastCrawled = (await stat(path.join(runSharedDir(t.config.dataDir, id), 'crawl', `${DONGS.at(-1)}.json`)))
+      .mtime;
     expect(firstLoaded.endedAt!.getTime()).toBeLessThan(lastCrawled.getTime());
     // and the recommendation backend could already read it then
     const cafe = await t.db.cafe.findFirstOrThrow({ where: { dong: DONGS[0], runId: id } });
@@ -86,7 +91,8 @@ describe('cafe-monthly on the sample', () => {
   });
 
   it('fails only the dong with malformed input, without retrying it; the run ends partially failed', async () => {
-    const crawlDir = await mkdtemp(path.join(os.tmpdir(), 'crawl-'));
+    const crawlDir = await mkdtemp(path.join(sourceRoot, 'crawl-'));
+    await chmod(crawlDir, 0o755);
     await cp(path.resolve('pipelines/cafe/sample/crawl'), crawlDir, { recursive: true });
     await writeFile(path.join(crawlDir, '합정동.json'), '{"dong": "합정동", "cafes": [ {"id": ');
     const id = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { sourceDir: crawlDir } });

@@ -1,6 +1,6 @@
 // Operating runs: listing with filters and a cursor, cancelling, and retrying exactly the failed items.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +13,12 @@ const api = () => t.api('editor');
 const fast = { maxAttempts: 2, initialIntervalMs: 100, backoffCoefficient: 1, maxIntervalMs: 100 };
 
 beforeAll(async () => {
-  t = await testContext();
-  await t.startWorkers();
   dir = await mkdtemp(path.join(os.tmpdir(), 'run-control-'));
+  // the steps read their lists and write their trace there: a folder the admin shares with every step's sandbox,
+  // open to the step user
+  await chmod(dir, 0o755);
+  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: dir });
+  await t.startWorkers();
 });
 afterAll(() => t.close());
 
@@ -27,6 +30,7 @@ describe('retry failed items', () => {
     const trace = path.join(dir, 'trace.log');
     await writeFile(list, JSON.stringify(broken));
     await writeFile(trace, '');
+    await chmod(trace, 0o666);
     const step = (id: string, needs: string[]) => ({
       id,
       kind: 'command',
@@ -62,6 +66,7 @@ describe('retry failed items', () => {
     // the cause is fixed; retry
     await writeFile(list, '[]');
     await writeFile(trace, '');
+    await chmod(trace, 0o666);
     expect(await api().runs.retryFailed({ runId })).toMatchObject({ items: 4 });
     const second = await t.waitForRun(runId);
     expect(second).toMatchObject({ status: 'succeeded', itemsSucceeded: 40, itemsFailed: 0, retries: 1 });

@@ -13,9 +13,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   // one CPU slot: waiting sensors must not hold it
-  t = await testContext({ CPU_SLOTS: '1' });
-  await t.startWorkers();
   dir = await mkdtemp(path.join(os.tmpdir(), 'sensors-'));
+  // the drop folder the sensors watch, shared with the steps' sandboxes
+  t = await testContext({ CPU_SLOTS: '1', BREWLINE_STEP_SHARED_DIRS: dir });
+  await t.startWorkers();
 });
 afterAll(() => t.close());
 

@@ -2,12 +2,13 @@
 // attempt's BREWLINE_* variables; its exit becomes the attempt's outcome.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { StepRequest } from '~/common/run-contract';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Environment, inheritedEnv } from '~/workers/child-env';
 import { grantToStep, pythonEnvMounts, type StepSandbox } from '~/workers/sandbox/sandbox';
 import type { AttemptFiles } from './attempt-files';
 import { type BoundedLog, runCommand } from './command';
-import { neededOutputDir } from './step-dirs';
+import { neededOutputDir, runSharedDir } from './step-dirs';
 import { badInput, where } from './step-failures';
 import { fillStepPlaceholders } from './step-placeholders';
 
@@ -39,7 +40,11 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
   if (deps.sandbox.mode === 'on' && deps.sandbox.unavailable)
     throw ApplicationFailure.nonRetryable(`${where(req)}: not run: ${deps.sandbox.unavailable}`, 'SandboxUnavailable');
   const sandboxed = deps.sandbox.mode === 'on';
-  if (sandboxed) await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir)]);
+  // the run's shared folder ({runDir}) is there for the steps that name it
+  const shared = usesRunDir(req) ? runSharedDir(deps.dataDir, req.runId) : undefined;
+  if (shared) await mkdir(shared, { recursive: true });
+  if (sandboxed)
+    await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir), ...(shared ? [grantToStep(shared)] : [])]);
   const env = commandEnv(req, files, attempt, deps.environment);
   const result = await runCommand(argv, {
     cwd: deps.cwd,
@@ -47,7 +52,9 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
     timeoutMs: step.timeouts.startToCloseMs,
     signal: run.signal,
     log,
-    sandbox: sandboxed ? { mounts: sandboxMounts(req, files, deps), network: step.network !== false } : undefined,
+    sandbox: sandboxed
+      ? { mounts: sandboxMounts(req, files, deps, shared), network: step.network !== false }
+      : undefined,
   });
   if (result.aborted) throw new CancelledFailure('cancelled');
   const reason = log.lastLine();
@@ -95,7 +102,7 @@ function commandEnv(
 
 /** What a step's sandbox shows besides the system: its program folder (without the data folder), its Python
  * environment and the node running it, its inputs (read-only), and its output folder and result file (writable). */
-function sandboxMounts(req: StepRequest, files: AttemptFiles, deps: CommandStepDeps) {
+function sandboxMounts(req: StepRequest, files: AttemptFiles, deps: CommandStepDeps, shared: string | undefined) {
   const dataDir = path.resolve(deps.dataDir);
   return {
     readOnly: [
@@ -105,7 +112,10 @@ function sandboxMounts(req: StepRequest, files: AttemptFiles, deps: CommandStepD
       ...req.needs.map((n) => neededOutputDir(dataDir, req.runId, req.itemKey, n)),
       files.inputsFile,
     ],
-    writable: [files.outDir, files.ioDir],
+    writable: [files.outDir, files.ioDir, ...(shared ? [shared] : []), ...deps.sandbox.sharedDirs],
     hidden: [dataDir, path.join(deps.cwd, '.data')],
   };
 }
+
+const usesRunDir = (req: StepRequest) =>
+  [...(req.step.command ?? []), ...Object.values(req.step.env)].some((text) => text.includes('{runDir}'));

@@ -7,6 +7,11 @@ export function runDir(dataDir: string, runId: string): string {
   return path.resolve(dataDir, 'runs', runId);
 }
 
+/** {runDir}: the folder a run's steps share (a landing zone, e.g. the crawl's files), apart from their outputs. */
+export function runSharedDir(dataDir: string, runId: string): string {
+  return path.join(runDir(dataDir, runId), 'shared');
+}
+
 export function stepOutputDir(dataDir: string, runId: string, itemKey: string, stepId: string): string {
   const base = runDir(dataDir, runId);
   return itemKey === RUN_LEVEL_ITEM ? path.join(base, 'run', stepId) : path.join(base, 'items', itemKey, stepId);

@@ -9,6 +9,8 @@ import path from 'node:path';
 export interface StepSandbox {
   mode: 'on' | 'off';
   unavailable?: string;
+  /** Folders every step sees, writable (BREWLINE_STEP_SHARED_DIRS). */
+  sharedDirs: string[];
 }
 
 /** The user a step runs as when the worker runs as root (nobody). */
