@@ -22,11 +22,17 @@ export interface ScheduledRunInput {
 /** Item key used for step runs of run-level (before/after) steps. */
 export const RUN_LEVEL_ITEM = '';
 
+/** Params larger than this (as JSON) stay in the run's row; the plan carries a reference to them. */
+export const INLINE_PARAMS_BYTES = 64 * 1024;
+
 export interface RunPlan {
   runId: string;
   pipelineSlug: string;
   pipelineVersion: number;
   params: Record<string, unknown>;
+  /** The params are too large to travel in workflow payloads (Temporal's limit is 2 MB): `params` is empty and
+   * the worker reads them from the run's row when a step needs them. */
+  paramsByReference?: boolean;
   steps: StepSpec[];
   /** Model versions by step id, resolved when the run started: moving an alias later does not change them. */
   models: Record<string, ResolvedModel>;
@@ -129,6 +135,8 @@ export interface StepRequest {
   /** The steps this one needs, so the worker can find their outputs. */
   needs: Pick<StepSpec, 'id' | 'scope'>[];
   params: Record<string, unknown>;
+  /** See RunPlan.paramsByReference: the worker reads `params` from the run. */
+  paramsByReference?: boolean;
   /** This step's model and those of the steps it needs. */
   models: Record<string, ResolvedModel>;
   /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */

@@ -129,6 +129,7 @@ export async function runStepGraph(
       step,
       needs: step.needs.map((id) => ({ id, scope: byId.get(id)!.scope })),
       params: plan.params,
+      paramsByReference: plan.paramsByReference,
       models: Object.fromEntries(
         [step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!]),
       ),

@@ -118,30 +118,47 @@ describe('requeueing', () => {
   });
 });
 
+describe('retrying twice at once', () => {
+  it("one retry wins; the other is told so and leaves the winner's run and items alone", async () => {
+    const runId = await finishedRun('partially_failed', { a: 'succeeded', b: 'failed', c: 'failed' });
+    const outcomes = await Promise.allSettled([
+      t.api('editor').runs.retryItem({ runId, itemKey: 'b' }),
+      t.api('editor').runs.retryFailed({ runId }),
+      t.api('editor').runs.retryItem({ runId, itemKey: 'b' }),
+    ]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    started.push(won[0]!.value.workflowId);
+    for (const lost of outcomes.filter((o) => o.status === 'rejected'))
+      expect(lost.reason).toMatchObject({ code: 'CONFLICT' });
+    const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({ status: 'running', retries: 1, retryWorkflowId: won[0]!.value.workflowId });
+    const items = await itemsOf(runId);
+    expect(items.b).toBe('pending');
+    expect(items.a).toBe('succeeded');
+    // c was requeued only if the whole-run retry won
+    expect(items.c).toBe(won[0]!.value.items === 2 ? 'pending' : 'failed');
+  });
+});
+
 describe('when Temporal refuses', () => {
-  it('a triggered run ends failed at once, saying why; the caller is told the service is unavailable', async () => {
+  it('a triggered run leaves no row behind; the caller is told the service is unavailable', async () => {
     const before = await t.db.run.count();
     await expect(refusing().runs.trigger({ pipelineSlug: SLUG, params: { items: ['a'] } })).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
       message: 'The run could not be started: Temporal is unreachable',
     });
-    expect(await t.db.run.count()).toBe(before + 1);
-    const run = await t.db.run.findFirstOrThrow({
-      where: { pipeline: { slug: SLUG } },
-      orderBy: { createdAt: 'desc' },
-    });
-    expect(run).toMatchObject({ status: 'failed', trigger: 'manual', error: expect.stringMatching(/ECONNREFUSED/) });
-    expect(run.error).toMatch(/^could not start on Temporal: /);
-    expect(run.endedAt).not.toBeNull();
+    expect(await t.db.run.count()).toBe(before);
   });
 
-  it('a cell run ends failed the same way', async () => {
+  it('a cell run leaves no row behind either', async () => {
+    const before = await t.db.run.count({ where: { trigger: 'dev' } });
     await expect(refusing().runs.runCell({ pipelineSlug: SLUG, stepId: 'work', itemKey: 'a' })).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
       message: 'The cell could not be started: Temporal is unreachable',
     });
-    const run = await t.db.run.findFirstOrThrow({ where: { pipeline: { slug: SLUG }, trigger: 'dev' } });
-    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/^could not start on Temporal: /) });
+    expect(await t.db.run.count({ where: { trigger: 'dev' } })).toBe(before);
+    expect(await t.db.itemRun.count({ where: { run: { trigger: 'dev' } } })).toBe(0);
   });
 
   it('a retry leaves the run and each of its items as they were, the run saying why the retry did not start', async () => {

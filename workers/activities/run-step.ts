@@ -92,9 +92,17 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     }
   }
 
+  /** A request whose params stayed in the run's row (too large for a workflow payload) gets them from there. */
+  async function withParams(req: StepRequest): Promise<StepRequest> {
+    if (!req.paramsByReference) return req;
+    const run = await deps.db.run.findUniqueOrThrow({ where: { id: req.runId }, select: { params: true } });
+    return { ...req, params: run.params as Record<string, unknown> };
+  }
+
   return {
-    async pokeSensor({ request: req, poke, timedOut }: SensorPoke): Promise<boolean> {
+    async pokeSensor({ request, poke, timedOut }: SensorPoke): Promise<boolean> {
       const ctx = Context.current();
+      const req = await withParams(request);
       const key: AttemptKey = {
         runId: req.runId,
         itemKey: req.itemKey,
@@ -131,8 +139,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       return met;
     },
 
-    async runStep(req: StepRequest): Promise<StepResult> {
+    async runStep(request: StepRequest): Promise<StepResult> {
       const ctx = Context.current();
+      const req = await withParams(request);
       // a retried run continues the attempt numbers of the step's earlier executions
       const attempt = ctx.info.attempt + (req.previousAttempts ?? 0);
       if (req.itemKey !== RUN_LEVEL_ITEM) {

@@ -57,16 +57,25 @@ export async function retryFailedItems(
         `item ${onlyItem} is ${item.status}; only a ${RETRYABLE_ITEM_STATUSES.join(' or ')} item can be retried`,
       );
   }
-  const round = run.retries + 1;
-  const workflowId = `${workflowIds.run(runId)}-retry-${round}`;
-  const { count: items, previous } = await deps.db.$transaction(async (tx) => {
+  const {
+    count: items,
+    previous,
+    workflowId,
+  } = await deps.db.$transaction(async (tx) => {
+    // one retry at a time: a second one waits here, then finds the run running (or its retry round taken)
+    const [locked] = await tx.$queryRaw<{ status: string; retries: number }[]>`
+      SELECT status::text AS status, retries FROM "Run" WHERE id = ${runId} FOR UPDATE`;
+    if (!locked || locked.retries !== run.retries || isActiveRun(locked.status as typeof run.status))
+      throw new AppError('CONFLICT', `run ${runId} is being retried already`);
+    const round = run.retries + 1;
+    const workflowId = `${workflowIds.run(runId)}-retry-${round}`;
     const requeued = await requeueRetryableItems(tx, runId, onlyItem);
     if (requeued.count === 0) throw new AppError('CONFLICT', `run ${runId} has no failed items to retry`);
     await tx.run.update({
       where: { id: runId },
       data: { status: 'running', endedAt: null, error: null, retries: round, retryWorkflowId: workflowId },
     });
-    return requeued;
+    return { ...requeued, workflowId };
   });
   const plan = planFor(
     run,

@@ -4,7 +4,7 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ResolvedModel } from '~/common/model-ref';
 import { pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
-import { WORKFLOW_TYPES, type PipelineRunInput, type RunPlan } from '~/common/run-contract';
+import { INLINE_PARAMS_BYTES, WORKFLOW_TYPES, type PipelineRunInput, type RunPlan } from '~/common/run-contract';
 import { RETRYABLE_ITEM_STATUSES, type ItemStatus } from '~/common/statuses';
 import type { Db, Prisma } from '~/server/db';
 import type { AppConfig } from '~/server/env';
@@ -34,13 +34,17 @@ export function planFor(
   config: RunServiceDeps['config'],
   maxInFlight?: number,
 ): RunPlan {
-  const params = run.params as Record<string, unknown>;
+  const all = run.params as Record<string, unknown>;
+  // the item list travels through the database (ItemRun rows), not through every workflow's input
+  const params = spec.items.source === 'param' ? omit(all, spec.items.param) : all;
+  // so do params too large for Temporal's payloads: the worker reads them from the run
+  const byReference = Buffer.byteLength(JSON.stringify(params)) > INLINE_PARAMS_BYTES;
   return {
     runId: run.id,
     pipelineSlug: spec.slug,
     pipelineVersion: version,
-    // the item list travels through the database (ItemRun rows), not through every workflow's input
-    params: spec.items.source === 'param' ? omit(params, spec.items.param) : params,
+    params: byReference ? {} : params,
+    ...(byReference ? { paramsByReference: true } : {}),
     steps: spec.steps,
     models: run.models as Record<string, ResolvedModel>,
     maxInFlight: maxInFlight ?? spec.maxInFlight,
@@ -53,13 +57,14 @@ export function planFor(
 }
 
 /**
- * Starts a run's pipelineRun workflow. When Temporal refuses it, `refused` records that on the run (by default the
- * run fails, giving the reason) and the caller gets AppError UNAVAILABLE, the cause attached.
+ * Starts a run's pipelineRun workflow. When Temporal refuses it, `refused` undoes what the caller recorded (by
+ * default the new run's row goes: a refused trigger leaves nothing behind) and the caller gets AppError UNAVAILABLE,
+ * the cause attached.
  */
 export async function startPipelineRun(
   deps: RunServiceDeps,
   start: { workflowId: string; input: PipelineRunInput; what: 'run' | 'cell' | 'retry' },
-  refused: (reason: string) => Promise<void> = (reason) => markRunFailed(deps.db, start.input.plan.runId, reason),
+  refused: (reason: string) => Promise<void> = () => forgetRun(deps.db, start.input.plan.runId),
 ): Promise<void> {
   try {
     await (await deps.temporal()).workflow.start(WORKFLOW_TYPES.pipelineRun, {
@@ -76,8 +81,9 @@ export async function startPipelineRun(
   }
 }
 
-async function markRunFailed(db: Db, runId: string, reason: string): Promise<void> {
-  await db.run.update({ where: { id: runId }, data: { status: 'failed', endedAt: new Date(), error: reason } });
+/** A run that never started: its row (and its items) go. */
+async function forgetRun(db: Db, runId: string): Promise<void> {
+  await db.run.deleteMany({ where: { id: runId } });
 }
 
 /** The items a retry runs again (all of the run's, or the one named): see RETRYABLE_ITEM_STATUSES. */
