@@ -4,6 +4,7 @@ import { modelRefSchema } from './model-ref';
 import { parsePlaceholder, placeholders } from './placeholders';
 import { QUEUES } from './queues';
 import { scheduleSpecSchema } from './schedule-spec';
+import { secretNameSchema } from './secrets';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
@@ -76,6 +77,12 @@ export const stepSpecSchema = z
     env: z
       .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string())
       .default({}),
+    /** Secrets a command receives: environment variable -> secret name (the worker decrypts them; masked in logs). */
+    secrets: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), secretNameSchema)
+      .optional(),
+    /** A connection whose fields a command receives as BREWLINE_CONNECTION_* variables. */
+    connection: secretNameSchema.optional(),
     /** A command's network in its sandbox: on by default (outbound only, never the worker's loopback); false: none. */
     network: z.boolean().optional(),
     /** The model this step runs, by alias (resolved when a run starts) or version. */
@@ -104,6 +111,12 @@ export const stepSpecSchema = z
         path: ['network'],
         message: 'only command steps run in a sandbox with a network',
       });
+    for (const field of ['secrets', 'connection'] as const)
+      if (step[field] !== undefined && step.kind !== 'command')
+        ctx.addIssue({ code: 'custom', path: [field], message: 'only command steps are given secrets' });
+    for (const name of Object.keys(step.secrets ?? {}))
+      if (name in step.env)
+        ctx.addIssue({ code: 'custom', path: ['secrets', name], message: 'is also set in env: name it once' });
     if (step.kind === 'sensor' && !step.sensor)
       ctx.addIssue({
         code: 'custom',

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { deployMigrations } from '../stack/migrate';
+import { ensureSecretKeyFile } from '../stack/secret-key';
 import { buildPortalIfStale } from './build-portal';
 import { ensurePythonEnv } from './python-env';
 import { withDatabase } from './stack-helpers';
@@ -22,6 +23,9 @@ else {
 
 step('Python environment of the model runners (.venv)');
 console.log(ensurePythonEnv());
+
+step('The key secrets are encrypted under (BREWLINE_SECRET_KEY)');
+console.log(ensureSecretKeyFile());
 
 step('Prisma client');
 execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/prisma-generate.ts'], { stdio: 'inherit' });

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { EMBEDDED } from '../stack/embedded';
 import { deployMigrations } from '../stack/migrate';
 import { DATA_DIR } from '../stack/paths';
+import { readSecretKeyFile } from '../stack/secret-key';
 import { startEmbeddedPostgres, type RunningPostgres } from '../stack/postgres';
 import { startTemporalServer, type RunningTemporalServer } from '../stack/temporal-server';
 
@@ -67,6 +68,10 @@ function run(name: Source, args: string[], env: NodeJS.ProcessEnv) {
 try {
   mkdirSync(DATA_DIR, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  // the portal and the workers need the same key: the one setup generated, unless one is given
+  env.BREWLINE_SECRET_KEY ??= readSecretKeyFile();
+  if (!env.BREWLINE_SECRET_KEY)
+    say('brewline', 'no BREWLINE_SECRET_KEY: secrets cannot be used (npm run setup makes one)');
 
   if (!env.DATABASE_URL) {
     pg = await startEmbeddedPostgres({

@@ -96,7 +96,21 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v.split(':').filter(Boolean))
     .pipe(z.array(z.string().startsWith('/', 'must be absolute paths separated by ":"'))),
+  /** The key secrets and connections are encrypted under (AES-256-GCM): 32 bytes, base64 or hex. */
+  BREWLINE_SECRET_KEY: z
+    .string()
+    .transform((v) => secretKeyBytes(v.trim()))
+    .refine((key): key is Buffer => key !== null, 'must be 32 bytes, base64 or hex (openssl rand -base64 32)')
+    .optional(),
 });
+
+/** A 256-bit key written as 64 hex digits or as base64 (either alphabet, padded or not); null when it is neither. */
+export function secretKeyBytes(text: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return null;
+  const key = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : null;
+}
 
 export type Env = z.output<typeof envSchema>;
 
@@ -135,6 +149,8 @@ export interface AppConfig {
   sandbox: 'on' | 'off';
   /** Folders every step's sandbox shows, writable (admin-chosen drop folders and shared storage). */
   stepSharedDirs: string[];
+  /** The key secrets are encrypted under (server/services/secrets); absent: secrets cannot be stored or used. */
+  secretKey?: Buffer;
 }
 
 export interface S3Config {
@@ -201,6 +217,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     sandbox: env.BREWLINE_SANDBOX,
     stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,
+    secretKey: env.BREWLINE_SECRET_KEY,
     secureCookies: env.BREWLINE_SECURE_COOKIES,
     workerQueues: env.BREWLINE_WORKER_QUEUES,
     workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,

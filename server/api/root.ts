@@ -5,6 +5,7 @@ import { pipelinesRouter } from './routers/pipelines';
 import { resultsRouter } from './routers/results';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
+import { secretsRouter } from './routers/secrets';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   models: modelsRouter,
   results: resultsRouter,
   schedules: schedulesRouter,
+  secrets: secretsRouter,
 });
 export type AppRouter = typeof appRouter;
 

@@ -4,7 +4,7 @@ export type Role = 'viewer' | 'editor' | 'admin';
 export const ROLES: Role[] = ['viewer', 'editor', 'admin'];
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
-export const SCOPES = ['pipelines', 'runs', 'models', 'schedules', 'results'] as const;
+export const SCOPES = ['pipelines', 'runs', 'models', 'schedules', 'results', 'secrets'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Actor {

@@ -21,6 +21,8 @@ export interface CommandStep {
   files: AttemptFiles;
   log: BoundedLog;
   signal: AbortSignal;
+  /** The step's granted secrets and connection, decrypted (step-secrets.ts). */
+  secretEnv?: Record<string, string>;
 }
 
 export interface CommandStepDeps {
@@ -45,7 +47,7 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
   if (shared) await mkdir(shared, { recursive: true });
   if (sandboxed)
     await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir), ...(shared ? [grantToStep(shared)] : [])]);
-  const env = commandEnv(req, files, attempt, deps.environment);
+  const env = commandEnv(req, files, attempt, deps.environment, run.secretEnv);
   const result = await runCommand(argv, {
     cwd: deps.cwd,
     env: sandboxed ? { ...env, HOME: '/tmp', TMPDIR: '/tmp' } : env,
@@ -78,11 +80,14 @@ function commandEnv(
   files: AttemptFiles,
   attempt: number,
   environment: Environment,
+  secretEnv: Record<string, string> = {},
 ): Record<string, string> {
   const model = req.models[req.step.id];
   return {
     ...inheritedEnv(environment),
     ...req.step.env,
+    // the secrets and connection it is granted; the attempt's own variables below cannot be overridden
+    ...secretEnv,
     BREWLINE_RUN_ID: req.runId,
     BREWLINE_ITEM: req.itemKey,
     BREWLINE_STEP: req.step.id,

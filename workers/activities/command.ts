@@ -1,6 +1,7 @@
 // Runs a step's command: an argv array (never a shell), in the sandbox (its PID namespace ends every process it
 // started) or, with the sandbox off, in its own process group, so a timeout or a cancel kills it all.
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Masker } from '~/server/services/secrets/mask';
 import { type SandboxRequest, spawnSandboxed } from '~/workers/sandbox/sandbox';
 
 export interface CommandOptions {
@@ -27,6 +28,8 @@ export class BoundedLog {
   private chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
+  /** Masks the step's granted secret values in what is read back (the log kept, the error's last line). */
+  mask: Pick<Masker, 'text' | 'tail'> | undefined;
   constructor(private readonly maxBytes: number) {}
 
   append(chunk: Buffer | string): void {
@@ -49,9 +52,12 @@ export class BoundedLog {
 
   text(): string {
     // a cut may land inside a multi-byte character; drop the replacement character it leaves
-    return Buffer.concat(this.chunks)
+    const text = Buffer.concat(this.chunks)
       .toString('utf8')
       .replace(/^\uFFFD+/, '');
+    // masked as a whole, so a value split across chunks is still found; a cut may have left a secret's end first
+    if (!this.mask) return text;
+    return this.truncated ? this.mask.tail(text) : this.mask.text(text);
   }
 
   lastLine(): string {

@@ -21,7 +21,7 @@ export interface ActivityDeps {
   cwd: string;
   stepLogBytes: number;
   workerIdentity: string;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment'>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment' | 'secretKey'>;
   /** Builtins beside the platform's: the pipelines' (builtins/plugins.ts), and a test's own. */
   builtins?: Record<string, Builtin>;
   artifactStore: ArtifactStore;
@@ -47,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
       environment: deps.config.environment,
       sandbox: deps.sandbox,
       s3: deps.s3,
+      secretKey: deps.config.secretKey,
       models: deps.models,
       slots: deps.slots,
     }),

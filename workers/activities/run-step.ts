@@ -15,6 +15,7 @@ import {
   type StepResult,
 } from '~/common/run-contract';
 import type { Db } from '~/server/db';
+import { NO_MASK } from '~/server/services/secrets/mask';
 import type { StepStatus } from '~/server/generated/prisma/enums';
 import type { Environment } from '~/workers/child-env';
 import type { Slots } from '~/workers/gpu-slots';
@@ -36,6 +37,7 @@ import type { Builtin } from './builtins/types';
 import { checkSensor } from './sensors';
 import { badInput, where } from './step-failures';
 import { stepOutputDir } from './step-dirs';
+import { stepGrants } from './step-secrets';
 import { fillStepPlaceholders } from './step-placeholders';
 import { createStepRecorder, type AttemptKey } from './step-recorder';
 
@@ -54,6 +56,8 @@ export interface StepDeps {
   sandbox: StepSandbox;
   /** The S3 client (S3 sensors), built on first use. */
   s3?: () => S3Client;
+  /** The key the steps' granted secrets are decrypted with (BREWLINE_SECRET_KEY). */
+  secretKey?: Buffer;
   /** Resident model runners (builtins' ctx.infer). */
   models?: ModelPool;
   /** The GPU pool: a step executes only while it holds one of these (GPU workers). */
@@ -70,6 +74,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     log: BoundedLog,
     attempt: number,
     signal: AbortSignal,
+    secretEnv: Record<string, string>,
   ): Promise<unknown> {
     switch (req.step.kind) {
       case 'noop':
@@ -82,7 +87,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       }
       case 'command':
         return runCommandStep(
-          { req, attempt, files, log, signal },
+          { req, attempt, files, log, signal, secretEnv },
           { dataDir: deps.dataDir, cwd: deps.stepCwd, environment: deps.environment, sandbox: deps.sandbox },
         );
       default: {
@@ -152,6 +157,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       const key: AttemptKey = { runId: req.runId, itemKey: req.itemKey, stepId: req.step.id, attempt };
       const { step } = req;
       const log = new BoundedLog(deps.stepLogBytes);
+      let mask = NO_MASK;
       const stepDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, step.id);
       const files = attemptFiles(stepDir, attempt);
       const abort = new AbortController();
@@ -175,16 +181,19 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           await clearAttemptFiles(files);
           await fetchInputs(req, files, deps);
         }
+        const grants = await stepGrants(req, deps);
+        mask = grants.mask;
+        if (mask.active) log.mask = mask;
         if (deps.slots) release = await deps.slots.acquire(ctx.cancellationSignal);
         const began = Date.now();
         // a failed write surfaces when it is awaited below, not as an unhandled rejection now
         record().catch(() => {});
-        const returned = await execute(req, files, log, attempt, abort.signal);
+        const returned = await execute(req, files, log, attempt, abort.signal, grants.env);
         endedAt = new Date();
         release?.();
         await recorded;
         if (step.kind !== 'noop') {
-          output.result = await attemptResult(req, files, returned);
+          output.result = mask.json(await attemptResult(req, files, returned));
           await promoteAttemptFiles(files, stepDir);
           output.artifacts = await deps.artifacts.capture(key, stepDir);
         }
@@ -200,6 +209,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         endedAt ??= new Date();
         release?.();
         const status = failedStatus(err, ctx.info.attempt, step);
+        // the message goes to the step's row and, thrown, to Temporal: neither may hold a granted value
+        mask.error(err);
         const message = err instanceof Error ? err.message : String(err);
         try {
           await record();

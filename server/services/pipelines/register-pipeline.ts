@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { grantProblems } from '~/server/services/secrets/grants';
 import { replacePipelineSchedules, syncPipelineSchedules } from '~/server/services/schedules/schedules';
 import type { ScheduleDeps } from '~/server/services/schedules/temporal-schedules';
 
@@ -36,6 +37,8 @@ function canonicalJson(value: unknown): string {
 
 export async function registerPipeline(db: Db, input: unknown): Promise<RegisteredVersion> {
   const spec = parsePipelineSpec(input);
+  const ungranted = await grantProblems(db, spec);
+  if (ungranted.length) throw AppError.badRequest('The pipeline names secrets or connections it cannot use', ungranted);
   const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex');
   return db.$transaction(async (tx) => {
     const pipeline = await tx.pipeline.upsert({
