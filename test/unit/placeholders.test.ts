@@ -99,7 +99,7 @@ describe("placeholders: the worker's values", () => {
     const at = request();
     const filled = (text: string) => fillStepPlaceholders(text, at);
     expect(filled('{item} {run} {attempt}')).toBe('mapo r1 2');
-    expect(filled('{runDir}')).toBe('/data/runs/r1');
+    expect(filled('{runDir}')).toBe('/data/runs/r1/shared');
     expect(filled('{out}|{inputs}|{result}')).toBe(
       '/data/runs/r1/items/mapo/pick.attempt-2|/data/runs/r1/items/mapo/pick.attempt-2.io/inputs.json|' +
         '/data/runs/r1/items/mapo/pick.attempt-2.io/result.json',
