@@ -13,6 +13,7 @@ const SECTIONS = [
   ['/runs', 'Runs'],
   ['/schedules', 'Schedules'],
   ['/models', 'Models'],
+  ['/secrets', 'Secrets'],
 ] as const;
 
 export default function RootLayout({ children }: { children: ReactNode }) {

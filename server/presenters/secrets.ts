@@ -22,6 +22,7 @@ export interface SecretEntry {
 }
 
 export interface SecretAuditEntry {
+  id: string;
   secretName: string;
   secretType: string;
   action: SecretAction;
@@ -88,6 +89,6 @@ export async function listSecretAudit(
     where: filter.name ? { secretName: filter.name } : {},
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit ?? 100,
-    select: { secretName: true, secretType: true, action: true, fields: true, actor: true, createdAt: true },
+    select: { id: true, secretName: true, secretType: true, action: true, fields: true, actor: true, createdAt: true },
   });
 }
