@@ -29,7 +29,7 @@ export const stepTimeoutsSchema = z.strictObject({
 
 export const sensorSpecSchema = z.strictObject({
   /** What to wait for: a file (the last path segment may use * and ?), an S3 object, an HTTP endpoint answering 2xx, or a SQL
-   * query (on the database named by an environment variable of the worker) returning a row; $1 is the item key. */
+   * query (on a postgres connection) returning a row; $1 is the item key. */
   check: z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
     z.strictObject({ type: z.literal('http'), url: z.string().min(1) }),
@@ -42,10 +42,8 @@ export const sensorSpecSchema = z.strictObject({
     z.strictObject({
       type: z.literal('sql'),
       query: z.string().min(1),
-      databaseEnv: z
-        .string()
-        .regex(/^[A-Z_][A-Z0-9_]*$/)
-        .default('SENSOR_DATABASE_URL'),
+      /** A postgres connection (secrets.create); never a variable of the worker's environment. */
+      connection: secretNameSchema,
     }),
   ]),
   /** Time between checks; nothing is held while waiting (a durable timer), and a signal checks at once. */

@@ -134,7 +134,7 @@ export interface AppConfig {
   dataDir: string;
   stepLogBytes: number;
   /** The environment this was read from: what step commands and model runners may inherit of it (an allow-list,
-   * workers/child-env.ts), and the variables a pipeline names (a SQL sensor's databaseEnv). */
+   * workers/child-env.ts). A pipeline never names one of its variables (a SQL sensor names a connection). */
   environment: Readonly<Record<string, string | undefined>>;
   itemsPerExecution: number;
   publicUrl: string;

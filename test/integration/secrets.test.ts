@@ -280,6 +280,56 @@ describe('secrets', () => {
     for (const value of [KAKAO, NEW, DB_PASSWORD]) expect(json([audit, dbAudit])).not.toContain(value);
   });
 
+  it('checks a SQL sensor on a postgres connection, never on a variable of the worker', async () => {
+    const editor = t.api('editor');
+    const url = new URL(t.config.databaseUrl);
+    const sensorDb = `sensor-db-${suffix}`;
+    // sslmode prefer: the test Postgres has no TLS, so the check falls back to a plain connection
+    await editor.secrets.create({
+      name: sensorDb,
+      type: 'postgres',
+      values: {
+        host: url.hostname,
+        port: Number(url.port),
+        database: url.pathname.slice(1),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password) || 'unused-password',
+      },
+    });
+    const sensorStep = (check: Record<string, unknown>) => ({
+      id: 'ready',
+      kind: 'sensor',
+      sensor: { check, pokeIntervalMs: 200, timeoutMs: 5_000, onTimeout: 'fail' },
+    });
+    const spec = (slug: string, check: Record<string, unknown>) => ({
+      slug,
+      name: slug,
+      params: { dongs: { type: 'string[]', default: ['a'] } },
+      items: { source: 'param', param: 'dongs' },
+      steps: [sensorStep(check)],
+    });
+    // the variable form is gone: a spec naming DATABASE_URL is refused
+    await expect(
+      editor.pipelines.push({
+        spec: spec(`sql-env-${suffix}`, { type: 'sql', query: 'SELECT 1', databaseEnv: 'DATABASE_URL' }),
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('steps.0.sensor.check') });
+    await expect(
+      editor.pipelines.push({
+        spec: spec(`sql-secret-${suffix}`, { type: 'sql', query: 'SELECT 1', connection: names.kakao }),
+      }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining(`steps.0.sensor.check.connection must name a postgres connection`),
+    });
+    const slug = `sql-sensor-${suffix}`;
+    await editor.pipelines.push({
+      spec: spec(slug, { type: 'sql', query: "SELECT 1 WHERE $1 = 'a'", connection: sensorDb }),
+    });
+    const runId = await t.trigger({ pipelineSlug: slug });
+    expect((await t.waitForRun(runId)).status).toBe('succeeded');
+    expect((await stepOf(runId, 'ready')).log).toContain(`the SQL query on ${sensorDb} returning a row`);
+  });
+
   it('refuses to delete a secret a pipeline uses, and audits the delete of one none uses', async () => {
     const editor = t.api('editor');
     await expect(editor.secrets.delete({ name: names.kakao })).rejects.toMatchObject({

@@ -15,6 +15,7 @@ import {
   type StepResult,
 } from '~/common/run-contract';
 import type { Db } from '~/server/db';
+import { resolveConnection } from '~/server/services/secrets/grants';
 import { NO_MASK } from '~/server/services/secrets/mask';
 import type { StepStatus } from '~/server/generated/prisma/enums';
 import type { Environment } from '~/workers/child-env';
@@ -50,7 +51,7 @@ export interface StepDeps {
   builtins: Record<string, Builtin>;
   workerIdentity: string;
   artifacts: ArtifactKeeper;
-  /** The worker's environment (its configuration's): commands see only its allow-list; SQL sensors name a URL in it. */
+  /** The worker's environment (its configuration's): commands see only its allow-list of it. */
   environment: Environment;
   /** The sandbox step programs run in (workers/sandbox). */
   sandbox: StepSandbox;
@@ -131,7 +132,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           itemKey: req.itemKey,
           fill: (text) => fillStepPlaceholders(text, { req, dataDir: deps.dataDir, attempt: 1 }),
         },
-        { cwd: deps.stepCwd, s3: deps.s3, environment: deps.environment },
+        {
+          cwd: deps.stepCwd,
+          s3: deps.s3,
+          connections: (name, types) => resolveConnection(deps.db, deps.secretKey, name, types),
+        },
       );
       if (met) {
         if (poke === 1) await recorder.started(key, ctx.info.taskQueue, deps.workerIdentity);

@@ -1,11 +1,10 @@
 // A sensor step's condition, checked once per poke (pokeSensor): one module per kind of check.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SensorSpec } from '~/common/pipeline-spec';
-import type { Environment } from '~/workers/child-env';
 import { checkFile } from './file';
 import { checkHttp } from './http';
 import { checkS3 } from './s3';
-import { checkSql } from './sql';
+import { type ConnectionResolver, checkSql } from './sql';
 import type { SensorContext, SensorReading } from './types';
 
 export type { SensorContext, SensorReading } from './types';
@@ -15,8 +14,8 @@ export interface SensorDeps {
   cwd: string;
   /** The S3 client, built on first use. */
   s3?: () => S3Client;
-  /** The worker's environment: a SQL sensor's database URL is one of its variables. */
-  environment: Environment;
+  /** A connection by name, decrypted (a SQL sensor's postgres connection). */
+  connections: ConnectionResolver;
 }
 
 export function checkSensor(check: SensorSpec['check'], ctx: SensorContext, deps: SensorDeps): Promise<SensorReading> {
