@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '~/server/db';
+import { loadConfig } from '~/server/env';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
 import { signIn } from '~/server/services/auth/sessions';
 import { createUser } from '~/server/services/auth/users';
@@ -117,7 +118,8 @@ try {
 
   const email = `bench-${Date.now()}@example.com`;
   await createUser(db, { email, name: 'Bench', role: 'viewer', password: 'bench password 1' });
-  const { cookie } = await signIn(db, email, 'bench password 1');
+  const limits = loadConfig({ DATABASE_URL: pg.url }).signInLimits;
+  const { cookie } = await signIn({ db, limits }, { email, password: 'bench password 1', address: null });
   portal = await startPortal({ DATABASE_URL: pg.url, TEMPORAL_ADDRESS: '127.0.0.1:1' });
 
   const input = encodeURIComponent(JSON.stringify({ json: { runId } }));

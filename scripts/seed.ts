@@ -1,13 +1,13 @@
 // Registers the sample pipelines (a new version only when a spec changed) and, on an empty database, the first
 // admin: BREWLINE_ADMIN_EMAIL / BREWLINE_ADMIN_PASSWORD, or a generated password printed once and kept in
-// .data/admin-credentials.txt (readable by this user only).
+// .data/admin-credentials.txt (mode 0600) until that admin first signs in, when the portal removes it.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
 import { buildCafeModels, registerCafeModels } from '~/pipelines/cafe/models';
 import { createDb } from '~/server/db';
+import { protectAdminPasswordFile, saveGeneratedAdminPassword } from '~/server/services/auth/first-admin';
 import { createUser } from '~/server/services/auth/users';
 import { registerPipeline } from '~/server/services/pipelines/register-pipeline';
 import { DATA_DIR } from '~/stack/paths';
@@ -23,14 +23,13 @@ try {
   if ((await db.user.count()) === 0) {
     const email = process.env.BREWLINE_ADMIN_EMAIL ?? 'admin@brewline.local';
     const password = process.env.BREWLINE_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
-    await createUser(db, { email, name: 'Admin', role: 'admin', password });
+    const admin = await createUser(db, { email, name: 'Admin', role: 'admin', password });
     if (!process.env.BREWLINE_ADMIN_PASSWORD) {
-      mkdirSync(DATA_DIR, { recursive: true });
-      const file = path.join(DATA_DIR, 'admin-credentials.txt');
-      writeFileSync(file, `email: ${email}\npassword: ${password}\n`, { mode: 0o600 });
-      console.log(`first admin: ${email} / ${password} (also in ${path.relative(process.cwd(), file)})`);
+      const file = path.relative(process.cwd(), saveGeneratedAdminPassword(DATA_DIR, admin.email, password));
+      console.log(`first admin: ${admin.email} / ${password}`);
+      console.log(`(shown once; also in ${file}, readable by you only, until this admin first signs in)`);
     } else console.log(`first admin: ${email}`);
-  }
+  } else protectAdminPasswordFile(DATA_DIR);
 } finally {
   await db.$disconnect();
 }

@@ -82,6 +82,10 @@ const envSchema = z.object({
   BREWLINE_S3_FORCE_PATH_STYLE: bool.optional(),
   /** Session cookies carry Secure (sent over HTTPS only): set it where the portal is served over HTTPS. */
   BREWLINE_SECURE_COOKIES: bool.default(false),
+  /** Failed sign-ins allowed per account, and per client address, in a window of this many minutes; then 429. */
+  BREWLINE_SIGNIN_ACCOUNT_FAILURES: z.coerce.number().int().min(1).max(1_000).default(10),
+  BREWLINE_SIGNIN_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
+  BREWLINE_SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1_440).default(15),
   /** The queues `npm run worker` serves when it is given no --queues. */
   BREWLINE_WORKER_QUEUES: queueList.default(['cpu', 'gpu']),
   /** The level of the Temporal runtime's log in worker processes (the tests and benchmarks quiet it to ERROR). */
@@ -141,6 +145,8 @@ export interface AppConfig {
   artifacts: ArtifactStoreConfig;
   s3: S3Config;
   secureCookies: boolean;
+  /** The sign-in limiter (server/services/auth/sign-in-limiter.ts): failures allowed per account and per address. */
+  signInLimits: { perAccount: number; perAddress: number; windowMs: number };
   /** Queues a worker process serves unless its command line names them. */
   workerQueues: QueueName[];
   workerLogLevel: WorkerLogLevel;
@@ -219,6 +225,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,
     secretKey: env.BREWLINE_SECRET_KEY,
     secureCookies: env.BREWLINE_SECURE_COOKIES,
+    signInLimits: {
+      perAccount: env.BREWLINE_SIGNIN_ACCOUNT_FAILURES,
+      perAddress: env.BREWLINE_SIGNIN_ADDRESS_FAILURES,
+      windowMs: env.BREWLINE_SIGNIN_WINDOW_MINUTES * 60_000,
+    },
     workerQueues: env.BREWLINE_WORKER_QUEUES,
     workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,
     workflowBundle: env.BREWLINE_WORKFLOW_BUNDLE,

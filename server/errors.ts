@@ -1,5 +1,12 @@
 // Expected failures with a message that is safe to show a user.
-export type AppErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHORIZED' | 'CONFLICT' | 'UNAVAILABLE';
+export type AppErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHORIZED'
+  | 'CONFLICT'
+  | 'TOO_MANY_REQUESTS'
+  | 'UNAVAILABLE';
 
 export interface FieldProblem {
   path: (string | number)[];

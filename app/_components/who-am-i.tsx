@@ -21,6 +21,7 @@ export function WhoAmI() {
       <span data-testid="whoami">
         {me.data.name} <Chip tone="stone">{me.data.role}</Chip>
       </span>
+      {me.data.kind === 'user' && <NavLink href="/account">Account</NavLink>}
       <TextButton tone="muted" onClick={() => signOut.mutate()}>
         Sign out
       </TextButton>

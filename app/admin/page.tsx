@@ -1,5 +1,6 @@
 'use client';
-// Admin: people (create, with a role) and API tokens (create with a role and scopes, shown once; revoke).
+// Admin: people (create with a role; change the role, disable, reset the password, end the sessions) and API
+// tokens (create with a role and scopes, shown once; revoke).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, Field, FormError, InlineForm, Select, TextButton, TextInput } from '../_components/forms';
@@ -38,27 +39,76 @@ function Users() {
     role: 'viewer' as Role,
     password: '',
   });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
   const create = useMutation(
     trpc.admin.createUser.mutationOptions({
       onSuccess: () => {
         setForm({ email: '', name: '', role: 'viewer', password: '' });
-        return queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
+        return refresh();
       },
     }),
   );
+  // the last change's outcome: a generated password is shown here once
+  const [reset, setReset] = useState<{ email: string; password: string } | null>(null);
+  const setRole = useMutation(trpc.admin.setRole.mutationOptions({ onSettled: refresh }));
+  const setDisabled = useMutation(trpc.admin.setDisabled.mutationOptions({ onSettled: refresh }));
+  const endSessions = useMutation(trpc.admin.endSessions.mutationOptions({ onSettled: refresh }));
+  const resetPassword = useMutation(trpc.admin.resetPassword.mutationOptions({ onSettled: refresh }));
+  const changeError = setRole.error ?? setDisabled.error ?? endSessions.error ?? resetPassword.error;
   return (
     <section className="space-y-3">
       <SectionTitle>People</SectionTitle>
-      <Table columns={['Email', 'Name', 'Role', 'Since']}>
+      {reset && (
+        <p role="status" className="rounded border border-emerald-300 bg-emerald-50 p-2 text-sm">
+          New password for {reset.email} (shown once; their sessions have ended):{' '}
+          <code className="select-all break-all" data-testid="reset-password">
+            {reset.password}
+          </code>
+        </p>
+      )}
+      <FormError error={changeError} />
+      <Table columns={['Email', 'Name', 'Role', 'Sessions', 'Since', '']}>
         {(users.data ?? []).map((u) => (
           <Row key={u.id}>
             <Cell>{u.email}</Cell>
             <Cell>{u.name}</Cell>
             <Cell>
-              {u.role}
+              <RoleSelect
+                aria-label={`Role of ${u.email}`}
+                value={u.role}
+                onChange={(role) => setRole.mutate({ userId: u.id, role })}
+              />
               {u.disabledAt ? ' (disabled)' : ''}
             </Cell>
+            <Cell>{u.sessions}</Cell>
             <Cell>{new Date(u.createdAt).toLocaleDateString()}</Cell>
+            <Cell className="space-x-3 whitespace-nowrap">
+              <TextButton
+                tone={u.disabledAt ? 'accent' : 'danger'}
+                onClick={() =>
+                  (u.disabledAt || confirm(`Disable ${u.email}? Their sessions and tokens stop working now.`)) &&
+                  setDisabled.mutate({ userId: u.id, disabled: !u.disabledAt })
+                }
+              >
+                {u.disabledAt ? 'Enable' : 'Disable'}
+              </TextButton>
+              <TextButton
+                onClick={() =>
+                  confirm(`Reset the password of ${u.email}? Their sessions end.`) &&
+                  resetPassword.mutate(
+                    { userId: u.id },
+                    { onSuccess: ({ password }) => setReset({ email: u.email, password }) },
+                  )
+                }
+              >
+                Reset password
+              </TextButton>
+              {u.sessions > 0 && (
+                <TextButton tone="muted" onClick={() => endSessions.mutate({ userId: u.id })}>
+                  End sessions
+                </TextButton>
+              )}
+            </Cell>
           </Row>
         ))}
       </Table>
@@ -210,9 +260,17 @@ function Tokens() {
   );
 }
 
-function RoleSelect({ value, onChange }: { value: Role; onChange: (role: Role) => void }) {
+function RoleSelect({
+  value,
+  onChange,
+  ...props
+}: {
+  value: Role;
+  onChange: (role: Role) => void;
+  'aria-label'?: string;
+}) {
   return (
-    <Select value={value} onChange={(e) => onChange(e.target.value as Role)}>
+    <Select value={value} onChange={(e) => onChange(e.target.value as Role)} {...props}>
       <option value="viewer">viewer</option>
       <option value="editor">editor</option>
       <option value="admin">admin</option>

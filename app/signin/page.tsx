@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Button, Field, TextInput } from '../_components/forms';
 import { Card, ErrorText } from '../_components/ui';
 import { useTRPC } from '../_trpc/client';
+import { safeNext } from './safe-next';
 
 export default function SignInPage() {
   const trpc = useTRPC();
@@ -12,8 +13,7 @@ export default function SignInPage() {
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
       onSuccess: () => {
-        const next = new URLSearchParams(window.location.search).get('next');
-        window.location.assign(next?.startsWith('/') ? next : '/pipelines');
+        window.location.assign(safeNext(new URLSearchParams(window.location.search).get('next')));
       },
     }),
   );

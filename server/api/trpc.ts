@@ -2,8 +2,17 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { accessDenied, hasRole, SIGN_IN_NEEDED, type Actor, type Role, type Scope } from '~/server/auth/actor';
-import { resolveActor } from '~/server/auth/resolve-actor';
+import {
+  accessDenied,
+  hasRole,
+  SESSION_COOKIE,
+  SIGN_IN_NEEDED,
+  type Actor,
+  type Role,
+  type Scope,
+} from '~/server/auth/actor';
+import { requestSource } from '~/server/auth/request-origin';
+import { cookie, resolveActor } from '~/server/auth/resolve-actor';
 import { db, type Db } from '~/server/db';
 import { config, type AppConfig } from '~/server/env';
 import { AppError, type AppErrorCode } from '~/server/errors';
@@ -19,12 +28,16 @@ export interface Context {
   resHeaders?: Headers;
 }
 
-export async function createContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<Context> {
-  const database = db();
+/** The context of a request; `deps` replaces the process's database and configuration (tests serving HTTP). */
+export async function createContext(
+  opts: { headers: Headers; resHeaders?: Headers },
+  deps: Partial<Pick<Context, 'db' | 'config' | 'temporal'>> = {},
+): Promise<Context> {
+  const database = deps.db ?? db();
   return {
     db: database,
-    temporal,
-    config: config(),
+    temporal: deps.temporal ?? temporal,
+    config: deps.config ?? config(),
     actor: await resolveActor(database, opts.headers),
     headers: opts.headers,
     resHeaders: opts.resHeaders,
@@ -37,6 +50,7 @@ const CODES: Record<AppErrorCode, TRPCError['code']> = {
   FORBIDDEN: 'FORBIDDEN',
   UNAUTHORIZED: 'UNAUTHORIZED',
   CONFLICT: 'CONFLICT',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 
@@ -64,9 +78,26 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Mutations (always POSTs) that a browser could send with the session cookie must come from the portal's own pages:
+ * a form on another site cannot sign a user out or act as them. With the cookie, an Origin (or Referer) naming the
+ * portal is required; without it, one naming another site is refused too (signing a visitor in to the sender's
+ * account). Bearer-token calls and server-side callers (no request) are not concerned.
+ */
+const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
+  if (type !== 'mutation' || !ctx.headers || ctx.headers.has('authorization')) return next();
+  const source = requestSource(ctx.headers, ctx.config.publicUrl);
+  if (source === 'elsewhere' || (source === 'unknown' && cookie(ctx.headers, SESSION_COOKIE) !== undefined))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: "Refused: a change sent with the portal's cookie must come from the portal's own pages",
+    });
+  return next();
+});
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(appErrors);
+export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_NEEDED });

@@ -30,7 +30,9 @@ describe('sessions', () => {
   it('signs in with the right password only, and the cookie identifies the user', async () => {
     const email = `viewer-${Date.now()}@example.com`;
     await caller(admin).admin.createUser({ email, name: 'Vic', role: 'viewer', password: 'long enough pw' });
-    await expect(signIn(t.db, email, 'wrong password')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(
+      signIn({ db: t.db, limits: t.config.signInLimits }, { email, password: 'wrong password', address: null }),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const resHeaders = new Headers();
     await caller(null, resHeaders).auth.signIn({ email: email.toUpperCase(), password: 'long enough pw' });
     const cookie = resHeaders.get('set-cookie')!;

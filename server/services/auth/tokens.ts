@@ -1,6 +1,6 @@
 // API tokens for programs: shown once, stored hashed, with a role, scopes and an expiry; revocable.
 import { z } from 'zod';
-import { hasRole, SCOPES, type Actor, type Role, type Scope } from '~/server/auth/actor';
+import { hasRole, ROLE_RANK, SCOPES, type Actor, type Role, type Scope } from '~/server/auth/actor';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { hashSecret, newSecret } from './secrets';
@@ -58,17 +58,23 @@ export async function listApiTokens(db: Db) {
   });
 }
 
-/** The actor for a bearer token, or null when it is unknown, revoked or expired. */
+/**
+ * The actor for a bearer token, or null when it is unknown, revoked or expired, or its creator is disabled. A token
+ * acts with its own role or its creator's present one, whichever is lower: demoting a person demotes their tokens.
+ */
 export async function actorForToken(db: Db, token: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) } });
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return null;
+  const row = await db.apiToken.findUnique({
+    where: { tokenHash: hashSecret(token) },
+    include: { createdBy: { select: { role: true, disabledAt: true } } },
+  });
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date()) || row.createdBy.disabledAt) return null;
   void db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   return {
     kind: 'token',
     id: row.id,
     name: row.name,
-    role: row.role,
+    role: ROLE_RANK[row.createdBy.role] < ROLE_RANK[row.role] ? row.createdBy.role : row.role,
     scopes: row.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
   };
 }
