@@ -2,9 +2,10 @@
 
 It "loads" by reading its weights file (any bytes; a missing file fails the load), holds the memory the
 model version declares, and embeds each input (a string, or {"text": ...}, or {"path": ...} of a file) into a
-unit vector derived from a hash seeded by the weights. Test hooks: an input "crash" ends the process (a
-runner crash); "fail" raises an error (a bad input); "hang" never answers (a stuck runner); BREWLINE_RUNNER_LOG
-appends one line per batch.
+unit vector derived from a hash seeded by the weights. Test hooks (an input, or its "text"): "crash" ends the
+process (a runner crash); "fail" fails that input (a bad input); "fail-batch" raises (the whole call fails);
+"nan" and "inf" answer a vector holding NaN or Infinity (a model gone numerically wrong); "hang" never answers (a
+stuck runner); BREWLINE_RUNNER_LOG appends one line per batch.
 """
 import hashlib
 import math
@@ -13,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from brewline_runner import Runner, serve  # noqa: E402
+from brewline_runner import InputError, Runner, file_path, serve  # noqa: E402
 
 DIM = 16
 
@@ -29,8 +30,11 @@ class ReferenceRunner(Runner):
 
     def _text(self, item):
         if isinstance(item, dict) and "path" in item:
-            with open(item["path"], "rb") as f:
-                return f.read()
+            try:
+                with open(file_path(str(item["path"])), "rb") as f:
+                    return f.read()
+            except OSError as err:
+                raise InputError(f"path {item['path']!r} cannot be read: {err.strerror or err}") from None
         if isinstance(item, dict):
             item = item.get("text", "")
         return str(item).encode()
@@ -42,17 +46,28 @@ class ReferenceRunner(Runner):
                 f.write(f"{self.label} pid={os.getpid()} batch={len(inputs)} {' '.join(str(i.get('tag', '')) if isinstance(i, dict) else '' for i in inputs)}\n")
         outputs = []
         for item in inputs:
-            if item == "crash" or (isinstance(item, dict) and item.get("text") == "crash"):
+            hook = item.get("text") if isinstance(item, dict) else item
+            if hook == "crash":
                 os._exit(3)
-            if item == "hang":
+            if hook == "hang":
                 while True:
                     time.sleep(60)
-            if item == "fail" or (isinstance(item, dict) and item.get("text") == "fail"):
-                raise ValueError("this input cannot be embedded")
-            digest = hashlib.sha256(self.seed + self._text(item)).digest()
+            if hook == "fail-batch":
+                raise ValueError("this batch cannot be embedded")
+            if hook == "fail":
+                outputs.append(InputError("this input cannot be embedded"))
+                continue
+            try:
+                digest = hashlib.sha256(self.seed + self._text(item)).digest()
+            except InputError as err:
+                outputs.append(err)
+                continue
             vector = [b / 255.0 - 0.5 for b in digest[:DIM]]
             norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-            outputs.append({"vector": [round(v / norm, 6) for v in vector], "model": self.label})
+            vector = [round(v / norm, 6) for v in vector]
+            if hook in ("nan", "inf"):
+                vector[0] = float(hook)
+            outputs.append({"vector": vector, "model": self.label})
         return outputs
 
 

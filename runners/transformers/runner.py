@@ -12,23 +12,32 @@ does follows from the architecture named in config.json:
     {"prompt": "...", "maxNewTokens"?: 64}  ->  {"text": "...", "tokens": n}
 
 Every output also names the model version ("model": "name@version"). Decoding is greedy, so the same inputs give
-the same outputs. Settings (BREWLINE_RUNNER_*): DEVICE (cuda when available, else cpu), DTYPE (bfloat16 on a
-GPU, float32 on a CPU), THREADS (CPU threads), LOG (a file that gets one line per batch).
+the same outputs. An input that cannot be used (an unreadable image, one of more than MAX_IMAGE_PIXELS or with sides
+more than MAX_ASPECT times apart, a missing field) fails alone: the batch runs without it. Settings (BREWLINE_RUNNER_*): DEVICE (cuda when available, else
+cpu), DTYPE (bfloat16 on a GPU, float32 on a CPU), THREADS (CPU threads), LOG (a file that gets one line per batch).
 """
 import os
 import re
 import sys
 import time
 import unicodedata
+import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from brewline_runner import Runner, serve  # noqa: E402
+from brewline_runner import InputError, Runner, file_path, serve  # noqa: E402
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from PIL import Image  # noqa: E402
 
 MAX_NEW_TOKENS = 256
+# a decompression bomb (a small file of a huge image) fails its input instead of filling memory: 64 megapixels
+# holds any camera's photo; PIL warns past the bound (and raises past twice it), the warning becomes an error
+MAX_IMAGE_PIXELS = 64_000_000
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+# a sliver (1 x 20000) is a bomb too: processors that scale the short side up to 224 would make it gigapixels
+MAX_ASPECT = 32
 
 
 def _version(text):
@@ -90,36 +99,64 @@ class TransformersRunner(Runner):
             return max(1, round((torch.cuda.memory_allocated() - before) / 2**20))
         return max(1, round(sum(p.numel() * p.element_size() for p in self.model.parameters()) / 2**20))
 
-    # --- inputs -------------------------------------------------------------------------------------------
-    def _image(self, item, i):
+    # --- inputs: each checked and read alone, so that a bad one fails only itself -----------------------------
+    def _image(self, item):
         if not isinstance(item, dict) or not isinstance(item.get("image"), str):
-            raise ValueError(f"input {i}: expected {{\"image\": \"<path>\"}}")
+            raise InputError('expected {"image": "<path>"}')
         try:
-            with Image.open(local_path(item["image"])) as img:
+            with Image.open(file_path(item["image"])) as img:
+                if max(img.size) > MAX_ASPECT * min(img.size):
+                    raise InputError(f"image {item['image']!r} is {img.size[0]} x {img.size[1]}: sides more than {MAX_ASPECT} times apart")
                 return img.convert("RGB")
-        except (OSError, ValueError) as err:
-            raise ValueError(f"input {i}: image {item['image']!r} cannot be read: {err}") from None
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as err:
+            raise InputError(f"image {item['image']!r} is too large to decode: {err}") from None
+        except InputError:
+            raise
+        except Exception as err:  # PIL raises many kinds for a file that is no image (OSError, ValueError, SyntaxError)
+            raise InputError(f"image {item['image']!r} cannot be read: {err}") from None
 
-    def _text(self, item, i, key):
+    def _text(self, item, key):
         if not isinstance(item, dict) or not isinstance(item.get(key), str):
-            raise ValueError(f"input {i}: expected {{\"{key}\": \"...\"}}")
+            raise InputError(f'expected {{"{key}": "..."}}')
         return item[key]
 
-    def _max_new_tokens(self, items, default):
-        wanted = [int(it.get("maxNewTokens", default)) for it in items]
-        return max(1, min(MAX_NEW_TOKENS, max(wanted)))
+    def _new_tokens(self, item, default):
+        wanted = item.get("maxNewTokens", default)
+        try:
+            return max(1, min(MAX_NEW_TOKENS, int(wanted)))
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"maxNewTokens must be a whole number, not {wanted!r}") from None
+
+    def _prepare(self, item):
+        """What the task needs of one input: ("image", img) or ("text", str) to embed; (img, tokens) to caption;
+        (prompt, tokens) to continue."""
+        if self.task == "embedding":
+            if isinstance(item, dict) and "image" in item:
+                return ("image", self._image(item))
+            return ("text", self._text(item, "text"))
+        if self.task == "captioning":
+            return (self._image(item), self._new_tokens(item, 30))
+        return (self._text(item, "prompt"), self._new_tokens(item, 64))
 
     # --- tasks --------------------------------------------------------------------------------------------
     @torch.inference_mode()
     def infer(self, inputs):
         log = os.environ.get("BREWLINE_RUNNER_LOG")
         started = time.monotonic()
-        outputs = getattr(self, f"_{self.task}")(inputs)
+        outputs = [None] * len(inputs)
+        ready = []
+        for i, item in enumerate(inputs):
+            try:
+                ready.append((i, self._prepare(item)))
+            except InputError as err:
+                outputs[i] = err
+        if ready:
+            for (i, _), out in zip(ready, getattr(self, f"_{self.task}")([p for _, p in ready])):
+                out["model"] = self.label
+                outputs[i] = out
         if log:
             with open(log, "a") as f:
                 f.write(f"{self.label} pid={os.getpid()} {self.task} batch={len(inputs)} ms={round((time.monotonic() - started) * 1000)}\n")
-        for out in outputs:
-            out["model"] = self.label
         return outputs
 
     def _features(self, output):
@@ -129,8 +166,8 @@ class TransformersRunner(Runner):
         return torch.nn.functional.normalize(output.float(), dim=-1).cpu()
 
     def _embedding(self, inputs):
-        images = [(i, self._image(it, i)) for i, it in enumerate(inputs) if isinstance(it, dict) and "image" in it]
-        texts = [(i, self._text(it, i, "text")) for i, it in enumerate(inputs) if not (isinstance(it, dict) and "image" in it)]
+        images = [(i, value) for i, (kind, value) in enumerate(inputs) if kind == "image"]
+        texts = [(i, value) for i, (kind, value) in enumerate(inputs) if kind == "text"]
         vectors = [None] * len(inputs)
         if images:
             pixels = self.images(images=[img for _, img in images], return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
@@ -156,16 +193,15 @@ class TransformersRunner(Runner):
         return {"text": _printable(self.tokenizer.decode(ids[:tokens], skip_special_tokens=True)), "tokens": tokens}
 
     def _captioning(self, inputs):
-        images = [self._image(it, i) for i, it in enumerate(inputs)]
-        pixels = self.images(images=images, return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
-        ids = self.model.generate(pixel_values=pixels, max_new_tokens=self._max_new_tokens(inputs, 30), do_sample=False)
+        pixels = self.images(images=[img for img, _ in inputs], return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
+        ids = self.model.generate(pixel_values=pixels, max_new_tokens=max(n for _, n in inputs), do_sample=False)
         # the decoder starts from <s>: drop it
         start = 1 if ids.shape[1] and int(ids[0, 0]) == self.tokenizer.bos_token_id else 0
         return [self._decode(row[start:]) for row in ids]
 
     def _generation(self, inputs):
-        prompts = [self._text(it, i, "prompt") for i, it in enumerate(inputs)]
-        new = self._max_new_tokens(inputs, 64)
+        prompts = [prompt for prompt, _ in inputs]
+        new = max(n for _, n in inputs)
         limit = max(8, (self.tokenizer.model_max_length or 2048) - new)
         tok = self.tokenizer(prompts, padding=True, truncation=True, max_length=limit, return_tensors="pt").to(self.device)
         ids = self.model.generate(input_ids=tok["input_ids"], attention_mask=tok["attention_mask"], max_new_tokens=new, do_sample=False, pad_token_id=self.tokenizer.pad_token_id)

@@ -1,6 +1,7 @@
 // Resident model runners (real Python processes speaking runners/PROTOCOL.md): kept across calls, batched
-// across callers, admitted within a memory budget, restarted after a crash.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+// across callers, admitted within a memory budget, restarted after a crash; a bad input or an output JSON cannot
+// carry fails only its caller, at once.
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -120,5 +121,116 @@ describe('model pool', () => {
     const [after] = (await p.infer(clip, ['after'])) as Out[];
     expect(after!.model).toBe('clip@1');
     expect(p.snapshot().resident[0]!.pid).not.toBe(stuckPid);
+  });
+});
+
+describe('hostile inputs in a merged batch', () => {
+  const patientPool = (inferTimeoutMs: number, cwd = process.cwd()) =>
+    (pool = new ModelPool({
+      memoryBudgetMb: 10_000,
+      batchMax: 32,
+      batchWaitMs: 200,
+      inferTimeoutMs,
+      cwd,
+      python: path.resolve('.venv/bin/python'),
+      environment: process.env,
+      env: { BREWLINE_RUNNER_LOG: log },
+    }));
+
+  it('a bad input fails only its own caller, naming its position there; the other dong gets its outputs', async () => {
+    const p = newPool(10_000);
+    const clip = model('clip', 500);
+    const [mapo, jongno] = await Promise.allSettled([
+      p.infer(clip, [{ text: 'mapo-1' }, { text: 'mapo-2' }, { text: 'fail' }]),
+      p.infer(clip, [{ text: 'jongno-1' }, { text: 'jongno-2' }]),
+    ]);
+    expect(p.snapshot().batchSizes).toEqual([5]); // one batch of both
+    expect(mapo.status).toBe('rejected');
+    const err = (mapo as PromiseRejectedResult).reason as Error;
+    expect(err).toBeInstanceOf(RunnerRequestError);
+    expect(err.message).toBe('input 2: this input cannot be embedded');
+    expect(jongno.status).toBe('fulfilled');
+    const outputs = (jongno as PromiseFulfilledResult<Out[]>).value;
+    expect(outputs.map((o) => o.model)).toEqual(['clip@1', 'clip@1']);
+    expect(await p.infer(clip, [{ text: 'jongno-2' }])).toEqual([outputs[1]]);
+  });
+
+  it('NaN or Infinity in an output fails that input at once (not the batch at the infer timeout)', async () => {
+    const p = patientPool(60_000);
+    const clip = model('clip', 500);
+    await p.infer(clip, ['warm']);
+    const pid = p.snapshot().resident[0]!.pid;
+    const started = Date.now();
+    const [mapo, jongno, seocho] = await Promise.allSettled([
+      p.infer(clip, [{ text: 'fine' }, { text: 'nan' }]),
+      p.infer(clip, [{ text: 'inf' }]),
+      p.infer(clip, [{ text: 'fine too' }]),
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(mapo).toMatchObject({ status: 'rejected', reason: expect.any(RunnerRequestError) });
+    expect(String((mapo as PromiseRejectedResult).reason)).toMatch(/input 1: the output holds NaN or Infinity/);
+    expect(String((jongno as PromiseRejectedResult).reason)).toMatch(/input 0: the output holds NaN or Infinity/);
+    expect(seocho).toMatchObject({ status: 'fulfilled', value: [{ model: 'clip@1' }] });
+    expect(p.snapshot().resident[0]!.pid).toBe(pid); // the runner stays up
+  });
+
+  it('a line the worker cannot parse fails its request at once; the runner stays up', async () => {
+    // a runner that does not use brewline_runner.py: it writes NaN as Python's json.dumps does by default, and
+    // prints a stray line instead of answering
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'raw-runner-'));
+    await mkdir(path.join(cwd, 'runners', 'raw'), { recursive: true });
+    await writeFile(
+      path.join(cwd, 'runners', 'raw', 'runner.py'),
+      [
+        'import json, sys',
+        'for line in sys.stdin:',
+        '    req = json.loads(line)',
+        '    inputs = req.get("inputs", [])',
+        '    if "stray" in inputs:',
+        '        print("loading weights... done", flush=True)',
+        '        continue',
+        '    outputs = [{"vector": [float("nan") if i == "nan" else 0.5]} for i in inputs]',
+        '    print(json.dumps({"id": req["id"], "ok": True, "outputs": outputs, "memoryMb": 1}), flush=True)',
+        '    if req["op"] == "shutdown":',
+        '        break',
+      ].join('\n'),
+    );
+    const p = patientPool(60_000, cwd);
+    const raw = model('clip', 100, 'raw');
+    expect(await p.infer(raw, ['ok'])).toEqual([{ vector: [0.5] }]);
+    const pid = p.snapshot().resident[0]!.pid;
+    let started = Date.now();
+    const nan = await p.infer(raw, ['ok', 'nan']).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(nan).toBeInstanceOf(RunnerRequestError);
+    expect(String(nan)).toMatch(/not JSON \(it holds NaN or Infinity\)/);
+    started = Date.now();
+    const stray = await p.infer(raw, ['stray']).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stray).toBeInstanceOf(RunnerRequestError);
+    expect(String(stray)).toMatch(/not a JSON reply: loading weights\.\.\. done/);
+    expect(await p.infer(raw, ['ok'])).toEqual([{ vector: [0.5] }]);
+    expect(p.snapshot().resident[0]!.pid).toBe(pid);
+  });
+
+  it('the runner refuses a file outside the folders its caller may read; the other caller is served', async () => {
+    const p = newPool(10_000);
+    const clip = model('clip', 500);
+    const mine = path.join(dir, 'mine');
+    await mkdir(mine, { recursive: true });
+    await writeFile(path.join(mine, 'menu.txt'), 'latte');
+    const [confined, free] = await Promise.allSettled([
+      p.infer(clip, [{ path: path.join(mine, 'menu.txt') }, { path: path.join(mine, '..', 'clip.bin') }], {
+        roots: [mine],
+      }),
+      p.infer(clip, [{ path: path.join(dir, 'clip.bin') }]),
+    ]);
+    expect(p.snapshot().batchSizes).toEqual([3]);
+    expect(String((confined as PromiseRejectedResult).reason)).toMatch(
+      /^RunnerRequestError: input 1: path '.*clip\.bin' is outside the folders this step may read$/,
+    );
+    expect(free).toMatchObject({ status: 'fulfilled', value: [{ model: 'clip@1' }] });
+    // the refused input never reached the model
+    expect((await readFile(log, 'utf8')).trim().split('\n').at(-1)).toMatch(/^clip@1 pid=\d+ batch=2\b/);
   });
 });

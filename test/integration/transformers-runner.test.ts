@@ -1,9 +1,11 @@
 // The transformers runner with the cafe models (CLIP, SigLIP, BLIP, Qwen2: the real architectures, tiny and
 // randomly initialised, built by the suite's setup) in real Python processes on the CPU: what each model answers,
-// batches across callers, eviction under a small budget, bad input, and a restart after the runner dies.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+// batches across callers, eviction under a small budget, bad input (failing only its caller: an unreadable image,
+// a decompression bomb), and a restart after the runner dies.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedModel } from '~/common/model-ref';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
@@ -131,6 +133,84 @@ describe('transformers runner', () => {
     const restarted = p.snapshot();
     expect(restarted.reloads).toBe(1);
     expect(restarted.resident.find((r) => r.model === 'text@1')!.pid).not.toBe(generating);
+  });
+});
+
+/** A black 1-bit PNG of the given size: a small file that decodes to width × height pixels. */
+function blackPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([size, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([1, 0, 0, 0, 0], 8); // 1 bit, grey, deflate, no filter, no interlace
+  const rows = Buffer.alloc((Math.ceil(width / 8) + 1) * height); // each row: filter byte 0, then zeros
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('hostile images', () => {
+  it('a decompression bomb or an unreadable image fails only its caller; the other dongs in the batch get theirs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hostile-images-'));
+    const file = async (name: string, bytes: Buffer | string) => {
+      await writeFile(path.join(dir, name), bytes);
+      return { image: path.join(dir, name) };
+    };
+    // 80 megapixels: under PIL's own bound (89M, where it only warns), over the runner's (64M)
+    const bomb = await file('bomb.png', blackPng(10_000, 8_000));
+    const hugeBomb = await file('huge-bomb.png', blackPng(20_000, 20_000));
+    const notImage = await file('menu.png', 'not a picture, a menu');
+    // 40 000 pixels, but CLIP scales the short side to 224: 20 megapixels of floats
+    const sliver = await file('sliver.png', blackPng(4_000, 10));
+    const real = await readFile(image(5, 0, 0).image);
+    const truncated = await file('truncated.png', real.subarray(0, Math.floor(real.length / 2)));
+    expect((await readFile(bomb.image)).length).toBeLessThan(1_000_000);
+
+    const p = newPool(10_000);
+    const started = Date.now();
+    const [mapo, jongno, seocho, gangnam, yeonnam, mangwon] = await Promise.allSettled([
+      p.infer(model('clip'), [image(5, 0, 0), bomb]),
+      p.infer(model('clip'), [image(5, 0, 1), image(5, 0, 2)]),
+      p.infer(model('clip'), [{ text: 'fine' }, notImage]),
+      p.infer(model('clip'), [hugeBomb]),
+      p.infer(model('clip'), [truncated, image(5, 0, 3)]),
+      p.infer(model('clip'), [{ text: 'panorama' }, sliver]),
+    ]);
+    expect(p.snapshot().batchSizes).toEqual([11]);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const reason = (r: PromiseSettledResult<unknown>) => {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(RunnerRequestError);
+      return String((r as PromiseRejectedResult).reason);
+    };
+    expect(reason(mapo)).toMatch(/input 1: image '.*bomb\.png' is too large to decode: .*80000000 pixels/);
+    expect(reason(seocho)).toMatch(/input 1: image '.*menu\.png' cannot be read/);
+    expect(reason(gangnam)).toMatch(/input 0: image '.*huge-bomb\.png' is too large to decode/);
+    expect(reason(yeonnam)).toMatch(/input 0: image '.*truncated\.png' cannot be read/);
+    expect(reason(mangwon)).toMatch(/input 1: image '.*sliver\.png' is 4000 x 10: sides more than 32 times apart/);
+    expect(jongno.status).toBe('fulfilled');
+    const vectors = (jongno as PromiseFulfilledResult<Vec[]>).value;
+    const alone = (await p.infer(model('clip'), [image(5, 0, 1), image(5, 0, 2)])) as Vec[];
+    for (const [n, v] of vectors.entries())
+      for (const [i, x] of v.vector.entries()) expect(x).toBeCloseTo(alone[n]!.vector[i]!, 5);
+
+    // a captioner too: the missing image fails its caller, the other's is captioned
+    const [missing, captioned] = await Promise.allSettled([
+      p.infer(model('vlm'), [{ image: '/nowhere/1.png', maxNewTokens: 4 }]),
+      p.infer(model('vlm'), [{ ...image(5, 0, 0), maxNewTokens: 4 }]),
+    ]);
+    expect(reason(missing)).toMatch(/input 0: image '\/nowhere\/1\.png' cannot be read/);
+    expect(captioned).toMatchObject({ status: 'fulfilled', value: [{ tokens: 4, model: 'vlm@1' }] });
   });
 });
 

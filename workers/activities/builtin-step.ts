@@ -34,6 +34,9 @@ export async function runBuiltinStep(run: BuiltinStep, deps: BuiltinStepDeps): P
   const builtin = deps.builtins[step.builtin!];
   if (!builtin) throw badInput(req, `unknown builtin "${step.builtin}"`);
   const fill = (text: string) => fillStepPlaceholders(text, { req, dataDir: deps.dataDir, attempt, files });
+  const inputDirs = Object.fromEntries(
+    req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)]),
+  );
   try {
     return await builtin({
       db: deps.db,
@@ -43,9 +46,7 @@ export async function runBuiltinStep(run: BuiltinStep, deps: BuiltinStepDeps): P
       params: req.params,
       args: Object.fromEntries(Object.entries(step.args ?? {}).map(([name, value]) => [name, fill(value)])),
       outDir: files.outDir,
-      inputDirs: Object.fromEntries(
-        req.needs.map((n) => [n.id, neededOutputDir(deps.dataDir, req.runId, req.itemKey, n)]),
-      ),
+      inputDirs,
       results: Object.fromEntries(
         Object.entries(req.inputs ?? {})
           .filter(([, o]) => o.result !== undefined)
@@ -53,7 +54,7 @@ export async function runBuiltinStep(run: BuiltinStep, deps: BuiltinStepDeps): P
       ),
       models: req.models,
       log: (line) => log.append(`${line}\n`),
-      infer: inferenceFor(req, deps.models, run.heartbeat),
+      infer: inferenceFor(req, deps.models, run.heartbeat, [files.outDir, ...Object.values(inputDirs)]),
     });
   } catch (err) {
     if (err instanceof BadInputError) throw badInput(req, `bad input: ${err.message}`);

@@ -1,7 +1,9 @@
 // The inference bridge: a builtin's ctx.infer runs the step's model on the worker's resident runners
-// (workers/models), and the runners' failures become the attempt's (retried or not).
+// (workers/models), and the runners' failures become the attempt's (retried or not). The files its inputs name
+// must lie in the step's own folder or those of the steps it needs.
 import { ApplicationFailure } from '@temporalio/common';
 import type { StepRequest } from '~/common/run-contract';
+import { confineInputFiles, InputFileError, realFolders } from '~/workers/models/input-files';
 import { type ModelPool, ModelUnservableError } from '~/workers/models/model-pool';
 import { WeightsUnavailableError } from '~/workers/models/model-weights';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
@@ -10,19 +12,25 @@ import { where } from './step-failures';
 
 /**
  * A builtin's ctx.infer: this step's model through the worker's resident runners. Progress is counted per attempt
- * and heartbeats, so a stuck runner shows as a heartbeat timeout and the attempt is retried.
+ * and heartbeats, so a stuck runner shows as a heartbeat timeout and the attempt is retried. `folders` are the step's
+ * output folder and its inputs' folders: a file an input names (resolved through symlinks) must lie in one of them.
  */
 export function inferenceFor(
   req: StepRequest,
   models: ModelPool | undefined,
   heartbeat: (details: { inferred: number }) => void,
+  folders: string[],
 ): (inputs: unknown[]) => Promise<unknown[]> {
   let inferred = 0;
   return async (inputs) => {
     const model = req.models[req.step.id];
     if (!model) throw new BadInputError(`step "${req.step.id}" names no model to infer with`);
     if (!models) throw new ModelUnservableError('this worker runs no models');
-    const outputs = await models.infer(model, inputs);
+    const roots = await realFolders(folders);
+    const confined = await confineInputFiles(inputs, roots).catch((err: unknown) => {
+      throw err instanceof InputFileError ? new BadInputError(err.message) : err;
+    });
+    const outputs = await models.infer(model, confined, { roots });
     inferred += outputs.length;
     heartbeat({ inferred });
     return outputs;

@@ -1,13 +1,14 @@
 // Resident models on a worker: one runner process per model version, started on first use and kept across
 // activities and dongs; memory-aware admission within GPU_MEMORY_MB (least recently used idle runner evicted,
-// never loaded past the budget); concurrent requests for one model merged into batches; crashed runners
-// restarted on the next request (the requests they held fail retryably); idle runners health-checked.
+// never loaded past the budget); concurrent requests for one model merged into batches, where an input the runner
+// fails fails only its caller's request; crashed runners restarted on the next request (the requests they held fail
+// retryably); idle runners health-checked.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
 import { type Environment, runnerEnv } from '~/workers/child-env';
 import type { WeightsResolver } from './model-weights';
-import { RunnerCrashedError, RunnerProcess } from './runner-process';
+import { RunnerCrashedError, RunnerProcess, RunnerRequestError } from './runner-process';
 import { runnerPython } from './runner-python';
 
 export interface ModelPoolOptions {
@@ -34,10 +35,26 @@ export class ModelUnservableError extends Error {
   override name = 'ModelUnservableError';
 }
 
-interface Waiting {
-  input: unknown;
-  resolve: (output: unknown) => void;
+export interface InferOptions {
+  /** Folders the inputs' files (their `image` and `path` fields) must lie in: the runner refuses others. */
+  roots?: string[];
+}
+
+/** One caller's inputs: settled once, by its last output or its first failed input. */
+interface CallerRequest {
+  outputs: unknown[];
+  left: number;
+  settled: boolean;
+  roots?: string[];
+  resolve: (outputs: unknown[]) => void;
   reject: (err: Error) => void;
+}
+
+interface Waiting {
+  request: CallerRequest;
+  /** the input's position in its caller's request */
+  index: number;
+  input: unknown;
 }
 
 interface Entry {
@@ -87,8 +104,11 @@ export class ModelPool {
     if (opts.healthCheckMs) this.health = setInterval(() => void this.checkHealth(), opts.healthCheckMs).unref();
   }
 
-  /** One output per input, computed in batches shared with other callers of the same model version. */
-  infer(model: ResolvedModel, inputs: unknown[]): Promise<unknown[]> {
+  /**
+   * One output per input, computed in batches shared with other callers of the same model version. An input the
+   * runner fails rejects this call (RunnerRequestError naming the input's position), not the other callers'.
+   */
+  infer(model: ResolvedModel, inputs: unknown[], options: InferOptions = {}): Promise<unknown[]> {
     if (this.closed) return Promise.reject(new RunnerCrashedError('the worker is shutting down'));
     const key = `${model.name}@${model.version}`;
     const entry =
@@ -103,11 +123,19 @@ export class ModelPool {
           queue: [],
         })
         .get(key)!;
-    const outputs = Promise.all(
-      inputs.map((input) => new Promise<unknown>((resolve, reject) => entry.queue.push({ input, resolve, reject }))),
-    );
-    this.schedule(entry);
-    return outputs;
+    if (inputs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const request: CallerRequest = {
+        outputs: new Array<unknown>(inputs.length),
+        left: inputs.length,
+        settled: false,
+        roots: options.roots,
+        resolve,
+        reject,
+      };
+      for (const [index, input] of inputs.entries()) entry.queue.push({ request, index, input });
+      this.schedule(entry);
+    });
   }
 
   snapshot(): ModelPoolStats {
@@ -143,20 +171,28 @@ export class ModelPool {
   }
 
   private async flush(entry: Entry): Promise<void> {
-    if (entry.inflight || entry.queue.length === 0) return;
+    if (entry.inflight) return;
+    // the rest of a request that already failed is not run
+    entry.queue = entry.queue.filter((w) => !w.request.settled);
+    if (entry.queue.length === 0) return;
     entry.inflight = true;
     const batch = entry.queue.splice(0, this.opts.batchMax);
     try {
       const runner = await this.runnerFor(entry);
       this.stats.batchSizes.push(batch.length);
+      const roots = batch.some((w) => w.request.roots) ? batch.map((w) => w.request.roots ?? null) : undefined;
       const reply = await runner.request(
-        { op: 'infer', inputs: batch.map((w) => w.input) },
+        { op: 'infer', inputs: batch.map((w) => w.input), ...(roots && { roots }) },
         this.opts.inferTimeoutMs ?? 600_000,
       );
-      const outputs = reply.outputs as unknown[];
-      for (const [i, w] of batch.entries()) w.resolve(outputs[i]);
+      const { outputs, failed } = batchReply(reply, batch.length);
+      for (const [i, w] of batch.entries()) {
+        const error = failed.get(i);
+        if (error === undefined) fulfil(w, outputs[i]);
+        else fail(w.request, new RunnerRequestError(`input ${w.index}: ${error}`));
+      }
     } catch (err) {
-      for (const w of batch) w.reject(err as Error);
+      for (const w of batch) fail(w.request, err as Error);
     } finally {
       entry.inflight = false;
       entry.lastUsed = Date.now();
@@ -254,4 +290,39 @@ export class ModelPool {
       await entry.runner.request({ op: 'ping' }, 10_000).catch(() => entry.runner?.kill());
     }
   }
+}
+
+function fulfil(w: Waiting, output: unknown): void {
+  const request = w.request;
+  if (request.settled) return;
+  request.outputs[w.index] = output;
+  request.left--;
+  if (request.left > 0) return;
+  request.settled = true;
+  request.resolve(request.outputs);
+}
+
+function fail(request: CallerRequest, err: Error): void {
+  if (request.settled) return;
+  request.settled = true;
+  request.reject(err);
+}
+
+/** A batch's outputs, and its failed inputs' errors by position in the batch (runners/PROTOCOL.md). */
+function batchReply(reply: Record<string, unknown>, size: number): { outputs: unknown[]; failed: Map<number, string> } {
+  const { outputs, errors = {} } = reply;
+  if (!Array.isArray(outputs) || outputs.length !== size)
+    throw new RunnerRequestError(
+      `the runner answered ${Array.isArray(outputs) ? outputs.length : 'no'} outputs for ${size} inputs`,
+    );
+  if (typeof errors !== 'object' || errors === null)
+    throw new RunnerRequestError('the runner answered "errors" that is not an object of input positions');
+  const failed = new Map<number, string>();
+  for (const [key, error] of Object.entries(errors)) {
+    const i = Number(key);
+    if (!Number.isInteger(i) || i < 0 || i >= size)
+      throw new RunnerRequestError(`the runner answered an error for input ${key} of a batch of ${size}`);
+    failed.set(i, String(error));
+  }
+  return { outputs, failed };
 }

@@ -1,5 +1,6 @@
 // One model runner process (see runners/PROTOCOL.md): spawned with an argv array, spoken to in JSON lines, its
-// replies matched to requests by id. When it exits, every request still waiting fails (retryably).
+// replies matched to requests by id. When it exits, every request still waiting fails (retryably); a line on its
+// stdout that is not JSON fails at once the request it answers (or, naming none, every waiting one).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -26,6 +27,7 @@ export interface RunnerProcessOptions {
 
 export class RunnerProcess {
   private readonly child: ChildProcess;
+  private readonly onLog?: (line: string) => void;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exitError: Error | null = null;
@@ -33,6 +35,7 @@ export class RunnerProcess {
 
   constructor(opts: RunnerProcessOptions) {
     const [command, ...args] = opts.argv;
+    this.onLog = opts.onLog;
     this.child = spawn(command!, args, {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv,
@@ -80,12 +83,29 @@ export class RunnerProcess {
   }
 
   private onLine(line: string): void {
-    let reply: Record<string, unknown>;
+    let reply: unknown;
     try {
-      reply = JSON.parse(line) as Record<string, unknown>;
+      reply = JSON.parse(line);
     } catch {
-      return; // not a protocol line (a stray print): ignored
+      reply = undefined;
     }
+    if (typeof reply === 'object' && reply !== null && !Array.isArray(reply))
+      this.settle(reply as Record<string, unknown>);
+    else this.onUnreadable(line);
+  }
+
+  /** A reply that is lost (e.g. NaN, which JSON has not) fails its request now rather than at the timeout. */
+  private onUnreadable(line: string): void {
+    this.onLog?.(`stdout, not a protocol line: ${line.slice(0, 500)}`);
+    const why = /\b(NaN|-?Infinity)\b/.test(line)
+      ? 'a reply that is not JSON (it holds NaN or Infinity)'
+      : `a line that is not a JSON reply: ${line.slice(0, 200)}`;
+    const id = /^\s*\{\s*"id"\s*:\s*(\d+)\s*,/.exec(line)?.[1];
+    const ids = id !== undefined && this.pending.has(Number(id)) ? [Number(id)] : [...this.pending.keys()];
+    for (const n of ids) this.settle({ id: n, ok: false, error: `the runner wrote ${why}` });
+  }
+
+  private settle(reply: Record<string, unknown>): void {
     const pending = this.pending.get(reply.id as number);
     if (!pending) return;
     this.pending.delete(reply.id as number);
