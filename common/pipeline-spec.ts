@@ -153,13 +153,25 @@ export const itemsSourceSchema = z.discriminatedUnion('source', [
 ]);
 export type ItemsSource = z.output<typeof itemsSourceSchema>;
 
-export const alertSpecSchema = z.strictObject({
-  /** failure: the run failed or partially failed; success: it succeeded; deadline: still running at deadlineMs. */
-  on: z.array(z.enum(['failure', 'success', 'deadline'])).min(1),
-  /** webhook: the run as JSON; slack: a Slack-compatible incoming-webhook message. */
-  type: z.enum(['webhook', 'slack']),
-  url: z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
-});
+export const alertSpecSchema = z
+  .strictObject({
+    /** failure: the run failed or partially failed; success: it succeeded; deadline: still running at deadlineMs. */
+    on: z.array(z.enum(['failure', 'success', 'deadline'])).min(1),
+    /** webhook: the run as JSON; slack: a Slack-compatible incoming-webhook message. */
+    type: z.enum(['webhook', 'slack']),
+    /** Where to post it. Written here, readers below the editor role see only its origin: prefer a connection. */
+    url: z
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+      .optional(),
+    /** A connection holding the address: a slack connection (its webhook URL) for slack, an http one (its base URL
+     * and headers) for a webhook. */
+    connection: secretNameSchema.optional(),
+  })
+  .refine((a) => (a.url === undefined) !== (a.connection === undefined), {
+    message: 'needs a url or a connection (one of them)',
+    path: ['url'],
+  });
 export type AlertSpec = z.output<typeof alertSpecSchema>;
 
 export const pipelineSpecSchema = z

@@ -1,6 +1,7 @@
 // Versions of a pipeline, one version's spec, and the diff between two versions.
 import type { PipelineSpec } from '~/common/pipeline-spec';
 import { diffJson, type Change } from '~/common/spec-diff';
+import { hasRole, type Role } from '~/server/auth/actor';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 
@@ -25,7 +26,26 @@ export async function listPipelineVersions(db: Db, slug: string) {
   }));
 }
 
-export async function getPipelineVersion(db: Db, slug: string, version?: number) {
+/** Who reads a spec: below the editor role, addresses written into it (alert URLs) show only their origin. */
+export interface SpecReader {
+  role: Role;
+}
+
+/** A Slack incoming-webhook URL is its own credential: readers who cannot edit see where it goes, not the URL. */
+function redacted(spec: PipelineSpec, reader: SpecReader | undefined): PipelineSpec {
+  if (!reader || hasRole(reader, 'editor') || !spec.alerts?.some((a) => a.url)) return spec;
+  return { ...spec, alerts: spec.alerts.map((a) => (a.url ? { ...a, url: originOf(a.url) } : a)) };
+}
+
+function originOf(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
+  }
+}
+
+export async function getPipelineVersion(db: Db, slug: string, version?: number, reader?: SpecReader) {
   const pipeline = await pipelineBySlug(db, slug);
   const v = version ?? pipeline.latestVersion;
   const row = await db.pipelineVersion.findUnique({
@@ -38,7 +58,7 @@ export async function getPipelineVersion(db: Db, slug: string, version?: number)
     version: row.version,
     latestVersion: pipeline.latestVersion,
     createdAt: row.createdAt,
-    spec: row.spec as unknown as PipelineSpec,
+    spec: redacted(row.spec as unknown as PipelineSpec, reader),
   };
 }
 
@@ -47,7 +67,11 @@ export async function diffPipelineVersions(
   slug: string,
   from: number,
   to: number,
+  reader?: SpecReader,
 ): Promise<{ from: number; to: number; changes: Change[] }> {
-  const [a, b] = await Promise.all([getPipelineVersion(db, slug, from), getPipelineVersion(db, slug, to)]);
+  const [a, b] = await Promise.all([
+    getPipelineVersion(db, slug, from, reader),
+    getPipelineVersion(db, slug, to, reader),
+  ]);
   return { from, to, changes: diffJson(a.spec, b.spec) };
 }

@@ -1,6 +1,7 @@
 // Secrets and connections: encrypted at rest, write-only through the API, granted to the steps that name them
 // (and only those), masked wherever a step's output is kept, audited, rotatable and re-keyable.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '~/common/run-contract';
@@ -328,6 +329,62 @@ describe('secrets', () => {
     const runId = await t.trigger({ pipelineSlug: slug });
     expect((await t.waitForRun(runId)).status).toBe('succeeded');
     expect((await stepOf(runId, 'ready')).log).toContain(`the SQL query on ${sensorDb} returning a row`);
+  });
+
+  it('posts alerts to a connection, and shows viewers only the origin of an alert URL written in a spec', async () => {
+    const received: { path: string; authorization?: string }[] = [];
+    const server = http.createServer((req, res) => {
+      received.push({ path: req.url!, authorization: req.headers.authorization });
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
+      const hook = `alert-hook-${suffix}`;
+      const editor = t.api('editor');
+      await editor.secrets.create({
+        name: hook,
+        type: 'http',
+        values: { baseUrl: `${base}/hook`, headers: { Authorization: `Bearer ${TOKEN}` } },
+      });
+      const slackUrl = `https://hooks.slack.example/services/T0/B0/${randomBytes(8).toString('hex')}`;
+      const slug = `alerting-${suffix}`;
+      const spec = {
+        slug,
+        name: slug,
+        params: { dongs: { type: 'string[]', default: ['a'] } },
+        items: { source: 'param', param: 'dongs' },
+        steps: [{ id: 'only', kind: 'noop' }],
+        alerts: [
+          { on: ['success'], type: 'webhook', connection: hook },
+          // never reached: success only
+          { on: ['deadline'], type: 'slack', url: slackUrl },
+        ],
+        deadlineMs: 3_600_000,
+      };
+      await expect(
+        editor.pipelines.push({ spec: { ...spec, alerts: [{ on: ['success'], type: 'slack', connection: hook }] } }),
+      ).rejects.toMatchObject({
+        message: expect.stringContaining('alerts.0.connection must name a slack connection'),
+      });
+      await editor.pipelines.push({ spec });
+      const runId = await t.trigger({ pipelineSlug: slug });
+      expect((await t.waitForRun(runId)).status).toBe('succeeded');
+      for (let i = 0; i < 100 && !(await t.db.alertDelivery.count({ where: { runId, status: 'delivered' } })); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(received).toEqual([{ path: '/hook', authorization: `Bearer ${TOKEN}` }]);
+      const deliveries = await t.db.alertDelivery.findMany({ where: { runId } });
+      expect(deliveries.map((d) => [d.url, d.status])).toEqual([[`connection:${hook}`, 'delivered']]);
+
+      const seenBy = async (role: 'viewer' | 'editor') => (await t.api(role).pipelines.get({ slug })).spec.alerts;
+      expect((await seenBy('viewer'))[1]!.url).toBe('https://hooks.slack.example/…');
+      expect((await seenBy('editor'))[1]!.url).toBe(slackUrl);
+      expect(json(await t.api('viewer').pipelines.get({ slug }))).not.toContain(TOKEN);
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses to delete a secret a pipeline uses, and audits the delete of one none uses', async () => {

@@ -53,6 +53,6 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),
-    ...createAlertActivities({ db: deps.db, publicUrl: deps.config.publicUrl }),
+    ...createAlertActivities({ db: deps.db, publicUrl: deps.config.publicUrl, secretKey: deps.config.secretKey }),
   };
 }

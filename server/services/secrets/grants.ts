@@ -22,6 +22,12 @@ interface StepGrants {
   sensor?: { check: { type: string; connection?: string } };
 }
 
+/** An alert posting to a connection's address. */
+interface AlertGrant {
+  type: 'webhook' | 'slack';
+  connection?: string;
+}
+
 interface Wanted {
   name: string;
   path: (string | number)[];
@@ -30,9 +36,18 @@ interface Wanted {
   what: string;
 }
 
-function wantedBy(steps: StepGrants[]): Wanted[] {
+function wantedBy(spec: { steps: StepGrants[]; alerts?: AlertGrant[] }): Wanted[] {
   const wanted: Wanted[] = [];
-  steps.forEach((step, i) => {
+  (spec.alerts ?? []).forEach((alert, i) => {
+    if (alert.connection)
+      wanted.push({
+        name: alert.connection,
+        path: ['alerts', i, 'connection'],
+        types: [alert.type === 'slack' ? 'slack' : 'http'],
+        what: alert.type === 'slack' ? 'a slack connection' : 'an http connection',
+      });
+  });
+  spec.steps.forEach((step, i) => {
     for (const [variable, name] of Object.entries(step.secrets ?? {}))
       wanted.push({ name, path: ['steps', i, 'secrets', variable], types: ['secret'], what: 'a secret' });
     if (step.connection)
@@ -55,8 +70,11 @@ function wantedBy(steps: StepGrants[]): Wanted[] {
 }
 
 /** Names a spec's steps use that do not exist, or are of the wrong type: one problem per place, by its path. */
-export async function grantProblems(db: Db, spec: { steps: StepGrants[] }): Promise<FieldProblem[]> {
-  const wanted = wantedBy(spec.steps);
+export async function grantProblems(
+  db: Db,
+  spec: { steps: StepGrants[]; alerts?: AlertGrant[] },
+): Promise<FieldProblem[]> {
+  const wanted = wantedBy(spec);
   if (!wanted.length) return [];
   const rows = await db.secret.findMany({
     where: { name: { in: [...new Set(wanted.map((w) => w.name))] } },

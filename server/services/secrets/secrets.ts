@@ -178,12 +178,14 @@ async function pipelinesNaming(tx: Tx, name: string): Promise<string[]> {
   const rows = await tx.$queryRaw<{ slug: string }[]>`
     SELECT p.slug FROM "Pipeline" p
     JOIN "PipelineVersion" v ON v."pipelineId" = p.id AND v.version = p."latestVersion"
-    WHERE p."deletedAt" IS NULL AND EXISTS (
+    WHERE p."deletedAt" IS NULL AND (EXISTS (
+      SELECT 1 FROM jsonb_array_elements(COALESCE(v.spec->'alerts', '[]'::jsonb)) a WHERE a->>'connection' = ${name}
+    ) OR EXISTS (
       SELECT 1 FROM jsonb_array_elements(v.spec->'steps') s
       WHERE s->>'connection' = ${name}
          OR s#>>'{sensor,check,connection}' = ${name}
          OR EXISTS (SELECT 1 FROM jsonb_each_text(COALESCE(s->'secrets', '{}'::jsonb)) g WHERE g.value = ${name})
-    )
+    ))
     ORDER BY p.slug`;
   return rows.map((r) => r.slug);
 }

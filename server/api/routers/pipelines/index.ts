@@ -14,11 +14,11 @@ export const pipelinesRouter = createTRPCRouter({
   list: read.query(({ ctx }) => listPipelines(ctx.db)),
   get: read
     .input(z.object({ slug, version: z.number().int().min(1).optional() }))
-    .query(({ ctx, input }) => getPipelineVersion(ctx.db, input.slug, input.version)),
+    .query(({ ctx, input }) => getPipelineVersion(ctx.db, input.slug, input.version, ctx.actor)),
   versions: read.input(z.object({ slug })).query(({ ctx, input }) => listPipelineVersions(ctx.db, input.slug)),
   diff: read
     .input(z.object({ slug, from: z.number().int().min(1), to: z.number().int().min(1) }))
-    .query(({ ctx, input }) => diffPipelineVersions(ctx.db, input.slug, input.from, input.to)),
+    .query(({ ctx, input }) => diffPipelineVersions(ctx.db, input.slug, input.from, input.to, ctx.actor)),
   disable: write.input(z.object({ slug })).mutation(({ ctx, input }) => disablePipeline(ctx, input.slug)),
   enable: write.input(z.object({ slug })).mutation(({ ctx, input }) => enablePipeline(ctx, input.slug)),
   delete: authorized('pipelines', 'admin')
