@@ -3,6 +3,7 @@
 //   const runs = await brewline.runs.list.query({ limit: 10 });
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
+import { MAX_BATCH_CALLS } from '~/common/limits';
 import type { AppRouter } from '~/server/api/root';
 
 export type { AppRouter };
@@ -21,6 +22,8 @@ export function createBrewlineClient({ url, token }: BrewlineClientOptions) {
       httpBatchLink({
         url: `${url.replace(/\/$/, '')}/api/trpc`,
         transformer: superjson,
+        // the server refuses larger batches
+        maxItems: MAX_BATCH_CALLS,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],

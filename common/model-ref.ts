@@ -1,5 +1,6 @@
 // How a step names a model: by alias (resolved when a run starts) or by version number.
 import { z } from 'zod';
+import { INT4_MAX } from './limits';
 
 export const modelRefSchema = z
   .strictObject({
@@ -10,7 +11,7 @@ export const modelRefSchema = z
       .string()
       .regex(/^[a-z][a-z0-9_-]{0,49}$/)
       .optional(),
-    version: z.number().int().min(1).optional(),
+    version: z.number().int().min(1).max(INT4_MAX).optional(),
   })
   .refine((m) => !m.alias !== !m.version, { message: 'give exactly one of alias or version', path: ['alias'] });
 export type ModelRef = z.output<typeof modelRefSchema>;

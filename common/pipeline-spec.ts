@@ -1,13 +1,29 @@
 // The pipeline spec: what a data scientist writes (pipelines/*.ts) and what a pipeline version stores.
+import { RE2JS } from 're2js';
 import { z } from 'zod';
+import {
+  DEFAULT_MIN_SCHEDULE_INTERVAL_S,
+  formatBytes,
+  formatCount,
+  MAX_PATH_LENGTH,
+  MAX_PATTERN_LENGTH,
+  MAX_SPEC_BYTES,
+  MAX_STEPS,
+  MAX_STRING_LENGTH,
+  utf8Length,
+} from './limits';
 import { modelRefSchema } from './model-ref';
 import { parsePlaceholder, placeholders } from './placeholders';
 import { QUEUES } from './queues';
-import { scheduleSpecSchema } from './schedule-spec';
+import { scheduleIntervalProblem, scheduleSpecSchema } from './schedule-spec';
 import { secretNameSchema } from './secrets';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
+
+const TOO_LONG = `must be at most ${formatCount(MAX_STRING_LENGTH)} characters (MAX_STRING_LENGTH)`;
+/** A string a step passes on (an argument, an env value, a check's target): bounded by MAX_STRING_LENGTH. */
+const text = () => z.string().max(MAX_STRING_LENGTH, TOO_LONG);
 
 export const stepIdSchema = z
   .string()
@@ -31,17 +47,17 @@ export const sensorSpecSchema = z.strictObject({
   /** What to wait for: a file (the last path segment may use * and ?), an S3 object, an HTTP endpoint answering 2xx, or a SQL
    * query (on a postgres connection) returning a row; $1 is the item key. */
   check: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
-    z.strictObject({ type: z.literal('http'), url: z.string().min(1) }),
+    z.strictObject({ type: z.literal('file'), path: text().min(1) }),
+    z.strictObject({ type: z.literal('http'), url: text().min(1) }),
     /** An object in S3-compatible storage (the worker's BREWLINE_S3_* settings); the key's last segment may use * and ?. */
     z.strictObject({
       type: z.literal('s3'),
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-      key: z.string().min(1),
+      key: text().min(1),
     }),
     z.strictObject({
       type: z.literal('sql'),
-      query: z.string().min(1),
+      query: text().min(1),
       /** A postgres connection (secrets.create); never a variable of the worker's environment. */
       connection: secretNameSchema,
     }),
@@ -68,12 +84,12 @@ export const stepSpecSchema = z
     queue: z.enum(QUEUES).default('cpu'),
     scope: stepScopeSchema.default('item'),
     needs: z.array(stepIdSchema).default([]),
-    command: z.array(z.string().min(1)).min(1).optional(),
-    builtin: z.string().min(1).optional(),
+    command: z.array(text().min(1)).min(1).optional(),
+    builtin: z.string().min(1).max(200).optional(),
     /** A builtin's arguments by name; values may use the command placeholders ({item}, {runDir}, {in.step}, ...). */
-    args: z.record(z.string(), z.string()).default({}),
+    args: z.record(z.string(), text()).default({}),
     env: z
-      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case variable name'), z.string())
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,254}$/, 'must be an upper-case variable name'), text())
       .default({}),
     /** Secrets a command receives: environment variable -> secret name (the worker decrypts them; masked in logs). */
     secrets: z
@@ -127,12 +143,20 @@ export type StepSpec = z.output<typeof stepSpecSchema>;
 export const paramSpecSchema = z.strictObject({
   type: z.enum(['string', 'number', 'integer', 'boolean', 'string[]']),
   default: z.unknown().optional(),
-  description: z.string().default(''),
+  description: z.string().max(2_000).default(''),
   /** Constraints, checked on every trigger: bounds for numbers (and list lengths), choices and a pattern for strings. */
   min: z.number().optional(),
   max: z.number().optional(),
-  enum: z.array(z.string()).min(1).optional(),
-  pattern: z.string().optional(),
+  enum: z.array(text()).min(1).optional(),
+  /** RE2 syntax (linear-time matching: no lookaround, no backreferences). */
+  pattern: z
+    .string()
+    .max(MAX_PATTERN_LENGTH, `must be at most ${formatCount(MAX_PATTERN_LENGTH)} characters (MAX_PATTERN_LENGTH)`)
+    .optional(),
+  /** A string that names a file or folder: relative (no "..", no hidden part) or inside BREWLINE_STEP_SHARED_DIRS. */
+  path: z.boolean().optional(),
+  /** A string param may start with "-" (an option to the program that receives it) only when this is true. */
+  allowLeadingDash: z.boolean().optional(),
 });
 export type ParamSpec = z.output<typeof paramSpecSchema>;
 
@@ -187,7 +211,10 @@ export const pipelineSpecSchema = z
     items: itemsSourceSchema,
     /** Items processed at the same time. */
     maxInFlight: z.number().int().min(1).max(2_000).default(50),
-    steps: z.array(stepSpecSchema).min(1),
+    steps: z
+      .array(stepSpecSchema)
+      .min(1)
+      .max(MAX_STEPS, `must have at most ${formatCount(MAX_STEPS)} steps (MAX_STEPS)`),
     schedules: z.array(scheduleSpecSchema).default([]),
     alerts: z.array(alertSpecSchema).default([]),
     /** A run still going this long after it started raises the "deadline" alerts. */
@@ -204,12 +231,13 @@ export const pipelineSpecSchema = z
   .superRefine((spec, ctx) => {
     for (const problem of stepGraphProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     for (const [name, param] of Object.entries(spec.params)) {
-      if (param.pattern !== undefined && !safeRegExp(param.pattern))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['params', name, 'pattern'],
-          message: 'is not a valid regular expression',
-        });
+      // zod runs this even when a field's own rule failed: only a pattern of the right type and size is compiled
+      const pattern = typeof param.pattern === 'string' && param.pattern.length <= MAX_PATTERN_LENGTH;
+      const patternProblem = pattern ? compilePattern(param.pattern!).problem : null;
+      if (patternProblem) ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: patternProblem });
+      for (const flag of ['path', 'allowLeadingDash'] as const)
+        if (param[flag] !== undefined && param.type !== 'string')
+          ctx.addIssue({ code: 'custom', path: ['params', name, flag], message: 'only string params take it' });
       const problem = param.default !== undefined ? paramValueProblem(param, param.default) : null;
       if (problem)
         ctx.addIssue({
@@ -246,6 +274,17 @@ export const pipelineSpecSchema = z
           message: `must name a run-level "before" step; "${source.id}" is ${source.scope}`,
         });
     }
+    if (spec.items.source === 'file' && typeof spec.items.path === 'string')
+      for (const name of placeholders(spec.items.path)) {
+        const placeholder = parsePlaceholder(name);
+        // a trigger chooses the file the worker reads: only a path param keeps it inside the worker's folders
+        if (placeholder.kind !== 'params' || !spec.params[placeholder.name]?.path)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['items', 'path'],
+            message: `{${name}} must name a path param (a string param with path: true)`,
+          });
+      }
     if (spec.items.source === 'param' && spec.params[spec.items.param]?.type !== 'string[]')
       ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
   });
@@ -257,19 +296,52 @@ export interface Problem {
   message: string;
 }
 
+export interface SpecLimits {
+  /** The shortest `every` of a schedule, in seconds (the server's BREWLINE_MIN_SCHEDULE_INTERVAL_S). */
+  minScheduleIntervalS?: number;
+}
+
+/** Why a spec is too large to read, or null: checked before anything else looks at it. */
+export function specSizeProblem(input: unknown): Problem | null {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(input);
+  } catch {
+    return { path: [], message: 'the spec must be plain JSON (no cycles, no deeper nesting than JSON allows)' };
+  }
+  const bytes = json === undefined ? 0 : utf8Length(json);
+  const limit = formatBytes(MAX_SPEC_BYTES);
+  return bytes > MAX_SPEC_BYTES
+    ? {
+        path: [],
+        message: `the spec is ${formatBytes(bytes)} as JSON, more than a spec may be (MAX_SPEC_BYTES: ${limit})`,
+      }
+    : null;
+}
+
 /**
  * Every problem of a spec at once. Zod skips the graph checks when a field is invalid, so they are also run
  * on a lenient reading of the steps: a cycle is reported together with a bad slug.
  */
-export function pipelineSpecProblems(input: unknown): Problem[] {
+export function pipelineSpecProblems(input: unknown, limits: SpecLimits = {}): Problem[] {
+  const tooLarge = specSizeProblem(input);
+  if (tooLarge) return [tooLarge];
+  const raw = (input ?? {}) as { steps?: unknown; params?: unknown; schedules?: unknown };
+  // the server's own minimum interval, which the schema (shared with specs already stored) does not know
+  const minIntervalS = limits.minScheduleIntervalS ?? DEFAULT_MIN_SCHEDULE_INTERVAL_S;
+  const intervalProblems: Problem[] = (Array.isArray(raw.schedules) ? raw.schedules : []).flatMap((schedule, i) => {
+    const problem = scheduleIntervalProblem(schedule, minIntervalS);
+    return problem ? [{ path: ['schedules', i, 'every'], message: problem }] : [];
+  });
   const parsed = pipelineSpecSchema.safeParse(input);
-  if (parsed.success) return [];
+  if (parsed.success) return intervalProblems;
   const problems: Problem[] = parsed.error.issues.map((i) => ({
     path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
     message: i.message,
   }));
-  const raw = (input ?? {}) as { steps?: unknown; params?: unknown };
-  if (Array.isArray(raw.steps)) {
+  problems.push(...intervalProblems);
+  // too many steps is reported alone: the graph of a hostile spec is not worth walking
+  if (Array.isArray(raw.steps) && raw.steps.length <= MAX_STEPS) {
     const steps = raw.steps.map((s) => lenientStep(s));
     const params = raw.params && typeof raw.params === 'object' ? (raw.params as Record<string, ParamSpec>) : {};
     problems.push(...stepGraphProblems({ steps, params }));
@@ -369,33 +441,45 @@ function placeholderProblem(name: string, step: StepSpec, params: Record<string,
   }
 }
 
+/** A cycle among the steps' needs, as ids (the first repeated at the end), or null. Iterative: a long chain of
+ * needs must not exhaust the call stack. */
 function findCycle(steps: StepSpec[]): string[] | null {
   const needs = new Map<string, string[]>();
   for (const s of steps) if (!needs.has(s.id)) needs.set(s.id, s.needs); // a duplicate id is reported on its own
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | null => {
-    if (state.get(id) === 'done' || !needs.has(id)) return null;
-    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const dep of needs.get(id)!) {
-      const cycle = visit(dep);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(id, 'done');
-    return null;
-  };
   for (const s of steps) {
-    const cycle = visit(s.id);
-    if (cycle) return cycle;
+    if (state.has(s.id)) continue;
+    // the path from s to the step being visited, each with the index of its next need to follow
+    const path: { id: string; next: number }[] = [{ id: s.id, next: 0 }];
+    state.set(s.id, 'visiting');
+    while (path.length) {
+      const top = path.at(-1)!;
+      const dep = needs.get(top.id)![top.next++];
+      if (dep === undefined) {
+        state.set(top.id, 'done');
+        path.pop();
+      } else if (state.get(dep) === 'visiting') {
+        const from = path.findIndex((p) => p.id === dep);
+        return [...path.slice(from).map((p) => p.id), dep];
+      } else if (!state.has(dep) && needs.has(dep)) {
+        state.set(dep, 'visiting');
+        path.push({ id: dep, next: 0 });
+      }
+    }
   }
   return null;
 }
 
-export function paramValueProblem(param: ParamSpec, value: unknown): string | null {
-  return paramTypeProblem(param, value) ?? paramConstraintProblem(param, value);
+/**
+ * Where a path param may point besides relative paths: the folders the admin shares with steps
+ * (BREWLINE_STEP_SHARED_DIRS). Without them (the portal's form), absolute paths are left to the server to judge.
+ */
+export interface ParamRoots {
+  sharedDirs: string[];
+}
+
+export function paramValueProblem(param: ParamSpec, value: unknown, roots?: ParamRoots): string | null {
+  return paramTypeProblem(param, value) ?? paramConstraintProblem(param, value, roots);
 }
 
 function paramTypeProblem(param: ParamSpec, value: unknown): string | null {
@@ -417,7 +501,16 @@ function paramTypeProblem(param: ParamSpec, value: unknown): string | null {
   }
 }
 
-function paramConstraintProblem(param: ParamSpec, value: unknown): string | null {
+function paramConstraintProblem(param: ParamSpec, value: unknown, roots?: ParamRoots): string | null {
+  if (typeof value === 'string' && value.length > MAX_STRING_LENGTH) return TOO_LONG;
+  if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.length > MAX_STRING_LENGTH))
+    return `entries ${TOO_LONG}`;
+  if (typeof value === 'string' && param.type === 'string') {
+    const problem = param.path ? pathValueProblem(value, roots) : null;
+    if (problem) return problem;
+    if (value.startsWith('-') && !param.allowLeadingDash)
+      return 'must not start with "-" (a program would read it as an option; the spec may set allowLeadingDash)';
+  }
   const size = typeof value === 'number' ? value : Array.isArray(value) ? value.length : null;
   const what = Array.isArray(value) ? 'have at least' : 'be at least';
   if (size !== null && param.min !== undefined && size < param.min)
@@ -426,23 +519,67 @@ function paramConstraintProblem(param: ParamSpec, value: unknown): string | null
     return `must ${Array.isArray(value) ? 'have at most' : 'be at most'} ${param.max}${Array.isArray(value) ? ' entries' : ''}`;
   if (typeof value === 'string' && param.enum && !param.enum.includes(value))
     return `must be one of ${param.enum.join(', ')}`;
-  if (typeof value === 'string' && param.pattern && !safeRegExp(param.pattern)?.test(value))
+  if (typeof value === 'string' && param.pattern && !compilePattern(param.pattern).re?.matches(value))
     return `must match ${param.pattern}`;
   return null;
 }
 
-function safeRegExp(pattern: string): RegExp | null {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    return null;
+/**
+ * Why a path param's value may name a file outside the worker's folders, or null: it must be relative (resolved
+ * against the worker's working directory) or lie inside a shared folder, without "..", hidden parts or a leading
+ * "-".
+ */
+function pathValueProblem(value: string, roots?: ParamRoots): string | null {
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > MAX_PATH_LENGTH) return `must be at most ${formatCount(MAX_PATH_LENGTH)} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return 'must not contain control characters or "\\"';
+  if (value.startsWith('-')) return 'must not start with "-"';
+  if (value.startsWith('~')) return 'must not start with "~" (nothing expands it)';
+  const segments = value.split('/');
+  if (segments.includes('..')) return 'must not contain ".." (it must stay inside the worker\'s folders)';
+  if (segments.some((s) => s.startsWith('.') && s !== '.'))
+    return 'must not name hidden files or folders (a part starting with ".": .env, .git, the data folder)';
+  if (value.startsWith('/') && roots) {
+    const inside = roots.sharedDirs.some((dir) => {
+      const base = dir.replace(/\/+$/, '');
+      return value === base || value.startsWith(`${base}/`);
+    });
+    if (!inside)
+      return 'must be a relative path, or inside a folder the admin shares with steps (BREWLINE_STEP_SHARED_DIRS)';
   }
+  return null;
 }
 
-/** Defaults filled in, unknown and ill-typed params reported by name. */
+const compiled = new Map<string, { re: RE2JS | null; problem: string | null }>();
+
+/**
+ * A param pattern compiled by RE2 (linear-time matching, on the server and in the browser alike: no pattern can
+ * stall the event loop), or why it cannot be: invalid, or a construct RE2 leaves out (lookaround, backreferences).
+ */
+function compilePattern(pattern: string): { re: RE2JS | null; problem: string | null } {
+  let entry = compiled.get(pattern);
+  if (!entry) {
+    try {
+      entry = { re: RE2JS.compile(pattern), problem: null };
+    } catch (e) {
+      const why = e instanceof Error ? e.message.replace(/^error parsing regexp: /, '') : String(e);
+      entry = {
+        re: null,
+        problem: `is not a regular expression RE2 accepts (no lookaround or backreferences): ${why}`,
+      };
+    }
+    if (compiled.size >= 500) compiled.clear();
+    compiled.set(pattern, entry);
+  }
+  return entry;
+}
+
+/** Defaults filled in, unknown and ill-typed params reported by name. The server passes its `roots`. */
 export function resolveParams(
   spec: Pick<PipelineSpec, 'params'>,
   given: Record<string, unknown>,
+  roots?: ParamRoots,
 ): { params: Record<string, unknown>; problems: Problem[] } {
   const problems: Problem[] = [];
   const params: Record<string, unknown> = {};
@@ -454,7 +591,7 @@ export function resolveParams(
       problems.push({ path: ['params', name], message: 'is required' });
       continue;
     }
-    const problem = paramValueProblem(param, value);
+    const problem = paramValueProblem(param, value, roots);
     if (problem) problems.push({ path: ['params', name], message: problem });
     else params[name] = value;
   }

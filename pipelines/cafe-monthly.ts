@@ -14,12 +14,19 @@ export const cafeMonthly = {
   params: {
     sourceDir: {
       type: 'string',
+      path: true,
       default: 'pipelines/cafe/sample/crawl',
       description: 'Where the (stand-in) crawler reads each dong from',
     },
-    crawlDelayMs: { type: 'integer', default: 300, min: 0, description: 'Stand-in crawl time per dong' },
+    crawlDelayMs: { type: 'integer', default: 300, min: 0, max: 60_000, description: 'Stand-in crawl time per dong' },
     dongsFile: dongsFileParam,
-    imagesPerCafe: { type: 'integer', default: 5, description: 'Representative images to keep per cafe' },
+    imagesPerCafe: {
+      type: 'integer',
+      default: 5,
+      min: 1,
+      max: 20,
+      description: 'Representative images to keep per cafe',
+    },
   },
   items: { source: 'file', path: '{params.dongsFile}' },
   maxInFlight: 50,

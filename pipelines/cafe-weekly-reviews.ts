@@ -11,6 +11,7 @@ export const cafeWeeklyReviews = {
   params: {
     crawlDir: {
       type: 'string',
+      path: true,
       default: 'pipelines/cafe/sample/crawl',
       description: 'Where the review crawler reads from',
     },

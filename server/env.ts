@@ -2,6 +2,7 @@
 // Server and worker settings are read here and nowhere else; docs/configuration.md lists every variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MIN_SCHEDULE_INTERVAL_S } from '~/common/limits';
 import { QUEUES, taskQueueNames, type QueueName, type TaskQueues } from '~/common/queues';
 
 const bool = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -94,6 +95,8 @@ const envSchema = z.object({
   BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
   /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off: unsandboxed. */
   BREWLINE_SANDBOX: z.enum(['on', 'off']).default('on'),
+  /** The shortest `every` a schedule may have, in seconds (an admin may allow less than a minute). */
+  BREWLINE_MIN_SCHEDULE_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_MIN_SCHEDULE_INTERVAL_S),
   /** Folders every step sees, writable (a drop folder a file sensor watches, shared storage), separated by ':'. */
   BREWLINE_STEP_SHARED_DIRS: z
     .string()
@@ -155,6 +158,8 @@ export interface AppConfig {
   sandbox: 'on' | 'off';
   /** Folders every step's sandbox shows, writable (admin-chosen drop folders and shared storage). */
   stepSharedDirs: string[];
+  /** The shortest `every` a schedule may have, in seconds. */
+  minScheduleIntervalS: number;
   /** The key secrets are encrypted under (server/services/secrets); absent: secrets cannot be stored or used. */
   secretKey?: Buffer;
 }
@@ -223,6 +228,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     sandbox: env.BREWLINE_SANDBOX,
     stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,
+    minScheduleIntervalS: env.BREWLINE_MIN_SCHEDULE_INTERVAL_S,
     secretKey: env.BREWLINE_SECRET_KEY,
     secureCookies: env.BREWLINE_SECURE_COOKIES,
     signInLimits: {

@@ -27,7 +27,9 @@ export class AppError extends Error {
   static badRequest(message: string, fields: FieldProblem[] = []) {
     return new AppError(
       'BAD_REQUEST',
-      fields.length ? `${message}: ${fields.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}` : message,
+      fields.length
+        ? `${message}: ${fields.map((f) => (f.path.length ? `${f.path.join('.')} ${f.message}` : f.message)).join('; ')}`
+        : message,
       fields,
     );
   }

@@ -27,8 +27,9 @@ const db = createDb(config.databaseUrl, 20);
 if (queues.includes('cpu')) {
   // the database is the record of schedules; make Temporal agree with it (after a crash at any point)
   const client = createTemporalClient(config.temporal);
-  const { applied, removed } = await reconcileSchedules({ db, temporal: () => client, config });
+  const { applied, removed, failed } = await reconcileSchedules({ db, temporal: () => client, config });
   console.log(`schedules reconciled: ${applied} in place${removed.length ? `, removed ${removed.join(', ')}` : ''}`);
+  for (const f of failed) console.error(`schedule ${f.schedule} skipped: ${f.error}`);
   await (await client).connection.close();
 }
 const workers = await createWorkers({

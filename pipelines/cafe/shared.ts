@@ -6,8 +6,9 @@ export const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR
 
 export const dongsFileParam = {
   type: 'string',
+  path: true,
   default: 'pipelines/cafe/sample/dongs.json',
-  description: 'JSON list of the dongs to process',
+  description: 'JSON list of the dongs to process (a path inside the repository)',
 } as const;
 
 export const gpuRetry = { maxAttempts: 3, initialIntervalMs: 2_000, backoffCoefficient: 2, maxIntervalMs: 60_000 };

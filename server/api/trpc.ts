@@ -1,7 +1,9 @@
 // The only initTRPC: context, procedures by role, and the error formatter (no stack traces to clients).
+import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
+import { MAX_BATCH_CALLS, MAX_DATE, MAX_INPUT_DEPTH, MIN_DATE } from '~/common/limits';
 import {
   accessDenied,
   hasRole,
@@ -54,6 +56,21 @@ const CODES: Record<AppErrorCode, TRPCError['code']> = {
   UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 
+const errorIds = new WeakMap<Error, string>();
+/** The id an unexpected error is known by: in the client's message and in the server's log (route handler). */
+export function errorId(error: Error): string {
+  let id = errorIds.get(error);
+  if (!id) {
+    id = randomUUID();
+    errorIds.set(error, id);
+  }
+  return id;
+}
+
+/** What tRPC itself says of a batch larger than maxBatchSize (without the limit), and what we say instead. */
+export const TRPC_BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
+const BATCH_TOO_LARGE = `A batch may hold at most ${MAX_BATCH_CALLS} calls (MAX_BATCH_CALLS)`;
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
@@ -64,7 +81,14 @@ const t = initTRPC.context<Context>().create({
           ? error.cause.fields
           : undefined;
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, data: { ...data, fields } };
+    // an unexpected error's message may be a database's or a library's: the client gets an id to quote instead
+    const message =
+      error.code === 'INTERNAL_SERVER_ERROR'
+        ? `Internal error (id ${errorId(error)})`
+        : error.code === 'BAD_REQUEST' && error.message === TRPC_BATCH_TOO_LARGE
+          ? BATCH_TOO_LARGE
+          : shape.message;
+    return { ...shape, message, data: { ...data, fields } };
   },
 });
 
@@ -95,9 +119,43 @@ const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
+/** Why an input cannot reach the database, with where: a NUL character (Postgres text refuses it), nesting
+ * deeper than MAX_INPUT_DEPTH, or a date outside 1970 to 9999. Walked without recursion. */
+export function inputProblem(input: unknown): { path: (string | number)[]; message: string } | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: input, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { path, message: 'must not contain the NUL character' };
+    } else if (value instanceof Date) {
+      if (!(value >= MIN_DATE && value <= MAX_DATE)) return { path, message: 'must be a date from 1970 to 9999' };
+    } else if (value && typeof value === 'object') {
+      if (path.length >= MAX_INPUT_DEPTH)
+        return { path, message: `nests deeper than ${MAX_INPUT_DEPTH} levels (MAX_INPUT_DEPTH)` };
+      const entries: [string | number, unknown][] = Array.isArray(value)
+        ? value.map((v, i) => [i, v])
+        : value instanceof Map || value instanceof Set
+          ? [...value.entries()].map(([k, v], i) => [i, [k, v]])
+          : Object.entries(value);
+      for (const [key, child] of entries) {
+        if (typeof key === 'string' && key.includes('\u0000'))
+          return { path: [...path, key], message: 'must not contain the NUL character' };
+        stack.push({ value: child, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+const saneInput = t.middleware(async ({ getRawInput, next }) => {
+  const problem = inputProblem(await getRawInput());
+  if (problem) throw AppError.badRequest('The input is invalid', [problem]);
+  return next();
+});
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(appErrors).use(sameSiteMutations);
+export const publicProcedure = t.procedure.use(appErrors).use(saneInput).use(sameSiteMutations);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_NEEDED });

@@ -28,7 +28,8 @@ const runsOf = (slug: string) => t.db.run.findMany({ where: { pipeline: { slug }
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  t = await testContext();
+  // the schedules here fire every second or two: below the default minimum interval, as an admin may allow
+  t = await testContext({ BREWLINE_MIN_SCHEDULE_INTERVAL_S: '1' });
   await t.startWorkers();
 });
 afterAll(async () => {

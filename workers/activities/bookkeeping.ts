@@ -21,12 +21,20 @@ export interface BookkeepingDeps {
   dataDir: string;
   /** Relative item-file paths resolve against this directory. */
   cwd: string;
+  /** Folders an items file may be in besides cwd: the admin's shared folders (BREWLINE_STEP_SHARED_DIRS). */
+  sharedDirs?: string[];
 }
 
 const ERROR_MAX = 4_000;
 const clip = (s: string | undefined) => (s && s.length > ERROR_MAX ? `${s.slice(0, ERROR_MAX)}…` : s);
 
-export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDeps): BookkeepingActivities {
+export function createBookkeepingActivities({
+  db,
+  cwd,
+  dataDir,
+  sharedDirs = [],
+}: BookkeepingDeps): BookkeepingActivities {
+  const itemRoots = { workDir: cwd, dataDir: path.resolve(cwd, dataDir), shared: sharedDirs };
   async function storeItems(runId: string, load: () => Promise<string[]>) {
     let keys: string[];
     try {
@@ -61,7 +69,7 @@ export function createBookkeepingActivities({ db, cwd, dataDir }: BookkeepingDep
       if (existing > 0) return { itemsTotal: existing, itemsFromStep: false };
       const source = spec.items;
       return {
-        ...(await storeItems(runId, () => resolveItems(source, run.params as Record<string, unknown>, cwd))),
+        ...(await storeItems(runId, () => resolveItems(source, run.params as Record<string, unknown>, cwd, itemRoots))),
         itemsFromStep: false,
       };
     },

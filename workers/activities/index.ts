@@ -21,7 +21,10 @@ export interface ActivityDeps {
   cwd: string;
   stepLogBytes: number;
   workerIdentity: string;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment' | 'secretKey'>;
+  config: Pick<
+    AppConfig,
+    'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment' | 'stepSharedDirs' | 'secretKey'
+  >;
   /** Builtins beside the platform's: the pipelines' (builtins/plugins.ts), and a test's own. */
   builtins?: Record<string, Builtin>;
   artifactStore: ArtifactStore;
@@ -51,7 +54,12 @@ export function createActivities(deps: ActivityDeps) {
       models: deps.models,
       slots: deps.slots,
     }),
-    ...createBookkeepingActivities({ db: deps.db, cwd: deps.cwd, dataDir: deps.dataDir }),
+    ...createBookkeepingActivities({
+      db: deps.db,
+      cwd: deps.cwd,
+      dataDir: deps.dataDir,
+      sharedDirs: deps.config.stepSharedDirs,
+    }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),
     ...createAlertActivities({ db: deps.db, publicUrl: deps.config.publicUrl, secretKey: deps.config.secretKey }),
   };

@@ -8,7 +8,7 @@ import type { ScheduleActivities } from './contract';
 
 export function createScheduleActivities(deps: {
   db: Db;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'stepSharedDirs'>;
 }): ScheduleActivities {
   return {
     async prepareScheduledRun({ scheduleId, runId, scheduledFor }) {

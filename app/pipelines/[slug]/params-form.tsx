@@ -139,6 +139,7 @@ export function ParamsForm({
                 {param.description}
                 {param.description && !/[.!?]$/.test(param.description) ? '.' : ''}
                 {param.type === 'string[]' ? ' One per line or comma separated.' : ''}
+                {param.path ? ' A path inside the repository (no "..") or in a shared folder.' : ''}
                 {param.min !== undefined ? ` min ${param.min}.` : ''}
                 {param.max !== undefined ? ` max ${param.max}.` : ''}
               </span>

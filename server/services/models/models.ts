@@ -1,5 +1,6 @@
 // The model registry: models, numbered versions, aliases that move (promote, roll back) with their history.
 import { z } from 'zod';
+import { INT4_MAX } from '~/common/limits';
 import type { ModelRef, ResolvedModel } from '~/common/model-ref';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
@@ -16,7 +17,7 @@ export const registerModelVersionInput = z
     runtime: z.string().max(100).default(''),
     inputSchema: z.record(z.string(), z.unknown()).default({}),
     outputSchema: z.record(z.string(), z.unknown()).default({}),
-    gpuMemoryMb: z.number().int().min(0).default(0),
+    gpuMemoryMb: z.number().int().min(0).max(INT4_MAX).default(0),
     metrics: z.record(z.string(), z.number()).default({}),
     producedByRunId: z.string().optional(),
     /** Aliases to point at the new version, e.g. ["staging"]. */
@@ -41,7 +42,7 @@ export const registerModelVersionInput = z
 export const moveAliasInput = z.object({
   name,
   alias: z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/, 'must be lower-case letters, digits, "_", "-"'),
-  version: z.number().int().min(1),
+  version: z.number().int().min(1).max(INT4_MAX),
   note: z.string().max(500).default(''),
 });
 

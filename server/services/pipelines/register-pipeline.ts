@@ -2,7 +2,7 @@
 // pushPipeline (the API's push, the CLI's, schedule edits) also brings the pipeline's schedules to Temporal;
 // registerPipeline alone stores them for the workers to reconcile at start (setup, seeds, benchmarks).
 import { createHash } from 'node:crypto';
-import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
+import { pipelineSpecProblems, pipelineSpecSchema, type PipelineSpec, type SpecLimits } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { grantProblems } from '~/server/services/secrets/grants';
@@ -19,8 +19,8 @@ export interface RegisteredVersion {
 }
 
 /** Every problem of a spec at once, each with its path; throws AppError BAD_REQUEST. */
-export function parsePipelineSpec(input: unknown): PipelineSpec {
-  const problems = pipelineSpecProblems(input);
+export function parsePipelineSpec(input: unknown, limits: SpecLimits = {}): PipelineSpec {
+  const problems = pipelineSpecProblems(input, limits);
   if (problems.length) throw AppError.badRequest('The pipeline spec is invalid', problems);
   return pipelineSpecSchema.parse(input);
 }
@@ -35,8 +35,9 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export async function registerPipeline(db: Db, input: unknown): Promise<RegisteredVersion> {
-  const spec = parsePipelineSpec(input);
+/** `limits` are the server's (its minimum schedule interval); seeds and tests register with the defaults. */
+export async function registerPipeline(db: Db, input: unknown, limits: SpecLimits = {}): Promise<RegisteredVersion> {
+  const spec = parsePipelineSpec(input, limits);
   const ungranted = await grantProblems(db, spec);
   if (ungranted.length) throw AppError.badRequest('The pipeline names secrets or connections it cannot use', ungranted);
   const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex');
@@ -84,7 +85,7 @@ export async function registerPipeline(db: Db, input: unknown): Promise<Register
  * version stays and the workers' reconciliation at start brings the schedules.
  */
 export async function pushPipeline(deps: ScheduleDeps, input: unknown): Promise<RegisteredVersion> {
-  const registered = await registerPipeline(deps.db, input);
+  const registered = await registerPipeline(deps.db, input, { minScheduleIntervalS: deps.config.minScheduleIntervalS });
   await syncPipelineSchedules(deps, registered.pipelineId, registered.removedTemporalSchedules);
   return registered;
 }

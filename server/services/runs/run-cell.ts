@@ -74,7 +74,9 @@ export async function runCell(
       inputs[id] = output.artifacts ? { ...output, artifacts: { ...output.artifacts, runId: from.id } } : output;
   }
 
-  const { params, problems } = resolveParams(spec, (from?.params as Record<string, unknown> | undefined) ?? {});
+  const { params, problems } = resolveParams(spec, (from?.params as Record<string, unknown> | undefined) ?? {}, {
+    sharedDirs: deps.config.stepSharedDirs,
+  });
   if (problems.length) throw AppError.badRequest('The cell run needs params the earlier run lacks', problems);
   const runId = randomUUID();
   const models = await resolveModels(deps.db, [step]);

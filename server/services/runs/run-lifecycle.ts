@@ -13,7 +13,7 @@ import { AppError } from '~/server/errors';
 export interface RunServiceDeps {
   db: Db;
   temporal: () => Promise<Client>;
-  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution'>;
+  config: Pick<AppConfig, 'taskQueues' | 'itemsPerExecution' | 'stepSharedDirs'>;
 }
 
 /** The pipeline and its latest version, when it may run: it exists, is not deleted, and is enabled. */

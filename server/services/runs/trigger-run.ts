@@ -38,7 +38,8 @@ export async function prepareRun(
       );
   }
   const { pipeline, version, spec } = await runnablePipeline(deps.db, input.pipelineSlug, 'start runs');
-  const { params, problems } = resolveParams(spec, input.params ?? {});
+  // path params may name files in the folders the admin shares with steps, besides relative paths
+  const { params, problems } = resolveParams(spec, input.params ?? {}, { sharedDirs: deps.config.stepSharedDirs });
   if (spec.items.source === 'param' && problems.length === 0) {
     for (const message of itemKeysProblems(params[spec.items.param]).slice(0, 20))
       problems.push({ path: ['params', spec.items.param], message });

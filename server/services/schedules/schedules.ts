@@ -1,7 +1,8 @@
 // Operating schedules: pause and unpause with a note, trigger now, backfill a time range. The database is
 // written first; Temporal follows (and reconciliation repairs it if the process dies in between).
 import { z } from 'zod';
-import { OVERLAP_POLICIES, type ScheduleSpec } from '~/common/schedule-spec';
+import { MAX_BACKFILL_SPAN_MS, MAX_DATE, MIN_DATE } from '~/common/limits';
+import { backfillSlotsProblem, countScheduleSlots, OVERLAP_POLICIES, type ScheduleSpec } from '~/common/schedule-spec';
 import type { Db, Prisma } from '~/server/db';
 import { AppError } from '~/server/errors';
 import {
@@ -77,19 +78,30 @@ export async function triggerSchedule(deps: ScheduleDeps, id: string): Promise<v
   await (await deps.temporal()).schedule.getHandle(row.temporalScheduleId).trigger(toTemporalOverlap(row.overlap));
 }
 
+const date = z.coerce
+  .date()
+  .min(MIN_DATE, 'must be a date from 1970 to 9999')
+  .max(MAX_DATE, 'must be a date from 1970 to 9999');
+
 export const backfillInput = z
   .object({
-    id: z.string().min(1),
-    start: z.coerce.date(),
-    end: z.coerce.date(),
+    id: z.string().min(1).max(100),
+    start: date,
+    end: date,
     /** buffer_all (default): every slot runs, one after another, in order. */
     overlap: z.enum(OVERLAP_POLICIES).default('buffer_all'),
   })
-  .refine((b) => b.end > b.start, { path: ['end'], message: 'must be after start' });
+  .refine((b) => b.end > b.start, { path: ['end'], message: 'must be after start' })
+  .refine((b) => b.end.getTime() - b.start.getTime() <= MAX_BACKFILL_SPAN_MS, {
+    path: ['end'],
+    message: `must be at most ${MAX_BACKFILL_SPAN_MS / 86_400_000} days after start (MAX_BACKFILL_SPAN_MS): split it`,
+  });
 
 export async function backfillSchedule(deps: ScheduleDeps, input: z.input<typeof backfillInput>): Promise<void> {
   const { id, start, end, overlap } = backfillInput.parse(input);
   const row = await scheduleById(deps.db, id);
+  const tooMany = backfillSlotsProblem(countScheduleSlots(row, start, end));
+  if (tooMany) throw AppError.badRequest('The backfill is too large', [{ path: ['end'], message: tooMany }]);
   await (await deps.temporal()).schedule
     .getHandle(row.temporalScheduleId)
     .backfill({ start, end, overlap: toTemporalOverlap(overlap) });

@@ -1,7 +1,7 @@
 // Keeps Temporal Schedules in agreement with the Schedule table: the table is the record, Temporal fires.
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { WORKFLOW_TYPES, type ScheduledRunInput } from '~/common/run-contract';
-import { durationMs, type OverlapPolicy } from '~/common/schedule-spec';
+import { durationMs, scheduleIntervalProblem, type OverlapPolicy } from '~/common/schedule-spec';
 import type { Db } from '~/server/db';
 import type { AppConfig } from '~/server/env';
 import type { Schedule } from '~/server/generated/prisma/client';
@@ -11,7 +11,7 @@ export const TEMPORAL_SCHEDULE_PREFIX = 'brewline-';
 export interface ScheduleDeps {
   db: Db;
   temporal: () => Promise<Client>;
-  config: Pick<AppConfig, 'taskQueues'>;
+  config: Pick<AppConfig, 'taskQueues' | 'minScheduleIntervalS'>;
 }
 
 export function temporalScheduleId(pipelineSlug: string, name: string): string {
@@ -75,13 +75,34 @@ export async function removeTemporalSchedule(deps: ScheduleDeps, temporalId: str
     });
 }
 
+export interface ReconcileResult {
+  applied: number;
+  removed: string[];
+  /** Schedules left out, each with why: one bad schedule must not keep the others (or a worker) from starting. */
+  failed: { schedule: string; error: string }[];
+}
+
 /**
  * Makes Temporal agree with the database after a crash at any point: every row has its Temporal Schedule as
- * recorded, and Brewline schedules that no row knows are removed. Returns what changed.
+ * recorded, and Brewline schedules that no row knows are removed. A row that cannot be applied (Temporal refuses
+ * it, or its interval is below the server's minimum: its Temporal Schedule is removed) is reported, not thrown.
  */
-export async function reconcileSchedules(deps: ScheduleDeps): Promise<{ applied: number; removed: string[] }> {
+export async function reconcileSchedules(deps: ScheduleDeps): Promise<ReconcileResult> {
   const rows = await deps.db.schedule.findMany();
-  for (const row of rows) await applySchedule(deps, row);
+  const failed: ReconcileResult['failed'] = [];
+  for (const row of rows) {
+    try {
+      const tooOften = scheduleIntervalProblem(row, deps.config.minScheduleIntervalS);
+      if (tooOften) {
+        await removeTemporalSchedule(deps, row.temporalScheduleId);
+        failed.push({ schedule: row.temporalScheduleId, error: `every ${row.every} ${tooOften}; not scheduled` });
+        continue;
+      }
+      await applySchedule(deps, row);
+    } catch (err) {
+      failed.push({ schedule: row.temporalScheduleId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
   const known = new Set(rows.map((r) => r.temporalScheduleId));
   const removed: string[] = [];
   const client = await deps.temporal();
@@ -91,5 +112,5 @@ export async function reconcileSchedules(deps: ScheduleDeps): Promise<{ applied:
       removed.push(s.scheduleId);
     }
   }
-  return { applied: rows.length, removed };
+  return { applied: rows.length - failed.length, removed, failed };
 }

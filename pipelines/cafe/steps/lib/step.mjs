@@ -27,7 +27,9 @@ export function readJson(file, what) {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new BadInput(`${what} ${file} is malformed JSON: ${e.message}`);
+    // the position only: the file may not be what it should be, and a step's errors are shown to every viewer
+    const at = /at position (\d+)/.exec(e.message)?.[1];
+    throw new BadInput(`${what} ${file} is malformed JSON${at ? ` (at position ${at})` : ''}`);
   }
 }
 

@@ -13,7 +13,9 @@ const write = authorized('models', 'editor');
 
 export const modelsRouter = createTRPCRouter({
   list: read.query(({ ctx }) => listModels(ctx.db)),
-  get: read.input(z.object({ name: z.string().min(1) })).query(({ ctx, input }) => getModel(ctx.db, input.name)),
+  get: read
+    .input(z.object({ name: z.string().min(1).max(100) }))
+    .query(({ ctx, input }) => getModel(ctx.db, input.name)),
   registerVersion: write
     .input(registerModelVersionInput)
     .mutation(({ ctx, input }) => registerModelVersion(ctx.db, ctx.actor.name, input)),

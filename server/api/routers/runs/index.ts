@@ -1,3 +1,4 @@
+import { INT4_MAX } from '~/common/limits';
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { artifactStoreFor } from '~/server/artifacts/store';
 import { listArtifacts, readArtifact } from '~/server/presenters/artifacts';
@@ -48,7 +49,7 @@ export const runsRouter = createTRPCRouter({
   timeline: authorized('runs', 'viewer')
     .input(
       runIdInput.extend({
-        offset: z.number().int().min(0).default(0),
+        offset: z.number().int().min(0).max(INT4_MAX).default(0),
         limit: z.number().int().min(1).max(500).default(200),
         itemKeys: z.array(z.string().max(128)).max(500).optional(),
       }),
@@ -64,7 +65,7 @@ export const runsRouter = createTRPCRouter({
       runIdInput.extend({
         itemKey: z.string().max(128).optional(),
         stepId: z.string().max(63).optional(),
-        attempt: z.number().int().min(1).optional(),
+        attempt: z.number().int().min(1).max(INT4_MAX).optional(),
       }),
     )
     .query(({ ctx, input }) => listArtifacts(ctx.db, input)),

@@ -8,7 +8,7 @@ export const triggerRunInput = z.object({
 export const runIdInput = z.object({ runId: z.uuid() });
 const TRIGGERS = ['manual', 'api', 'schedule', 'backfill', 'retry', 'dev'] as const;
 export const listRunsInput = z.object({
-  pipelineSlug: z.string().optional(),
+  pipelineSlug: z.string().max(100).optional(),
   status: z.array(z.enum(RUN_STATUSES)).optional(),
   trigger: z.array(z.enum(TRIGGERS)).optional(),
   cursor: z.string().max(500).optional(),

@@ -11,22 +11,22 @@ import {
 
 const read = authorized('schedules', 'viewer');
 const write = authorized('schedules', 'editor');
-const id = z.object({ id: z.string().min(1) });
+const id = z.object({ id: z.string().min(1).max(100) });
 const withNote = id.extend({ note: z.string().max(500).default('') });
 
 export const schedulesRouter = createTRPCRouter({
   list: read
-    .input(z.object({ pipelineSlug: z.string().optional() }).default({}))
+    .input(z.object({ pipelineSlug: z.string().max(100).optional() }).default({}))
     .query(({ ctx, input }) => listSchedules(ctx.db, ctx.temporal, input)),
   /** Adds or replaces a schedule by name (a new version of the pipeline). */
   upsert: write
-    .input(z.object({ pipelineSlug: z.string().min(1), schedule: z.unknown() }))
+    .input(z.object({ pipelineSlug: z.string().min(1).max(100), schedule: z.unknown() }))
     .mutation(async ({ ctx, input }) => {
       const v = await upsertSchedule(ctx, input.pipelineSlug, input.schedule);
       return { version: v.version };
     }),
   remove: write
-    .input(z.object({ pipelineSlug: z.string().min(1), name: z.string().min(1) }))
+    .input(z.object({ pipelineSlug: z.string().min(1).max(100), name: z.string().min(1).max(100) }))
     .mutation(async ({ ctx, input }) => ({
       version: (await removeSchedule(ctx, input.pipelineSlug, input.name)).version,
     })),
