@@ -7,7 +7,7 @@ import { Button, Field, FormError, InlineForm, Select, TextButton, TextInput } f
 import { Cell, Loading, PageTitle, Row, SectionTitle, Table } from '../_components/ui';
 import { useTRPC } from '../_trpc/client';
 
-const SCOPES = ['pipelines', 'runs', 'models', 'schedules', 'results'] as const;
+const SCOPES = ['pipelines', 'runs', 'models', 'schedules', 'results', 'secrets'] as const;
 type Role = 'viewer' | 'editor' | 'admin';
 
 export default function AdminPage() {
