@@ -95,6 +95,16 @@ const envSchema = z.object({
   BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
   /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off: unsandboxed. */
   BREWLINE_SANDBOX: z.enum(['on', 'off']).default('on'),
+  /** Internal addresses the platform's own calls (HTTP sensors, alerts) may reach: IPs, CIDR ranges, host names. */
+  BREWLINE_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** The shortest `every` a schedule may have, in seconds (an admin may allow less than a minute). */
   BREWLINE_MIN_SCHEDULE_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_MIN_SCHEDULE_INTERVAL_S),
   /** Folders every step sees, writable (a drop folder a file sensor watches, shared storage), separated by ':'. */
@@ -158,6 +168,8 @@ export interface AppConfig {
   sandbox: 'on' | 'off';
   /** Folders every step's sandbox shows, writable (admin-chosen drop folders and shared storage). */
   stepSharedDirs: string[];
+  /** Internal addresses an admin lets the platform's own outbound calls reach (workers/egress.ts). */
+  egressAllow: string[];
   /** The shortest `every` a schedule may have, in seconds. */
   minScheduleIntervalS: number;
   /** The key secrets are encrypted under (server/services/secrets); absent: secrets cannot be stored or used. */
@@ -228,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     sandbox: env.BREWLINE_SANDBOX,
     stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,
+    egressAllow: env.BREWLINE_EGRESS_ALLOW,
     minScheduleIntervalS: env.BREWLINE_MIN_SCHEDULE_INTERVAL_S,
     secretKey: env.BREWLINE_SECRET_KEY,
     secureCookies: env.BREWLINE_SECURE_COOKIES,

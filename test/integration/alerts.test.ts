@@ -12,7 +12,8 @@ let flakyCalls = 0;
 const api = () => t.api('editor');
 
 beforeAll(async () => {
-  t = await testContext({ BREWLINE_PUBLIC_URL: 'https://brewline.example.com' });
+  // the receivers listen on this machine's loopback, which an admin must allow the platform to call
+  t = await testContext({ BREWLINE_PUBLIC_URL: 'https://brewline.example.com', BREWLINE_EGRESS_ALLOW: '127.0.0.1' });
   await t.startWorkers();
   server = http.createServer((req, res) => {
     let data = '';

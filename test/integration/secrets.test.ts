@@ -14,7 +14,7 @@ import { testContext, type TestContext } from '../support/stack';
 const KEY = randomBytes(32);
 let t: TestContext;
 beforeAll(async () => {
-  t = await testContext({ BREWLINE_SECRET_KEY: KEY.toString('base64') });
+  t = await testContext({ BREWLINE_SECRET_KEY: KEY.toString('base64'), BREWLINE_EGRESS_ALLOW: '127.0.0.1' });
   await t.startWorkers({ queues: ['cpu'] });
 });
 afterAll(() => t.close());
@@ -285,18 +285,20 @@ describe('secrets', () => {
     const editor = t.api('editor');
     const url = new URL(t.config.databaseUrl);
     const sensorDb = `sensor-db-${suffix}`;
-    // sslmode prefer: the test Postgres has no TLS, so the check falls back to a plain connection
-    await editor.secrets.create({
-      name: sensorDb,
-      type: 'postgres',
-      values: {
-        host: url.hostname,
-        port: Number(url.port),
-        database: url.pathname.slice(1),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password) || 'unused-password',
-      },
+    const ownDb = `own-db-${suffix}`;
+    // a team's database on the same server (never Brewline's own, which the sensor refuses)
+    const teamDatabase = `team_${suffix}`;
+    await t.db.$executeRawUnsafe(`CREATE DATABASE "${teamDatabase}"`);
+    const postgres = (database: string) => ({
+      host: url.hostname,
+      port: Number(url.port),
+      database,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password) || 'unused-password',
     });
+    // sslmode prefer: the test Postgres has no TLS, so the check falls back to a plain connection
+    await editor.secrets.create({ name: sensorDb, type: 'postgres', values: postgres(teamDatabase) });
+    await editor.secrets.create({ name: ownDb, type: 'postgres', values: postgres(url.pathname.slice(1)) });
     const sensorStep = (check: Record<string, unknown>) => ({
       id: 'ready',
       kind: 'sensor',
@@ -329,6 +331,31 @@ describe('secrets', () => {
     const runId = await t.trigger({ pipelineSlug: slug });
     expect((await t.waitForRun(runId)).status).toBe('succeeded');
     expect((await stepOf(runId, 'ready')).log).toContain(`the SQL query on ${sensorDb} returning a row`);
+
+    // a check only reads: a write, or a second statement after it, fails the check
+    const writer = `sql-write-${suffix}`;
+    await editor.pipelines.push({
+      spec: spec(writer, { type: 'sql', query: 'CREATE TABLE escalated AS SELECT 1 AS id', connection: sensorDb }),
+    });
+    const smuggler = `sql-smuggle-${suffix}`;
+    await editor.pipelines.push({
+      spec: spec(smuggler, { type: 'sql', query: 'ROLLBACK; CREATE TABLE smuggled (id int)', connection: sensorDb }),
+    });
+    // and never on Brewline's own database (an editor once made themselves admin that way)
+    const own = `sql-own-${suffix}`;
+    await editor.pipelines.push({
+      spec: spec(own, { type: 'sql', query: `UPDATE "User" SET role = 'admin' RETURNING id`, connection: ownDb }),
+    });
+    for (const pipelineSlug of [writer, smuggler, own]) {
+      const refused = await t.trigger({ pipelineSlug });
+      expect((await t.waitForRun(refused)).status).toBe('failed');
+    }
+    const errorOf = async (slug: string) =>
+      (await t.db.itemRun.findFirstOrThrow({ where: { run: { pipeline: { slug } } } })).error;
+    expect(await errorOf(writer)).toMatch(/read-only transaction/);
+    expect(await errorOf(smuggler)).toMatch(/multiple commands/);
+    expect(await errorOf(own)).toMatch(/Brewline's own database/);
+    expect(await t.db.user.count({ where: { role: 'admin' } })).toBe(0);
   });
 
   it('posts alerts to a connection, and shows viewers only the origin of an alert URL written in a spec', async () => {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   // one CPU slot: waiting sensors must not hold it
   dir = await mkdtemp(path.join(os.tmpdir(), 'sensors-'));
   // the drop folder the sensors watch, shared with the steps' sandboxes
-  t = await testContext({ CPU_SLOTS: '1', BREWLINE_STEP_SHARED_DIRS: dir });
+  t = await testContext({ CPU_SLOTS: '1', BREWLINE_STEP_SHARED_DIRS: dir, BREWLINE_EGRESS_ALLOW: '127.0.0.1/32' });
   await t.startWorkers();
 });
 afterAll(() => t.close());
@@ -99,4 +99,20 @@ describe('sensors', () => {
       server.close();
     }
   });
+});
+
+it('an HTTP sensor may not call an internal address (the portal, Temporal, a metadata service) unless allowed', async () => {
+  const strict = await testContext({ CPU_SLOTS: '1' });
+  try {
+    await strict.startWorkers();
+    // the Temporal frontend of this very stack, on loopback
+    const internal = `http://${strict.config.temporal.address}/{item}`;
+    await strict.register(spec('sensor-internal', { type: 'http', url: internal }, { pokeIntervalMs: 500 }));
+    const runId = await strict.trigger({ pipelineSlug: 'sensor-internal', params: { dongs: ['a'] } });
+    expect((await strict.waitForRun(runId, 30_000)).status).toBe('failed');
+    const item = await strict.db.itemRun.findUniqueOrThrow({ where: { runId_key: { runId, key: 'a' } } });
+    expect(item.error).toMatch(/internal address .*BREWLINE_EGRESS_ALLOW/);
+  } finally {
+    await strict.close();
+  }
 });

@@ -227,7 +227,10 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
 describe('the cafe pipeline on the transformers runner, through Temporal', () => {
   it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the versions', async () => {
     const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
+    // the dongs file lies in a folder the admin shares with the steps (a path param must stay inside one)
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'cafe-dongs-'));
     const t = await testContext({
+      BREWLINE_STEP_SHARED_DIRS: shared,
       GPU_SLOTS: '2',
       BREWLINE_BATCH_WAIT_MS: '2000',
       BREWLINE_BATCH_MAX: '256',
@@ -237,7 +240,7 @@ describe('the cafe pipeline on the transformers runner, through Temporal', () =>
       await t.register(cafeMonthly);
       const workers = await t.startWorkers();
       const dongs = ['망원1동', '연남동'];
-      const dongsFile = path.join(inject('stack').tmpDir, 'two-dongs.json');
+      const dongsFile = path.join(shared, 'two-dongs.json');
       await writeFile(dongsFile, JSON.stringify(dongs));
       // both crawl files land together, so both dongs reach the CLIP step within the batch window
       const runId = await t.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } });

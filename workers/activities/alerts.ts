@@ -7,6 +7,7 @@ import type { AlertRequest } from '~/common/run-contract';
 import type { Db } from '~/server/db';
 import { GrantError, resolveConnection } from '~/server/services/secrets/grants';
 import { createMasker, type Masker, NO_MASK } from '~/server/services/secrets/mask';
+import { EgressRefusedError, type EgressGuard } from '~/workers/egress';
 
 export interface AlertDeps {
   db: Db;
@@ -14,6 +15,8 @@ export interface AlertDeps {
   publicUrl: string;
   /** Decrypts alert connections (BREWLINE_SECRET_KEY). */
   secretKey?: Buffer;
+  /** Where alerts may go (never internal addresses unless an admin allows them). */
+  egress: EgressGuard;
 }
 
 /** Where an alert goes: its URL (and headers), and how deliveries and errors name it without giving it away. */
@@ -24,7 +27,7 @@ interface AlertTarget {
   mask: Masker;
 }
 
-export function createAlertActivities({ db, publicUrl, secretKey }: AlertDeps) {
+export function createAlertActivities({ db, publicUrl, secretKey, egress }: AlertDeps) {
   async function targetOf(alert: AlertSpec): Promise<AlertTarget> {
     if (!alert.connection) return { url: alert.url!, headers: {}, label: alert.url!, mask: NO_MASK };
     const label = `connection:${alert.connection}`;
@@ -65,6 +68,7 @@ export function createAlertActivities({ db, publicUrl, secretKey }: AlertDeps) {
         update: { attempts: { increment: 1 } },
       });
       try {
+        await egress.check(target.url);
         const res = await fetch(target.url, {
           method: 'POST',
           headers: { ...target.headers, 'content-type': 'application/json', 'user-agent': 'brewline-alerts' },
@@ -78,12 +82,15 @@ export function createAlertActivities({ db, publicUrl, secretKey }: AlertDeps) {
         });
       } catch (err) {
         target.mask.error(err);
-        const last = Context.current().info.attempt >= ALERT_ATTEMPTS;
+        // an address the platform may not call will not become one by retrying
+        const last = err instanceof EgressRefusedError || Context.current().info.attempt >= ALERT_ATTEMPTS;
         await db.alertDelivery.update({
           where,
           data: { status: last ? 'failed' : 'pending', lastError: (err as Error).message },
         });
-        throw ApplicationFailure.retryable(`alert to ${target.label}: ${(err as Error).message}`, 'AlertNotDelivered');
+        const message = `alert to ${target.label}: ${(err as Error).message}`;
+        if (err instanceof EgressRefusedError) throw ApplicationFailure.nonRetryable(message, 'EgressRefused');
+        throw ApplicationFailure.retryable(message, 'AlertNotDelivered');
       }
     },
   };

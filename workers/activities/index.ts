@@ -1,4 +1,5 @@
 // Every activity a worker registers, built from injected dependencies.
+import { createEgressGuard } from '~/workers/egress';
 import type { ArtifactStore } from '~/server/artifacts/store';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Db } from '~/server/db';
@@ -23,7 +24,14 @@ export interface ActivityDeps {
   workerIdentity: string;
   config: Pick<
     AppConfig,
-    'taskQueues' | 'itemsPerExecution' | 'publicUrl' | 'environment' | 'stepSharedDirs' | 'secretKey'
+    | 'taskQueues'
+    | 'itemsPerExecution'
+    | 'publicUrl'
+    | 'environment'
+    | 'stepSharedDirs'
+    | 'secretKey'
+    | 'egressAllow'
+    | 'databaseUrl'
   >;
   /** Builtins beside the platform's: the pipelines' (builtins/plugins.ts), and a test's own. */
   builtins?: Record<string, Builtin>;
@@ -38,6 +46,7 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const egress = createEgressGuard(deps.config.egressAllow);
   return {
     ...createStepActivities({
       db: deps.db,
@@ -51,6 +60,8 @@ export function createActivities(deps: ActivityDeps) {
       sandbox: deps.sandbox,
       s3: deps.s3,
       secretKey: deps.config.secretKey,
+      egress,
+      platformDatabase: deps.config.databaseUrl,
       models: deps.models,
       slots: deps.slots,
     }),
@@ -61,6 +72,11 @@ export function createActivities(deps: ActivityDeps) {
       sharedDirs: deps.config.stepSharedDirs,
     }),
     ...createScheduleActivities({ db: deps.db, config: deps.config }),
-    ...createAlertActivities({ db: deps.db, publicUrl: deps.config.publicUrl, secretKey: deps.config.secretKey }),
+    ...createAlertActivities({
+      db: deps.db,
+      publicUrl: deps.config.publicUrl,
+      secretKey: deps.config.secretKey,
+      egress,
+    }),
   };
 }

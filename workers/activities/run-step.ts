@@ -1,6 +1,7 @@
 // The runStep and pokeSensor activities: one attempt of one step (a command, a builtin or a no-op), in order: its
 // inputs, a GPU slot, the attempt's row, the work, the slot back, its outputs, the row's outcome. What each kind
 // of step does lives beside it: command-step.ts, builtin-step.ts (and inference.ts), sensors/.
+import type { EgressGuard } from '~/workers/egress';
 import type { StepSandbox } from '~/workers/sandbox/sandbox';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
@@ -59,6 +60,10 @@ export interface StepDeps {
   s3?: () => S3Client;
   /** The key the steps' granted secrets are decrypted with (BREWLINE_SECRET_KEY). */
   secretKey?: Buffer;
+  /** Where the platform's own outbound calls may go (HTTP sensors). */
+  egress: EgressGuard;
+  /** The platform's own database, which no SQL sensor may query. */
+  platformDatabase?: string;
   /** Resident model runners (builtins' ctx.infer). */
   models?: ModelPool;
   /** The GPU pool: a step executes only while it holds one of these (GPU workers). */
@@ -136,6 +141,8 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           cwd: deps.stepCwd,
           s3: deps.s3,
           connections: (name, types) => resolveConnection(deps.db, deps.secretKey, name, types),
+          egress: deps.egress,
+          platformDatabase: deps.platformDatabase,
         },
       );
       if (met) {

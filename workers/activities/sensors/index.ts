@@ -6,6 +6,7 @@ import { checkHttp } from './http';
 import { checkS3 } from './s3';
 import { type ConnectionResolver, checkSql } from './sql';
 import type { SensorContext, SensorReading } from './types';
+import type { EgressGuard } from '~/workers/egress';
 
 export type { SensorContext, SensorReading } from './types';
 
@@ -16,6 +17,10 @@ export interface SensorDeps {
   s3?: () => S3Client;
   /** A connection by name, decrypted (a SQL sensor's postgres connection). */
   connections: ConnectionResolver;
+  /** Where HTTP sensors may go (never internal addresses unless an admin allows them). */
+  egress: EgressGuard;
+  /** The platform's own database (DATABASE_URL), which no SQL sensor may query. */
+  platformDatabase?: string;
 }
 
 export function checkSensor(check: SensorSpec['check'], ctx: SensorContext, deps: SensorDeps): Promise<SensorReading> {
@@ -25,7 +30,7 @@ export function checkSensor(check: SensorSpec['check'], ctx: SensorContext, deps
     case 's3':
       return checkS3(check, ctx, deps);
     case 'http':
-      return checkHttp(check, ctx);
+      return checkHttp(check, ctx, deps);
     case 'sql':
       return checkSql(check, ctx, deps);
     default: {
