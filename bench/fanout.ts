@@ -115,7 +115,8 @@ const result = {
   peak_rss_mb: Math.round(rss),
 };
 console.log(
-  `run ${run.status}: ${items} items × ${STEPS.length} steps (GPU_SLOTS=${values['gpu-slots']}, maxInFlight=${values['max-in-flight']})`,
+  `run ${run.status}: ${items} items × ${STEPS.length} steps ` +
+    `(GPU_SLOTS=${values['gpu-slots']}, maxInFlight=${values['max-in-flight']})`,
 );
 console.log(`wall time ${result.wall_s} s, ${result.steps_per_s} steps/s`);
 console.log(`step end → next step start: p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, p99 ${result.p99_ms} ms`);

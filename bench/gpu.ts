@@ -226,11 +226,14 @@ try {
   const reloadS = (performance.now() - reloadStart) / 1000;
   const reloadUtil = utilisation.splice(0);
 
+  const runnerSize = values.framework === 'reference' ? ` (weights ${values['weights-mb']} MB)` : ` (${size} models)`;
   console.log(
-    `device: ${device}; runner "${values.framework}"${values.framework === 'reference' ? ` (weights ${values['weights-mb']} MB)` : ` (${size} models)`}; ${dongs} dongs, ${concurrency} at a time when resident`,
+    `device: ${device}; runner "${values.framework}"${runnerSize}; ` +
+      `${dongs} dongs, ${concurrency} at a time when resident`,
   );
   console.log(
-    `resident: ${residentS.toFixed(2)} s; ${rs.loads} loads (mean ${mean(rs.loadMs).toFixed(0)} ms); batches of mean ${mean(rs.batchSizes).toFixed(1)} inputs (max ${Math.max(...rs.batchSizes)})`,
+    `resident: ${residentS.toFixed(2)} s; ${rs.loads} loads (mean ${mean(rs.loadMs).toFixed(0)} ms); ` +
+      `batches of mean ${mean(rs.batchSizes).toFixed(1)} inputs (max ${Math.max(...rs.batchSizes)})`,
   );
   for (const step of STEPS) {
     const s = per[step.id]!;
@@ -243,11 +246,13 @@ try {
     console.log(`  ${step.id} (${step.kind}): ${rates.join(', ')}`);
   }
   console.log(
-    `reload:   ${reloadS.toFixed(2)} s; ${reloadLoads.length} loads (mean ${mean(reloadLoads).toFixed(0)} ms, plus each process's start)`,
+    `reload:   ${reloadS.toFixed(2)} s; ${reloadLoads.length} loads ` +
+      `(mean ${mean(reloadLoads).toFixed(0)} ms, plus each process's start)`,
   );
-  console.log(
-    `GPU utilisation: ${residentUtil.length ? `resident mean ${mean(residentUtil).toFixed(0)} %, reload mean ${mean(reloadUtil).toFixed(0)} %` : 'n/a (no nvidia-smi)'}`,
-  );
+  const utilisationNote = residentUtil.length
+    ? `resident mean ${mean(residentUtil).toFixed(0)} %, reload mean ${mean(reloadUtil).toFixed(0)} %`
+    : 'n/a (no nvidia-smi)';
+  console.log(`GPU utilisation: ${utilisationNote}`);
   console.log(`speedup (reload / resident): ${(reloadS / residentS).toFixed(2)}×`);
   console.log(
     JSON.stringify({

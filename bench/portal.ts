@@ -113,7 +113,8 @@ try {
   for (let from = 0; from < steps.length; from += 5_000)
     await db.stepRun.createMany({ data: steps.slice(from, from + 5_000) });
   console.log(
-    `seeded a run of ${items} items and ${steps.length} step attempts in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
+    `seeded a run of ${items} items and ${steps.length} step attempts ` +
+      `in ${((Date.now() - seeded) / 1000).toFixed(1)} s`,
   );
 
   const email = `bench-${Date.now()}@example.com`;
@@ -136,7 +137,8 @@ try {
     bytes = body.byteLength;
   }
   console.log(
-    `server: runs.board (the run page's data) for ${items} items answers in ${median(server).toFixed(0)} ms (median of ${server.length}; ${(bytes / 1024).toFixed(0)} KiB)`,
+    `server: runs.board (the run page's data) for ${items} items answers in ${median(server).toFixed(0)} ms ` +
+      `(median of ${server.length}; ${(bytes / 1024).toFixed(0)} KiB)`,
   );
 
   browser = await launchBrowser();
@@ -159,7 +161,8 @@ try {
     await page.close();
   }
   console.log(
-    `browser: the run page's grid is usable ${median(usable).toFixed(0)} ms after navigation (median of ${usable.length}: ${usable.map((u) => u.toFixed(0)).join(', ')} ms)`,
+    `browser: the run page's grid is usable ${median(usable).toFixed(0)} ms after navigation ` +
+      `(median of ${usable.length}: ${usable.map((u) => u.toFixed(0)).join(', ')} ms)`,
   );
   console.log(JSON.stringify({ items, server_ms: Math.round(median(server)), usable_ms: Math.round(median(usable)) }));
   await db.$disconnect();

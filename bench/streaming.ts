@@ -356,16 +356,33 @@ async function runRound(gpuSlots: number): Promise<{ result: RoundResult; ok: bo
       stage_by_stage_s: round(stagedMs / 1000, 2),
     };
     const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    const firstDownloadEndMs = Math.min(...dongs.map((d, i) => landedMs[i]! + d.work[STEPS[0].id]));
     const lines = [
-      `GPU_SLOTS=${gpuSlots}: run ${run.status}; makespan ${result.makespan_s} s (trigger to run end)${retried ? `; ${retried} step attempts failed and were retried` : ''}`,
-      `  lower bound ${result.lower_bound_s} s = max(a dong's landing + its whole path ${round(pathBoundMs / 1000, 2)} s, GPU work / slots ${round(gpuBoundMs / 1000, 2)} s)`,
+      `GPU_SLOTS=${gpuSlots}: run ${run.status}; makespan ${result.makespan_s} s (trigger to run end)` +
+        `${retried ? `; ${retried} step attempts failed and were retried` : ''}`,
+      `  lower bound ${result.lower_bound_s} s = ` +
+        `max(a dong's landing + its whole path ${round(pathBoundMs / 1000, 2)} s, ` +
+        `GPU work / slots ${round(gpuBoundMs / 1000, 2)} s)`,
       `  makespan / lower bound ${result.ratio} (target ≤ 1.05: ${met(result.ratio <= 1.05)})`,
-      `  GPU busy ${round(busy.busy * 100, 1)} % of the slot time usable while GPU work was ready (${round(busy.readyS, 1)} s; ${round(busy.idleSlotS, 2)} slot-s idle) (target ≥ 95 %: ${met(busy.busy >= 0.95)})`,
-      `  GPU step started after a slot was free and it was ready: p50 ${pct(handoff, 50)} ms, p95 ${pct(handoff, 95)} ms, max ${handoff.at(-1) ?? 0} ms`,
-      `  stage by stage ${result.stage_by_stage_s} s (simulated, not run: same durations, landings and slots, no platform overhead) = ${round(stagedMs / makespanMs, 2)} × streaming`,
-      `  the same streaming with no platform overhead (simulated: same landings and durations, a freed slot takes the longest-ready GPU step): ${round(idealMs / 1000, 2)} s, ratio ${round(idealMs / lowerBoundMs, 3)}; the platform's share: ${round((makespanMs - idealMs) / 1000, 2)} s`,
-      `  where the time went: first GPU step ready at ${round(firstReadyMs / 1000, 2)} s (a landing + its download: ${round(Math.min(...dongs.map((d, i) => landedMs[i]! + d.work[STEPS[0].id])) / 1000, 2)} s at the earliest); last GPU step ended at ${round(lastGpuEndMs / 1000, 2)} s; run ended ${round((makespanMs - lastGpuEndMs) / 1000, 2)} s later; first dong loaded at ${round(firstDoneMs / 1000, 2)} s`,
-      `  dong landed → download started: p50 ${pct(landedToStart, 50)} ms, p95 ${pct(landedToStart, 95)} ms, max ${landedToStart.at(-1) ?? 0} ms; ${delivered}/${DONGS} itemReady signals delivered`,
+      `  GPU busy ${round(busy.busy * 100, 1)} % of the slot time usable while GPU work was ready ` +
+        `(${round(busy.readyS, 1)} s; ${round(busy.idleSlotS, 2)} slot-s idle) ` +
+        `(target ≥ 95 %: ${met(busy.busy >= 0.95)})`,
+      '  GPU step started after a slot was free and it was ready: ' +
+        `p50 ${pct(handoff, 50)} ms, p95 ${pct(handoff, 95)} ms, max ${handoff.at(-1) ?? 0} ms`,
+      `  stage by stage ${result.stage_by_stage_s} s ` +
+        '(simulated, not run: same durations, landings and slots, no platform overhead) ' +
+        `= ${round(stagedMs / makespanMs, 2)} × streaming`,
+      '  the same streaming with no platform overhead ' +
+        '(simulated: same landings and durations, a freed slot takes the longest-ready GPU step): ' +
+        `${round(idealMs / 1000, 2)} s, ratio ${round(idealMs / lowerBoundMs, 3)}; ` +
+        `the platform's share: ${round((makespanMs - idealMs) / 1000, 2)} s`,
+      `  where the time went: first GPU step ready at ${round(firstReadyMs / 1000, 2)} s ` +
+        `(a landing + its download: ${round(firstDownloadEndMs / 1000, 2)} s at the earliest); ` +
+        `last GPU step ended at ${round(lastGpuEndMs / 1000, 2)} s; ` +
+        `run ended ${round((makespanMs - lastGpuEndMs) / 1000, 2)} s later; ` +
+        `first dong loaded at ${round(firstDoneMs / 1000, 2)} s`,
+      `  dong landed → download started: p50 ${pct(landedToStart, 50)} ms, p95 ${pct(landedToStart, 95)} ms, ` +
+        `max ${landedToStart.at(-1) ?? 0} ms; ${delivered}/${DONGS} itemReady signals delivered`,
     ];
     return { result, ok: run.status === 'succeeded', lines };
   } finally {
@@ -378,8 +395,10 @@ let allOk = true;
 try {
   const stepMs = dongs.flatMap((d) => STEPS.map((s) => d.work[s.id])).sort((a, b) => a - b);
   console.log(
-    `${DONGS} dongs landing over ${CRAWL_MS / 1000} s (seed ${SEED}); steps: download (cpu) → ${GPU_STEPS.length} × gpu → load (cpu), ` +
-      `lognormal durations clipped to ${MIN_STEP_MS}–${MAX_STEP_MS} ms (p50 ${pct(stepMs, 50)} ms); GPU work ${round(gpuWorkMs / 1000, 2)} s in all`,
+    `${DONGS} dongs landing over ${CRAWL_MS / 1000} s (seed ${SEED}); ` +
+      `steps: download (cpu) → ${GPU_STEPS.length} × gpu → load (cpu), ` +
+      `lognormal durations clipped to ${MIN_STEP_MS}–${MAX_STEP_MS} ms (p50 ${pct(stepMs, 50)} ms); ` +
+      `GPU work ${round(gpuWorkMs / 1000, 2)} s in all`,
   );
   for (const gpuSlots of GPU_SLOTS) {
     const { result, ok, lines } = await runRound(gpuSlots);

@@ -44,12 +44,13 @@ export const stepTimeoutsSchema = z.strictObject({
 });
 
 export const sensorSpecSchema = z.strictObject({
-  /** What to wait for: a file (the last path segment may use * and ?), an S3 object, an HTTP endpoint answering 2xx, or a SQL
-   * query (on a postgres connection) returning a row; $1 is the item key. */
+  /** What to wait for: a file (the last path segment may use * and ?), an S3 object, an HTTP endpoint answering 2xx, or
+   * a SQL query (on a postgres connection) returning a row; $1 is the item key. */
   check: z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('file'), path: text().min(1) }),
     z.strictObject({ type: z.literal('http'), url: text().min(1) }),
-    /** An object in S3-compatible storage (the worker's BREWLINE_S3_* settings); the key's last segment may use * and ?. */
+    /** An object in S3-compatible storage (the worker's BREWLINE_S3_* settings); the key's last segment
+     * may use * and ?. */
     z.strictObject({
       type: z.literal('s3'),
       bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
@@ -144,7 +145,8 @@ export const paramSpecSchema = z.strictObject({
   type: z.enum(['string', 'number', 'integer', 'boolean', 'string[]']),
   default: z.unknown().optional(),
   description: z.string().max(2_000).default(''),
-  /** Constraints, checked on every trigger: bounds for numbers (and list lengths), choices and a pattern for strings. */
+  /** Constraints, checked on every trigger: bounds for numbers (and list lengths), choices and a pattern for
+   * strings. */
   min: z.number().optional(),
   max: z.number().optional(),
   enum: z.array(text()).min(1).optional(),
@@ -516,7 +518,10 @@ function paramConstraintProblem(param: ParamSpec, value: unknown, roots?: ParamR
   if (size !== null && param.min !== undefined && size < param.min)
     return `must ${what} ${param.min}${Array.isArray(value) ? ' entries' : ''}`;
   if (size !== null && param.max !== undefined && size > param.max)
-    return `must ${Array.isArray(value) ? 'have at most' : 'be at most'} ${param.max}${Array.isArray(value) ? ' entries' : ''}`;
+    return (
+      `must ${Array.isArray(value) ? 'have at most' : 'be at most'} ${param.max}` +
+      `${Array.isArray(value) ? ' entries' : ''}`
+    );
   if (typeof value === 'string' && param.enum && !param.enum.includes(value))
     return `must be one of ${param.enum.join(', ')}`;
   if (typeof value === 'string' && param.pattern && !compilePattern(param.pattern).re?.matches(value))

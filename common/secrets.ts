@@ -192,5 +192,8 @@ export function postgresUrl(c: {
 }): string {
   const host = c.host.includes(':') ? `[${c.host}]` : c.host;
   const query = c.sslmode ? `?sslmode=${encodeURIComponent(c.sslmode)}` : '';
-  return `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${host}:${c.port}/${encodeURIComponent(c.database)}${query}`;
+  return (
+    `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${host}:${c.port}/` +
+    `${encodeURIComponent(c.database)}${query}`
+  );
 }

@@ -15,7 +15,10 @@ export function formatBytes(bytes: number): string {
 /** Null when a serialised result fits; otherwise the reason, for an error that also names the step. */
 export function stepResultSizeProblem(bytes: number): string | null {
   if (bytes <= STEP_RESULT_MAX_BYTES) return null;
-  return `its result is ${formatBytes(bytes)}; a step result may be at most ${formatBytes(STEP_RESULT_MAX_BYTES)} (write larger outputs as files in its output directory: they go to the artifact store)`;
+  return (
+    `its result is ${formatBytes(bytes)}; a step result may be at most ${formatBytes(STEP_RESULT_MAX_BYTES)} ` +
+    '(write larger outputs as files in its output directory: they go to the artifact store)'
+  );
 }
 
 /** The value at a dotted path inside a result ({in.crawl.result.count}); undefined when absent. */

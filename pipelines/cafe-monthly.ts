@@ -8,7 +8,8 @@ export const cafeMonthly = {
   slug: 'cafe-monthly',
   name: 'Cafe monthly refresh',
   description:
-    'Crawled cafes of every Seoul dong: representative images, descriptions, review summaries and embeddings, loaded for the recommendation service.',
+    'Crawled cafes of every Seoul dong: representative images, descriptions, review summaries and embeddings, ' +
+    'loaded for the recommendation service.',
   tags: ['cafe', 'monthly', 'seoul'],
   owner: 'cafe-recsys',
   params: {

@@ -134,7 +134,8 @@ def serve(runner):
             if op == "load":
                 started = time.monotonic()
                 runner._memory_mb = int(runner.load(request["model"]) or 0)
-                _reply({"id": rid, "ok": True, "memoryMb": runner._memory_mb, "loadMs": round((time.monotonic() - started) * 1000)})
+                _reply({"id": rid, "ok": True, "memoryMb": runner._memory_mb,
+                        "loadMs": round((time.monotonic() - started) * 1000)})
             elif op == "infer":
                 _infer(runner, rid, request)
             elif op == "memory":

@@ -93,7 +93,8 @@ const envSchema = z.object({
   BREWLINE_WORKER_LOG_LEVEL: z.enum(WORKER_LOG_LEVELS).default('WARN'),
   /** A workflow bundle built beforehand (the tests' and benchmarks' worker processes); unset: bundled at start. */
   BREWLINE_WORKFLOW_BUNDLE: z.string().optional(),
-  /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off: unsandboxed. */
+  /** on: step programs run in the bubblewrap sandbox (a worker that cannot start one refuses them); off:
+   * unsandboxed. */
   BREWLINE_SANDBOX: z.enum(['on', 'off']).default('on'),
   /** Internal addresses the platform's own calls (HTTP sensors, alerts) may reach: IPs, CIDR ranges, host names. */
   BREWLINE_EGRESS_ALLOW: z

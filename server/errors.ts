@@ -28,7 +28,8 @@ export class AppError extends Error {
     return new AppError(
       'BAD_REQUEST',
       fields.length
-        ? `${message}: ${fields.map((f) => (f.path.length ? `${f.path.join('.')} ${f.message}` : f.message)).join('; ')}`
+        ? `${message}: ` +
+            `${fields.map((f) => (f.path.length ? `${f.path.join('.')} ${f.message}` : f.message)).join('; ')}`
         : message,
       fields,
     );

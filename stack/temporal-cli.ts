@@ -56,7 +56,8 @@ export async function resolveTemporalCli(log: (line: string) => void = console.l
   const go = await onPath('go');
   if (go) {
     log(
-      `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)} (first time only; takes a few minutes)...`,
+      `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)} ` +
+        '(first time only; takes a few minutes)...',
     );
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {

@@ -28,7 +28,8 @@ const KEY_PAGE = 500;
 
 /**
  * A pipeline run: run-level "before" steps, then one child workflow per item with at most maxInFlight at once
- * (and the run-level "alongside" steps meanwhile), then run-level "after" steps. Continues as new every plan.itemsPerExecution items to bound its history.
+ * (and the run-level "alongside" steps meanwhile), then run-level "after" steps. Continues as new every
+ * plan.itemsPerExecution items to bound its history.
  */
 export async function pipelineRun({ plan, progress, resume = false }: PipelineRunInput): Promise<PipelineRunResult> {
   const p: PipelineRunProgress = progress ?? {

@@ -21,7 +21,11 @@ export function statusColour(status: Status): string {
 
 export function StatusBadge({ status }: { status: Status }) {
   return (
-    <span className="inline-flex items-center gap-1.5 rounded-full bg-stone-100 px-2 py-0.5 text-xs font-medium text-stone-700">
+    <span
+      className={
+        'inline-flex items-center gap-1.5 rounded-full bg-stone-100 px-2 py-0.5 ' + 'text-xs font-medium text-stone-700'
+      }
+    >
       <span className={`h-2 w-2 rounded-full ${statusColour(status)}`} aria-hidden />
       {status.replace('_', ' ')}
     </span>

@@ -147,7 +147,8 @@ function Files({
               rel="noreferrer"
               title={`${f.name} · sha256 ${f.sha256.slice(0, 12)}`}
             >
-              {/* biome-ignore lint/performance/noImgElement: artifacts are served behind the session cookie; next/image would proxy and cache them */}
+              {/* biome-ignore lint/performance/noImgElement: artifacts are served behind the session cookie; next/image
+                  would proxy and cache them */}
               <img
                 src={f.url}
                 alt={f.name}

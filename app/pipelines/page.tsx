@@ -74,7 +74,11 @@ export default function PipelinesPage() {
                         {s.paused
                           ? 'paused'
                           : s.nextFireTimes[0]
-                            ? `next ${new Date(s.nextFireTimes[0]).toLocaleString('en-GB', { timeZone: s.timezone, dateStyle: 'medium', timeStyle: 'short' })}`
+                            ? `next ${new Date(s.nextFireTimes[0]).toLocaleString('en-GB', {
+                                timeZone: s.timezone,
+                                dateStyle: 'medium',
+                                timeStyle: 'short',
+                              })}`
                             : 'no next run'}
                       </span>
                       {canEdit && (

@@ -113,7 +113,8 @@ export const summariseReviews: Builtin = async (ctx) => {
   const maxNewTokens = positiveInt(ctx, 'maxNewTokens', 64);
   const withReviews = crawl.cafes.filter((c) => c.reviews.length > 0);
   const prompt = (cafe: (typeof crawl.cafes)[number]) =>
-    `Reviews of the cafe "${cafe.name}":\n${cafe.reviews.map((r) => `- ${r.text.trim()}`).join('\n')}\nSummarise them in two sentences:\n`;
+    `Reviews of the cafe "${cafe.name}":\n${cafe.reviews.map((r) => `- ${r.text.trim()}`).join('\n')}` +
+    `\nSummarise them in two sentences:\n`;
   const summaries = await inferAll(
     ctx,
     withReviews.map((c) => ({ prompt: prompt(c), maxNewTokens })),
@@ -128,7 +129,8 @@ export const summariseReviews: Builtin = async (ctx) => {
   }));
   await writeJson(ctx, 'summaries.json', { method: 'llm-summary', model: modelOf(ctx), cafes });
   ctx.log(
-    `summarised reviews of ${cafes.length} cafes (${modelOf(ctx)}, ${summaries.reduce((n, s) => n + (s.tokens ?? 0), 0)} tokens)`,
+    `summarised reviews of ${cafes.length} cafes (${modelOf(ctx)}, ` +
+      `${summaries.reduce((n, s) => n + (s.tokens ?? 0), 0)} tokens)`,
   );
   return { cafes: cafes.length };
 };

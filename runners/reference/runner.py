@@ -43,7 +43,8 @@ class ReferenceRunner(Runner):
         log = os.environ.get("BREWLINE_RUNNER_LOG")
         if log:
             with open(log, "a") as f:
-                f.write(f"{self.label} pid={os.getpid()} batch={len(inputs)} {' '.join(str(i.get('tag', '')) if isinstance(i, dict) else '' for i in inputs)}\n")
+                f.write(f"{self.label} pid={os.getpid()} batch={len(inputs)} "
+                        f"{' '.join(str(i.get('tag', '')) if isinstance(i, dict) else '' for i in inputs)}\n")
         outputs = []
         for item in inputs:
             hook = item.get("text") if isinstance(item, dict) else item

@@ -35,9 +35,11 @@ def byte_tokenizer(max_length, close=True):
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>" if close else "<s> $A", special_tokens=[("<s>", BOS), ("</s>", EOS)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>" if close else "<s> $A",
+                                                       special_tokens=[("<s>", BOS), ("</s>", EOS)])
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>", model_max_length=max_length
+        tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        model_max_length=max_length
     )
 
 
@@ -78,7 +80,8 @@ def vlm(size):
     t = size == "tiny"
     vision = vision_tower(t, 384, 1024, 24, 16)  # BLIP large
     text = tower(t, 768, 12, 12, vocab_size=VOCAB if t else 30524, max_position_embeddings=512,
-                 encoder_hidden_size=vision["hidden_size"], pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, sep_token_id=EOS)
+                 encoder_hidden_size=vision["hidden_size"], pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS,
+                 sep_token_id=EOS)
     config = transformers.BlipConfig(text_config=text, vision_config=vision)
     image = transformers.BlipImageProcessor(size={"height": vision["image_size"], "width": vision["image_size"]})
     return transformers.BlipForConditionalGeneration, config, image, 512
@@ -111,8 +114,9 @@ def build(kind, out, size, seed, device, dtype):
     nbytes = sum(p.numel() * p.element_size() for p in model.parameters())
     # what admission should reserve: the weights plus room for activations of a batch
     gpu_mb = int(nbytes / 2**20 * 1.3) + 64
-    built = {"model": kind, "dir": os.path.abspath(out), "architecture": cls.__name__, "params": params, "bytes": nbytes,
-             "gpuMemoryMb": gpu_mb, "size": size, "seed": seed, "note": "randomly initialised from a config"}
+    built = {"model": kind, "dir": os.path.abspath(out), "architecture": cls.__name__, "params": params,
+             "bytes": nbytes, "gpuMemoryMb": gpu_mb, "size": size, "seed": seed,
+             "note": "randomly initialised from a config"}
     with open(os.path.join(out, "brewline-model.json"), "w") as f:
         json.dump(built, f)
     return built
@@ -133,7 +137,8 @@ def main():
         sys.exit(f"--only: unknown model {', '.join(unknown)} (known: {', '.join(BUILDERS)})")
     dtype = getattr(torch, args.dtype or ("float32" if args.size == "tiny" else "bfloat16"))
     for kind in kinds:
-        print(json.dumps(build(kind, os.path.join(args.out, kind), args.size, args.seed, args.device, dtype)), flush=True)
+        print(json.dumps(build(kind, os.path.join(args.out, kind), args.size, args.seed, args.device, dtype)),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ does follows from the architecture named in config.json:
 
 Every output also names the model version ("model": "name@version"). Decoding is greedy, so the same inputs give
 the same outputs. An input that cannot be used (an unreadable image, one of more than MAX_IMAGE_PIXELS or with sides
-more than MAX_ASPECT times apart, a missing field) fails alone: the batch runs without it. Settings (BREWLINE_RUNNER_*): DEVICE (cuda when available, else
+more than MAX_ASPECT times apart, a missing field) fails alone: the batch runs without it. \
+Settings (BREWLINE_RUNNER_*): DEVICE (cuda when available, else
 cpu), DTYPE (bfloat16 on a GPU, float32 on a CPU), THREADS (CPU threads), LOG (a file that gets one line per batch).
 """
 import os
@@ -61,10 +62,12 @@ class TransformersRunner(Runner):
     def load(self, model):
         path = local_path(model["artifactUri"])
         if not os.path.isfile(os.path.join(path, "config.json")):
-            raise ValueError(f"artifactUri {model['artifactUri']!r}: no config.json in that folder (save_pretrained output expected)")
+            raise ValueError(f"artifactUri {model['artifactUri']!r}: no config.json in that folder "
+                             "(save_pretrained output expected)")
         self.label = f'{model["name"]}@{model["version"]}'
         self.device = os.environ.get("BREWLINE_RUNNER_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype_name = os.environ.get("BREWLINE_RUNNER_DTYPE") or ("bfloat16" if self.device.startswith("cuda") else "float32")
+        dtype_name = os.environ.get("BREWLINE_RUNNER_DTYPE") or (
+            "bfloat16" if self.device.startswith("cuda") else "float32")
         self.dtype = getattr(torch, dtype_name)
         if os.environ.get("BREWLINE_RUNNER_THREADS"):
             torch.set_num_threads(int(os.environ["BREWLINE_RUNNER_THREADS"]))
@@ -74,14 +77,16 @@ class TransformersRunner(Runner):
         architecture = (config.architectures or [None])[0]
         cls = getattr(transformers, architecture or "", None)
         if cls is None:
-            raise ValueError(f"config.json names architecture {architecture!r}, which this transformers version does not have")
+            raise ValueError(f"config.json names architecture {architecture!r}, "
+                             "which this transformers version does not have")
         before = torch.cuda.memory_allocated() if self.device.startswith("cuda") else 0
         # transformers 4.56 renamed torch_dtype to dtype
         dtype_kw = "dtype" if _version(transformers.__version__) >= (4, 56) else "torch_dtype"
         self.model = cls.from_pretrained(path, local_files_only=True, **{dtype_kw: self.dtype}).to(self.device).eval()
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
         has_images = os.path.isfile(os.path.join(path, "preprocessor_config.json"))
-        self.images = transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True, use_fast=False) if has_images else None
+        self.images = (transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True, use_fast=False)
+                       if has_images else None)
 
         if hasattr(self.model, "get_image_features") and hasattr(self.model, "get_text_features"):
             self.task = "embedding"
@@ -92,8 +97,10 @@ class TransformersRunner(Runner):
         elif has_images and hasattr(self.model, "generate"):
             self.task = "captioning"
         else:
-            raise ValueError(f"architecture {architecture} is neither an image-text embedder, a captioner nor a causal LM")
-        print(f"runner: {self.label} {architecture} ({self.task}) on {self.device} {dtype_name}", file=sys.stderr, flush=True)
+            raise ValueError(f"architecture {architecture} is neither an image-text embedder, "
+                             "a captioner nor a causal LM")
+        print(f"runner: {self.label} {architecture} ({self.task}) on {self.device} {dtype_name}",
+              file=sys.stderr, flush=True)
 
         if self.device.startswith("cuda"):
             return max(1, round((torch.cuda.memory_allocated() - before) / 2**20))
@@ -106,7 +113,8 @@ class TransformersRunner(Runner):
         try:
             with Image.open(file_path(item["image"])) as img:
                 if max(img.size) > MAX_ASPECT * min(img.size):
-                    raise InputError(f"image {item['image']!r} is {img.size[0]} x {img.size[1]}: sides more than {MAX_ASPECT} times apart")
+                    raise InputError(f"image {item['image']!r} is {img.size[0]} x {img.size[1]}: "
+                                     f"sides more than {MAX_ASPECT} times apart")
                 return img.convert("RGB")
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as err:
             raise InputError(f"image {item['image']!r} is too large to decode: {err}") from None
@@ -156,13 +164,15 @@ class TransformersRunner(Runner):
                 outputs[i] = out
         if log:
             with open(log, "a") as f:
-                f.write(f"{self.label} pid={os.getpid()} {self.task} batch={len(inputs)} ms={round((time.monotonic() - started) * 1000)}\n")
+                f.write(f"{self.label} pid={os.getpid()} {self.task} batch={len(inputs)} "
+                        f"ms={round((time.monotonic() - started) * 1000)}\n")
         return outputs
 
     def _features(self, output):
         # some versions return a model output rather than the projected tensor
         if not torch.is_tensor(output):
-            output = getattr(output, "pooler_output", None) if getattr(output, "pooler_output", None) is not None else output[0]
+            output = (getattr(output, "pooler_output", None) if getattr(output, "pooler_output", None) is not None
+                      else output[0])
         return torch.nn.functional.normalize(output.float(), dim=-1).cpu()
 
     def _embedding(self, inputs):
@@ -170,7 +180,8 @@ class TransformersRunner(Runner):
         texts = [(i, value) for i, (kind, value) in enumerate(inputs) if kind == "text"]
         vectors = [None] * len(inputs)
         if images:
-            pixels = self.images(images=[img for _, img in images], return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
+            pixels = self.images(images=[img for _, img in images],
+                                 return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
             for (i, _), v in zip(images, self._features(self.model.get_image_features(pixel_values=pixels))):
                 vectors[i] = v
         if texts:
@@ -178,7 +189,8 @@ class TransformersRunner(Runner):
             # pad every text to that length, so a text's vector does not depend on the batch it came in
             siglip = self.model.config.model_type == "siglip"
             padding = "max_length" if siglip else True
-            tok = self.tokenizer([t for _, t in texts], padding=padding, truncation=True, return_tensors="pt").to(self.device)
+            tok = self.tokenizer([t for _, t in texts], padding=padding, truncation=True,
+                                 return_tensors="pt").to(self.device)
             kwargs = {"input_ids": tok["input_ids"]}
             if "attention_mask" in tok and not siglip:
                 kwargs["attention_mask"] = tok["attention_mask"]
@@ -193,7 +205,8 @@ class TransformersRunner(Runner):
         return {"text": _printable(self.tokenizer.decode(ids[:tokens], skip_special_tokens=True)), "tokens": tokens}
 
     def _captioning(self, inputs):
-        pixels = self.images(images=[img for img, _ in inputs], return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
+        pixels = self.images(images=[img for img, _ in inputs],
+                             return_tensors="pt")["pixel_values"].to(self.device, self.dtype)
         ids = self.model.generate(pixel_values=pixels, max_new_tokens=max(n for _, n in inputs), do_sample=False)
         # the decoder starts from <s>: drop it
         start = 1 if ids.shape[1] and int(ids[0, 0]) == self.tokenizer.bos_token_id else 0
@@ -203,8 +216,10 @@ class TransformersRunner(Runner):
         prompts = [prompt for prompt, _ in inputs]
         new = max(n for _, n in inputs)
         limit = max(8, (self.tokenizer.model_max_length or 2048) - new)
-        tok = self.tokenizer(prompts, padding=True, truncation=True, max_length=limit, return_tensors="pt").to(self.device)
-        ids = self.model.generate(input_ids=tok["input_ids"], attention_mask=tok["attention_mask"], max_new_tokens=new, do_sample=False, pad_token_id=self.tokenizer.pad_token_id)
+        tok = self.tokenizer(prompts, padding=True, truncation=True, max_length=limit,
+                             return_tensors="pt").to(self.device)
+        ids = self.model.generate(input_ids=tok["input_ids"], attention_mask=tok["attention_mask"], max_new_tokens=new,
+                                  do_sample=False, pad_token_id=self.tokenizer.pad_token_id)
         return [self._decode(row[tok["input_ids"].shape[1]:]) for row in ids]
 
 

@@ -67,7 +67,8 @@ export async function getRunDetail(
         attempt: number;
       }[]
     >`
-      SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, error, "startedAt", "endedAt", attempt
+      SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, error, "startedAt",\
+ "endedAt", attempt
       FROM "StepRun" WHERE "runId" = ${runId}
       ORDER BY "itemKey", "stepId", attempt DESC`,
     db.stepRun.groupBy({ by: ['itemKey', 'stepId'], where: { runId }, _count: { _all: true } }),
@@ -132,7 +133,9 @@ function runHeader(
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     workflowId: run.workflowId,
-    temporalUiUrl: `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
+    temporalUiUrl:
+      `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/` +
+      `${encodeURIComponent(run.workflowId)}`,
     steps: spec.steps.map((s) => ({
       id: s.id,
       title: s.title ?? s.id,
@@ -236,7 +239,8 @@ export async function getRunBoard(
         error: string | null;
       }[]
     >`
-      SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, attempt, "startedAt", "endedAt",
+      SELECT DISTINCT ON ("itemKey", "stepId") "itemKey", "stepId", status::text AS status, attempt, "startedAt",\
+ "endedAt",
         CASE WHEN "itemKey" = '' THEN error END AS error
       FROM "StepRun" WHERE "runId" = ${runId}
       ORDER BY "itemKey", "stepId", attempt DESC`,

@@ -210,7 +210,8 @@ it('pauses a schedule and promotes a model version to an alias, each kept on rec
   expect(alias.version.version).toBe(2);
 });
 
-it('works a pipeline like a notebook: run with a param, run one cell on its own, edit a cell into a new version', async () => {
+it('works a pipeline like a notebook: run with a param, run one cell on its own, edit a cell into a new \
+version', async () => {
   await t.register({
     slug: 'e2e-notebook',
     name: 'E2E notebook',

@@ -34,7 +34,8 @@ afterAll(async () => {
   await t.close();
 });
 
-it('alerts a webhook and Slack on failure with a link to the run; retries and records deliveries; a dead receiver does not fail the run', async () => {
+it('alerts a webhook and Slack on failure with a link to the run; retries and records deliveries; a dead receiver does \
+not fail the run', async () => {
   await api().pipelines.push({
     spec: {
       slug: 'alerting',

@@ -80,7 +80,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('the sign-in limiter', () => {
-  it('refuses an account after too many failures, even with the right password, and keeps the count in Postgres', async () => {
+  it('refuses an account after too many failures, even with the right password, and keeps the count in \
+Postgres', async () => {
     const who = await person('viewer');
     const email = await emailOf(who);
     const { perAccount } = t.config.signInLimits;
@@ -261,7 +262,8 @@ describe('administering people', () => {
     expect((await t.db.user.findUniqueOrThrow({ where: { id: editor.id } })).role).toBe('editor');
   });
 
-  it('disables a person: their sign-in, sessions and tokens stop at once; enabling restores sign-in and tokens', async () => {
+  it('disables a person: their sign-in, sessions and tokens stop at once; enabling restores sign-in and \
+tokens', async () => {
     const other = await person('admin');
     const email = await emailOf(other);
     const cookie = await sessionOf(email);
@@ -382,7 +384,8 @@ describe('changing your own password', () => {
 });
 
 describe("the first admin's generated password", () => {
-  it('is written readable by its owner only, even over an older file, and removed at that admin’s first sign-in', async () => {
+  it('is written readable by its owner only, even over an older file, and removed at that admin’s first \
+sign-in', async () => {
     const dir = t.config.dataDir;
     const file = path.join(dir, ADMIN_CREDENTIALS_FILE);
     const email = unique('first-admin');

@@ -95,7 +95,10 @@ describe('model inputs', () => {
     expect(byDong.own).toMatchObject({ status: 'succeeded', result: { vectors: 1 } });
     expect(byDong.linked).toMatchObject({ status: 'succeeded', result: { vectors: 2 } });
     expect(byDong.outside!.error).toMatch(
-      /item "outside", step "embed": bad input: input 1: path ".*secret\.txt" is outside the folders this step may read/,
+      new RegExp(
+        'item "outside", step "embed": bad input: input 1: path ".*secret\\.txt" ' +
+          'is outside the folders this step may read',
+      ),
     );
     expect(byDong.escaping!.error).toMatch(/bad input: input 1: path ".*escape\.txt" is outside the folders/);
     expect(byDong.climbing!.error).toMatch(

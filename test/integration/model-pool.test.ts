@@ -99,7 +99,8 @@ describe('model pool', () => {
     expect(p.snapshot().resident[0]!.pid).toBe(secondPid);
   });
 
-  it('takes a runner that does not answer a batch in time for stuck: kills it, fails the batch retryably, restarts', async () => {
+  it('takes a runner that does not answer a batch in time for stuck: kills it, fails the batch retryably, \
+restarts', async () => {
     pool = new ModelPool({
       memoryBudgetMb: 10_000,
       batchMax: 32,

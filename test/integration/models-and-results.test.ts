@@ -154,7 +154,8 @@ describe('results for the recommendation backend', () => {
     expect((await t.waitForRun(runId)).status).toBe('succeeded');
   });
 
-  it("returns a dong's cafes with images, descriptions, summary and embeddings, and the model versions behind them", async () => {
+  it("returns a dong's cafes with images, descriptions, summary and embeddings, and the model versions behind \
+them", async () => {
     const { cafes } = await api().results.dong({ dong: DONGS[0]! });
     expect(cafes.length).toBeGreaterThan(0);
     const cafe = cafes[0]!;
@@ -182,7 +183,8 @@ describe('results for the recommendation backend', () => {
     await expect(api().results.changedSince({ cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
-  it('marks a cafe the next run no longer finds as disappeared, visible through changedSince, gone from the dong', async () => {
+  it('marks a cafe the next run no longer finds as disappeared, visible through changedSince, gone from the \
+dong', async () => {
     const dong = DONGS[1]!;
     const stale = await t.db.cafe.create({
       data: { externalId: `kakao:closed-${Date.now()}`, dong, name: 'Closed cafe', runId, stepId: 'download-images' },

@@ -92,6 +92,9 @@ it('rejects invalid item keys before anything starts, naming each', async () => 
   await expect(
     t.trigger({ pipelineSlug: 'one-slow-item', params: { dongs: ['ok', '../etc', '-rf', 'ok'] } }),
   ).rejects.toThrow(
-    /params\.dongs items\[1\] "\.\.\/etc" must not contain path separators.*items\[2\] "-rf" may contain only.*items\[3\] "ok" is a duplicate/,
+    new RegExp(
+      'params\\.dongs items\\[1\\] "\\.\\.\\/etc" must not contain path separators.*' +
+        'items\\[2\\] "-rf" may contain only.*items\\[3\\] "ok" is a duplicate',
+    ),
   );
 });

@@ -78,7 +78,8 @@ const refusing = () =>
   });
 
 describe('requeueing', () => {
-  it('a manual retry and the automatic retry rounds run the same items again: the failed and the cancelled', async () => {
+  it('a manual retry and the automatic retry rounds run the same items again: the failed and the \
+cancelled', async () => {
     const ended: Record<string, ItemStatus> = {
       done: 'succeeded',
       broken: 'failed',
@@ -161,7 +162,8 @@ describe('when Temporal refuses', () => {
     expect(await t.db.itemRun.count({ where: { run: { trigger: 'dev' } } })).toBe(0);
   });
 
-  it('a retry leaves the run and each of its items as they were, the run saying why the retry did not start', async () => {
+  it('a retry leaves the run and each of its items as they were, the run saying why the retry did not \
+start', async () => {
     const runId = await finishedRun('partially_failed', { a: 'succeeded', b: 'failed', c: 'cancelled' });
     const before = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
     await expect(refusing().runs.retryFailed({ runId })).rejects.toMatchObject({

@@ -134,7 +134,8 @@ describe('S3-compatible storage', () => {
     expect(sinsa.error).toMatch(/sensor "landed": not ready within 8000 ms/);
   });
 
-  it('model weights in a bucket: a save_pretrained folder is fetched once into the cache and served by its runner', async () => {
+  it('model weights in a bucket: a save_pretrained folder is fetched once into the cache and served by its \
+runner', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'brewline-models' }));
     const folder = path.join(inject('stack').tmpDir, 'models', 'siglip');
     for (const name of await readdir(folder))

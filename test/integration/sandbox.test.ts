@@ -30,7 +30,8 @@ const resultOf = async (runId: string, stepId: string) =>
     interfaces: string[];
   };
 
-it('a step cannot read the worker environment, the data folder, another run, the program folder data or Postgres', async () => {
+it('a step cannot read the worker environment, the data folder, another run, the program folder data or \
+Postgres', async () => {
   const dataDir = t.config.dataDir;
   // something of another run's, and the admin's credentials file, both where a step could once read them
   const otherRun = path.join(dataDir, 'runs', 'another-run', 'items', 'x', 'secret');

@@ -148,7 +148,8 @@ describe('schedules', () => {
     expect(restored.spec.calendars?.length ?? 0).toBeGreaterThan(0);
   });
 
-  it('adds and replaces schedules through the API as new pipeline versions; rejects a bad one, storing nothing', async () => {
+  it('adds and replaces schedules through the API as new pipeline versions; rejects a bad one, storing \
+nothing', async () => {
     await api().pipelines.push({ spec: pipeline('sched-api', 0, []) });
     expect(
       await api().schedules.upsert({ pipelineSlug: 'sched-api', schedule: { name: 'nightly', cron: '0 2 * * *' } }),
@@ -172,7 +173,8 @@ describe('schedules', () => {
     expect((await api().schedules.list({ pipelineSlug: 'sched-api' }))[0]).toMatchObject({ cron: '30 1 * * *' });
   });
 
-  it('disabling a pipeline pauses its schedules and refuses runs; enabling resumes; deleting removes them', async () => {
+  it('disabling a pipeline pauses its schedules and refuses runs; enabling resumes; deleting removes \
+them', async () => {
     await api().pipelines.push({
       spec: pipeline('sched-life', 0, [
         { name: 'daily', cron: '0 4 * * *' },

@@ -169,7 +169,8 @@ describe('secrets', () => {
     expect(await t.db.pipeline.findUnique({ where: { slug: spec.slug } })).toBeNull();
   });
 
-  it('gives a step only what it names, masks the values in its log and result, and keeps them out of Temporal', async () => {
+  it('gives a step only what it names, masks the values in its log and result, and keeps them out of \
+Temporal', async () => {
     const slug = `grants-${suffix}`;
     await t.api('editor').pipelines.push({ spec: grantsSpec(slug) });
     const runId = await t.trigger({ pipelineSlug: slug });

@@ -101,7 +101,8 @@ describe('sensors', () => {
   });
 });
 
-it('an HTTP sensor may not call an internal address (the portal, Temporal, a metadata service) unless allowed', async () => {
+it('an HTTP sensor may not call an internal address (the portal, Temporal, a metadata service) unless \
+allowed', async () => {
   const strict = await testContext({ CPU_SLOTS: '1' });
   try {
     await strict.startWorkers();

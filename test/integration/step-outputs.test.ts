@@ -84,7 +84,8 @@ describe('step outputs', () => {
     expect(await readFile(fileURLToPath(row.uri), 'utf8')).toBe('notes for mapo-dong\n');
   });
 
-  it('runs one cell on its own for one item, fed the stored outputs of the cells above from the latest run', async () => {
+  it('runs one cell on its own for one item, fed the stored outputs of the cells above from the latest \
+run', async () => {
     const runs = await api().runs.list({ pipelineSlug: 'outputs-demo' });
     const fromRunId = runs.runs[0]!.id;
     const { runId, fromRunId: used } = await api().runs.runCell({

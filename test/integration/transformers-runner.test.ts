@@ -160,7 +160,8 @@ function blackPng(width: number, height: number): Buffer {
 }
 
 describe('hostile images', () => {
-  it('a decompression bomb or an unreadable image fails only its caller; the other dongs in the batch get theirs', async () => {
+  it('a decompression bomb or an unreadable image fails only its caller; the other dongs in the batch get \
+theirs', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hostile-images-'));
     const file = async (name: string, bytes: Buffer | string) => {
       await writeFile(path.join(dir, name), bytes);
@@ -225,7 +226,8 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
 }
 
 describe('the cafe pipeline on the transformers runner, through Temporal', () => {
-  it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the versions', async () => {
+  it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the \
+versions', async () => {
     const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
     // the dongs file lies in a folder the admin shares with the steps (a path param must stay inside one)
     const shared = await mkdtemp(path.join(os.tmpdir(), 'cafe-dongs-'));

@@ -35,7 +35,8 @@ describe('runCommand', () => {
     const abort = new AbortController();
     // the child starts a grandchild that would outlive a plain kill of the child
     const script =
-      "const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'inherit'});console.log('grandchild',c.pid);setInterval(()=>{},1000)";
+      "const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'inherit'});" +
+      "console.log('grandchild',c.pid);setInterval(()=>{},1000)";
     const running = runCommand(['node', '-e', script], { ...o, signal: abort.signal, killGraceMs: 500 });
     await new Promise((r) => setTimeout(r, 500));
     const grandchild = Number(/grandchild (\d+)/.exec(o.log.text())?.[1]);

@@ -3,7 +3,9 @@ import { itemKeyProblem, itemKeysProblems } from '~/common/item-key';
 
 describe('item keys', () => {
   it('accepts dong names and plain identifiers', () => {
-    for (const key of ['역삼1동', '성수1가1동', 'dong_42', 'a.b-c', '_x']) expect(itemKeyProblem(key), key).toBeNull();
+    for (const key of ['역삼1동', '성수1가1동', 'dong_42', 'a.b-c', '_x']) {
+      expect(itemKeyProblem(key), key).toBeNull();
+    }
   });
 
   it.each([

@@ -52,7 +52,8 @@ export function createAlertActivities({ db, publicUrl, secretKey, egress }: Aler
       const headline =
         event === 'deadline'
           ? `Run of ${run.pipeline.name} is past its deadline (still ${run.status})`
-          : `Run of ${run.pipeline.name} ${run.status.replace('_', ' ')}: ${counts.succeeded}/${counts.total} items succeeded, ${counts.failed} failed`;
+          : `Run of ${run.pipeline.name} ${run.status.replace('_', ' ')}: ` +
+            `${counts.succeeded}/${counts.total} items succeeded, ${counts.failed} failed`;
       const body =
         alert.type === 'slack'
           ? { text: `${headline} — <${link}|open the run>` }

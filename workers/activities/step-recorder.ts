@@ -70,8 +70,10 @@ export function createStepRecorder(db: Db) {
       await db.$executeRaw`
         UPDATE "StepRun"
         SET status = ${outcome.status}::"StepStatus", error = ${outcome.error ?? null}, log = ${outcome.log},
-            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${outcome.endedAt ?? new Date()}, result = ${result}::jsonb
-        WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId} AND attempt = ${key.attempt}`;
+            "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${outcome.endedAt ?? new Date()},\
+ result = ${result}::jsonb
+        WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId} AND\
+ attempt = ${key.attempt}`;
     },
   };
 }

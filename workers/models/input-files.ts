@@ -46,7 +46,8 @@ export async function confineInputFiles(inputs: unknown[], folders: string[]): P
         });
         if (!isInside(real, folders))
           throw new InputFileError(
-            `input ${i}: ${field} ${JSON.stringify(value)} is outside the folders this step may read (its own and those of the steps it needs)`,
+            `input ${i}: ${field} ${JSON.stringify(value)} is outside the folders this step may read ` +
+              '(its own and those of the steps it needs)',
           );
         confined[field] = real;
       }

@@ -135,9 +135,10 @@ export function StepCell({
                 {step.sensor.timeoutMs / 1000} s, then {step.sensor.onTimeout}
               </p>
             )}
+            {/* biome-ignore format: its JSX text fill would put a line past 120 columns */}
             <p className="text-xs text-stone-500">
-              {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}retry {step.retry.maxAttempts}× (backoff{' '}
-              {step.retry.initialIntervalMs} ms × {step.retry.backoffCoefficient}) · timeout{' '}
+              {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}retry {step.retry.maxAttempts}×{' '}
+              (backoff {step.retry.initialIntervalMs} ms × {step.retry.backoffCoefficient}) · timeout{' '}
               {Math.round(step.timeouts.startToCloseMs / 1000)} s
             </p>
           </>

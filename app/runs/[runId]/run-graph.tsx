@@ -68,7 +68,10 @@ export function RunGraph({
             return (
               <path
                 key={`${n}-${s.id}`}
-                d={`M${a.x + W},${a.y + H / 2} C${a.x + W + GAP_X / 2},${a.y + H / 2} ${b.x - GAP_X / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`}
+                d={
+                  `M${a.x + W},${a.y + H / 2} C${a.x + W + GAP_X / 2},${a.y + H / 2} ` +
+                  `${b.x - GAP_X / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`
+                }
                 fill="none"
                 stroke="#a8a29e"
               />

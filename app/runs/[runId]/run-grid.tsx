@@ -1,4 +1,5 @@
-// biome-ignore-all lint/a11y/useSemanticElements: a windowed ARIA grid of divs; a <table> cannot be virtualised this way
+// biome-ignore-all lint/a11y/useSemanticElements: a windowed ARIA grid of divs; a <table> cannot be virtualised
+// this way
 // biome-ignore-all lint/a11y/useFocusableInteractive: focus moves through the cells' buttons, not the rows
 'use client';
 // The items × steps grid. Only the rows in view are rendered (fixed row height, a spacer above and below), so
@@ -67,7 +68,10 @@ export function RunGrid({
           <div key={s.id} className="truncate p-2 font-medium" role="columnheader" title={s.title}>
             {s.title}{' '}
             <span
-              className={`ml-1 rounded px-1 text-[10px] ${s.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`}
+              className={
+                `ml-1 rounded px-1 text-[10px] ` +
+                `${s.queue === 'gpu' ? 'bg-violet-100 text-violet-800' : 'bg-stone-200 text-stone-700'}`
+              }
             >
               {s.queue.toUpperCase()}
             </span>
@@ -113,7 +117,10 @@ export function RunGrid({
                           title={`${status}${c && c.attempts > 1 ? ` (attempt ${c.attempts})` : ''}`}
                           data-status={status}
                           onClick={() => onSelect(item.key, s.id)}
-                          className={`h-5 w-full rounded ${statusColour(status)} ${isSelected ? 'ring-2 ring-amber-600' : ''} focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500`}
+                          className={
+                            `h-5 w-full rounded ${statusColour(status)} ${isSelected ? 'ring-2 ring-amber-600' : ''} ` +
+                            'focus:outline-none focus-visible:ring-2 focus-visible:ring-amber-500'
+                          }
                         >
                           {c && c.attempts > 1 ? (
                             <span className="text-[10px] font-semibold text-white">×{c.attempts}</span>

@@ -68,7 +68,10 @@ export function RunTimeline({ runId, itemKeys, live }: { runId: string; itemKeys
                 stroke={s.queue === 'gpu' ? '#6d28d9' : 'none'}
                 strokeWidth={1}
               >
-                <title>{`${item.key} · ${s.stepId} (attempt ${s.attempt}, ${s.queue}): ${s.status}, ${((s.endMs ?? Date.now()) - s.startMs) / 1000} s`}</title>
+                <title>
+                  {`${item.key} · ${s.stepId} (attempt ${s.attempt}, ${s.queue}): ` +
+                    `${s.status}, ${((s.endMs ?? Date.now()) - s.startMs) / 1000} s`}
+                </title>
               </rect>
             ))}
           </g>

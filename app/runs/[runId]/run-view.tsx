@@ -133,9 +133,10 @@ export function RunView({ initial }: { initial?: RunBoard }) {
           <div className="bg-red-500" style={{ width: pct(r.counts.failed) }} />
           <div className="bg-sky-400" style={{ width: pct(r.counts.running) }} />
         </div>
+        {/* biome-ignore format: its JSX text fill would put a line past 120 columns */}
         <p className="text-sm text-stone-600" data-testid="run-counts">
-          {r.counts.succeeded} succeeded · {r.counts.failed} failed · {r.counts.running} running · {r.counts.pending}{' '}
-          waiting · of {r.counts.total} items · elapsed {formatDuration(Math.max(0, elapsed))}
+          {r.counts.succeeded} succeeded · {r.counts.failed} failed · {r.counts.running} running ·{' '}
+          {r.counts.pending} waiting · of {r.counts.total} items · elapsed {formatDuration(Math.max(0, elapsed))}
           {r.remainingMs !== null && active ? ` · about ${formatDuration(r.remainingMs)} left` : ''}
         </p>
         {r.error && <ErrorBox>{r.error}</ErrorBox>}
@@ -148,7 +149,10 @@ export function RunView({ initial }: { initial?: RunBoard }) {
               key={s.id}
               type="button"
               onClick={() => setSelected({ item: '', step: s.id })}
-              className="inline-flex items-center gap-2 rounded border border-stone-200 bg-white px-2 py-1 hover:bg-stone-50"
+              className={
+                'inline-flex items-center gap-2 rounded border border-stone-200 ' +
+                'bg-white px-2 py-1 hover:bg-stone-50'
+              }
             >
               {s.title} ({s.scope} items) <StatusBadge status={r.runSteps[s.id]?.status ?? 'pending'} />
             </button>
@@ -165,7 +169,9 @@ export function RunView({ initial }: { initial?: RunBoard }) {
               role="tab"
               aria-selected={view === v}
               onClick={() => setView(v)}
-              className={`px-3 py-1 capitalize ${view === v ? 'bg-stone-800 text-white' : 'bg-white hover:bg-stone-50'}`}
+              className={`px-3 py-1 capitalize ${
+                view === v ? 'bg-stone-800 text-white' : 'bg-white hover:bg-stone-50'
+              }`}
             >
               {v}
             </button>

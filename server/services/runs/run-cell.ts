@@ -68,7 +68,8 @@ export async function runCell(
     if (missing.length)
       throw new AppError(
         'CONFLICT',
-        `run ${from.id} has no succeeded ${missing.map((m) => `"${m}"`).join(', ')} for item "${itemKey}": run ${missing.length > 1 ? 'those cells' : 'that cell'} first`,
+        `run ${from.id} has no succeeded ${missing.map((m) => `"${m}"`).join(', ')} for item "${itemKey}": ` +
+          `run ${missing.length > 1 ? 'those cells' : 'that cell'} first`,
       );
     for (const [id, output] of Object.entries({ ...forRun.outputs, ...forItem.outputs }))
       inputs[id] = output.artifacts ? { ...output, artifacts: { ...output.artifacts, runId: from.id } } : output;

@@ -163,7 +163,8 @@ async function loadDecrypted(
   for (const row of rows) {
     if (row.keyId !== keyId(key))
       throw new GrantError(
-        `"${row.name}" is encrypted under another key than the worker's BREWLINE_SECRET_KEY (re-key with npm run secrets:rekey)`,
+        `"${row.name}" is encrypted under another key than the worker's BREWLINE_SECRET_KEY ` +
+          '(re-key with npm run secrets:rekey)',
         false,
       );
     let secret: Record<string, unknown>;

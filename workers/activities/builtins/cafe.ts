@@ -142,7 +142,8 @@ export const loadReviewSummaries: Builtin = async (ctx) => {
   );
   const unknown = sums.data.cafes.filter((c) => !idOf.has(c.id)).map((c) => c.id);
   ctx.log(
-    `refreshed ${known.length} review summaries of ${ctx.itemKey}${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`,
+    `refreshed ${known.length} review summaries of ${ctx.itemKey}` +
+      `${unknown.length ? `; not loaded yet, skipped: ${unknown.join(', ')}` : ''}`,
   );
 };
 
@@ -162,7 +163,8 @@ export const publishCafeResults: Builtin = async (ctx) => {
   });
   const total = await ctx.db.cafe.count({ where: { runId: ctx.runId } });
   ctx.log(
-    `this run loaded ${total} cafes in ${dongs.length} dongs; ${gone.count} cafes no longer found were marked disappeared`,
+    `this run loaded ${total} cafes in ${dongs.length} dongs; ` +
+      `${gone.count} cafes no longer found were marked disappeared`,
   );
 };
 
