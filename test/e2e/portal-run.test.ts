@@ -1,7 +1,7 @@
 // In a real browser: the sample pipeline is listed, its notebook starts a run with a param, and the run page shows each
 // dong's steps and updates without a reload until the run ends.
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import { launchBrowser, startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
+let shared: string;
 let portal: { url: string; process: ChildProcess };
 let browser: BrowserContext;
 
@@ -23,7 +24,10 @@ const viewerEmail = `viewer-${Date.now()}@example.com`;
 const adminEmail = `admin-${Date.now()}@example.com`;
 
 beforeAll(async () => {
-  t = await testContext();
+  // a folder the admin shares with every step's sandbox: the broken-items list a step reads lies there
+  shared = await mkdtemp(path.join(os.tmpdir(), 'e2e-shared-'));
+  await chmod(shared, 0o755);
+  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: shared });
   await createUser(t.db, { email: editorEmail, name: 'Eddie Editor', role: 'editor', password });
   await createUser(t.db, { email: viewerEmail, name: 'Vera Viewer', role: 'viewer', password });
   await createUser(t.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', password });
@@ -87,7 +91,7 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
 });
 
 it('opens a failed item, reads its error and log, and retries just that item from its failed step', async () => {
-  const list = path.join(os.tmpdir(), `e2e-broken-${Date.now()}.json`);
+  const list = path.join(shared, `e2e-broken-${Date.now()}.json`);
   await writeFile(list, JSON.stringify(['bad-dong']));
   await t.register({
     slug: 'e2e-retry',
