@@ -1,18 +1,24 @@
 // Step outputs: small JSON results pass from step to step (size-checked), files go to the artifact store by
 // reference with checksums, are listed per step run and can be read through the API.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepOutputDir } from '~/workers/activities/step-dirs';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
+/** A folder shared with the steps' sandbox: the list a step reads lies there (the data folder is hidden from steps). */
+let shared: string;
 const api = () => t.api('editor');
 const once = { maxAttempts: 1 };
 const STEP = 'test/fixtures/steps/outputs.mjs';
 
 beforeAll(async () => {
-  t = await testContext();
+  shared = await mkdtemp(path.join(os.tmpdir(), 'step-outputs-'));
+  await chmod(shared, 0o755);
+  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: shared });
   await t.startWorkers();
 });
 afterAll(() => t.close());
@@ -189,7 +195,7 @@ run', async () => {
               'node',
               'test/fixtures/steps/fail-if-listed.mjs',
               '--list',
-              `${t.config.dataDir}/refetch-broken.json`,
+              path.join(shared, 'refetch-broken.json'),
             ],
             retry: once,
           },
@@ -203,11 +209,11 @@ run', async () => {
         ],
       },
     });
-    await writeFile(`${t.config.dataDir}/refetch-broken.json`, JSON.stringify(['seocho']));
+    await writeFile(path.join(shared, 'refetch-broken.json'), JSON.stringify(['seocho']));
     const { runId } = await api().runs.trigger({ pipelineSlug: 'outputs-refetch', params: { items: ['seocho'] } });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'failed' });
     await rm(stepOutputDir(t.config.dataDir, runId, 'seocho', 'produce'), { recursive: true });
-    await writeFile(`${t.config.dataDir}/refetch-broken.json`, '[]');
+    await writeFile(path.join(shared, 'refetch-broken.json'), '[]');
     await api().runs.retryFailed({ runId });
     expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
     // "produce" was not run again: its result came from the database, its files from the store
