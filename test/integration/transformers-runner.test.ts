@@ -2,7 +2,7 @@
 // randomly initialised, built by the suite's setup) in real Python processes on the CPU: what each model answers,
 // batches across callers, eviction under a small budget, bad input (failing only its caller: an unreadable image,
 // a decompression bomb), and a restart after the runner dies.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -231,6 +231,7 @@ versions', async () => {
     const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
     // the dongs file lies in a folder the admin shares with the steps (a path param must stay inside one)
     const shared = await mkdtemp(path.join(os.tmpdir(), 'cafe-dongs-'));
+    await chmod(shared, 0o755);
     const t = await testContext({
       BREWLINE_STEP_SHARED_DIRS: shared,
       GPU_SLOTS: '2',
