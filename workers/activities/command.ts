@@ -50,6 +50,12 @@ export class BoundedLog {
     }
   }
 
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+    this.truncated = false;
+  }
+
   text(): string {
     // a cut may land inside a multi-byte character; drop the replacement character it leaves
     const text = Buffer.concat(this.chunks)
@@ -69,7 +75,28 @@ export class BoundedLog {
   }
 }
 
-export function runCommand(argv: string[], opts: CommandOptions): Promise<CommandResult> {
+/** bubblewrap failing to build the sandbox (before the command starts), e.g. "bwrap: loopback: Failed RTM_NEWADDR". */
+const SANDBOX_SETUP_FAILURE = /^bwrap: [^\n]*\n?$/;
+
+/**
+ * Runs the command. A sandbox that bubblewrap failed to build (now and then setting up the loopback of a new network
+ * namespace fails) never ran the command, so it is built again, up to 3 times, with a fresh log.
+ */
+export async function runCommand(argv: string[], opts: CommandOptions): Promise<CommandResult> {
+  for (let tries = 1; ; tries++) {
+    const result = await runOnce(argv, opts);
+    const setupFailed =
+      opts.sandbox &&
+      result.exitCode === 1 &&
+      !result.timedOut &&
+      !result.aborted &&
+      SANDBOX_SETUP_FAILURE.test(opts.log.text());
+    if (!setupFailed || tries === 3) return result;
+    opts.log.clear();
+  }
+}
+
+function runOnce(argv: string[], opts: CommandOptions): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const program = file === 'node' ? process.execPath : file;
