@@ -2,23 +2,17 @@
 // Secrets and connections: names, types and non-secret fields for everyone; editors add them, change their
 // non-secret fields, rotate their values and delete them. Values are write-only: the page never receives one.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
 import { type FormEvent, useState } from 'react';
 import { SECRET_TYPE_DEFS, SECRET_TYPES, type SecretFieldDef, type SecretType } from '~/common/secrets';
 import { Button, Field, FormError, InlineForm, Select, TextArea, TextButton, TextInput } from '../_components/forms';
 import { Cell, Chip, LoadError, Loading, PageTitle, Row, SectionTitle, Table } from '../_components/ui';
 import { useCanEdit } from '../_components/who-am-i';
+import type { AppRouter } from '~/server/api/root';
 import { useTRPC } from '../_trpc/client';
 
-type Entry = {
-  name: string;
-  type: SecretType;
-  description: string;
-  fields: Record<string, unknown>;
-  secretFields: string[];
-  valueVersion: number;
-  rotatedAt: Date;
-  updatedBy: string;
-};
+/** A secret as the API lists it (names, types, non-secret fields; never a value). */
+type Entry = inferRouterOutputs<AppRouter>['secrets']['list'][number];
 
 export default function SecretsPage() {
   const trpc = useTRPC();
@@ -179,19 +173,22 @@ function CreateForm() {
   );
 }
 
-function RotateForm({ secret: s, onDone }: { secret: Entry; onDone: () => void }) {
+/** After a change: the secrets' queries refetch, then `onDone`. */
+function useRefreshThen() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  return (onDone: () => void) => async () => {
+    await queryClient.invalidateQueries({ queryKey: trpc.secrets.pathKey() });
+    onDone();
+  };
+}
+
+function RotateForm({ secret: s, onDone }: { secret: Entry; onDone: () => void }) {
+  const trpc = useTRPC();
+  const refreshThen = useRefreshThen();
   const [inputs, setInputs] = useState<Record<string, string | boolean>>({});
   const fields = SECRET_TYPE_DEFS[s.type].fields.filter((f) => f.secret);
-  const rotate = useMutation(
-    trpc.secrets.rotate.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.secrets.pathKey() });
-        onDone();
-      },
-    }),
-  );
+  const rotate = useMutation(trpc.secrets.rotate.mutationOptions({ onSuccess: refreshThen(onDone) }));
   return (
     <InlineForm
       nested
@@ -213,7 +210,7 @@ function RotateForm({ secret: s, onDone }: { secret: Entry; onDone: () => void }
 
 function EditForm({ secret: s, onDone }: { secret: Entry; onDone: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const refreshThen = useRefreshThen();
   const fields = SECRET_TYPE_DEFS[s.type].fields.filter((f) => !f.secret);
   const [description, setDescription] = useState(s.description);
   const [inputs, setInputs] = useState<Record<string, string | boolean>>(() =>
@@ -221,14 +218,7 @@ function EditForm({ secret: s, onDone }: { secret: Entry; onDone: () => void }) 
       Object.entries(s.fields).map(([k, v]) => [k, typeof v === 'boolean' ? v : String(v ?? '')] as const),
     ),
   );
-  const update = useMutation(
-    trpc.secrets.update.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.secrets.pathKey() });
-        onDone();
-      },
-    }),
-  );
+  const update = useMutation(trpc.secrets.update.mutationOptions({ onSuccess: refreshThen(onDone) }));
   return (
     <InlineForm
       nested
