@@ -186,13 +186,14 @@ them', async () => {
     await api().pipelines.disable({ slug: 'sched-life' });
     expect((await byName()).daily).toMatchObject({ paused: true });
     // Temporal applies a pause by signalling the schedule's own workflow, so describe() sees it a moment later
+    // (seconds later on a loaded CI machine: 5 s was once not enough)
     await vi.waitFor(
       async () => {
         expect(
           (await (await t.temporal()).schedule.getHandle('brewline-sched-life-daily').describe()).state.paused,
         ).toBe(true);
       },
-      { timeout: 5000, interval: 100 },
+      { timeout: 30_000, interval: 200 },
     );
     await expect(api().runs.trigger({ pipelineSlug: 'sched-life', params: {} })).rejects.toMatchObject({
       code: 'CONFLICT',
