@@ -19,6 +19,12 @@ export const MAX_SPEC_BYTES = 2 * MiB;
 export const MAX_STEPS = 500;
 /** Each string a step or a run passes on: a command's arguments, a builtin's args, env values, param values. */
 export const MAX_STRING_LENGTH = 16 * KiB;
+/** A code cell's source (Python or shell), in UTF-8. */
+export const MAX_CELL_CODE_BYTES = 256 * KiB;
+/** A Markdown cell's text. */
+export const MAX_MARKDOWN_LENGTH = 64 * KiB;
+/** Pinned requirements of a pipeline's Python environment. */
+export const MAX_REQUIREMENTS = 200;
 /** A param's `pattern`. */
 export const MAX_PATTERN_LENGTH = 1_000;
 /** A path param's value. */

@@ -5,8 +5,11 @@ import {
   DEFAULT_MIN_SCHEDULE_INTERVAL_S,
   formatBytes,
   formatCount,
+  MAX_CELL_CODE_BYTES,
+  MAX_MARKDOWN_LENGTH,
   MAX_PATH_LENGTH,
   MAX_PATTERN_LENGTH,
+  MAX_REQUIREMENTS,
   MAX_SPEC_BYTES,
   MAX_STEPS,
   MAX_STRING_LENGTH,
@@ -24,6 +27,18 @@ const PARAM_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
 const TOO_LONG = `must be at most ${formatCount(MAX_STRING_LENGTH)} characters (MAX_STRING_LENGTH)`;
 /** A string a step passes on (an argument, an env value, a check's target): bounded by MAX_STRING_LENGTH. */
 const text = () => z.string().max(MAX_STRING_LENGTH, TOO_LONG);
+
+/** A pinned requirement of a pipeline's Python environment: name, optional extras, "==" and an exact version. */
+const PINNED_REQUIREMENT =
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]{1,100}\])?==[A-Za-z0-9.+!-]{1,64}$/;
+
+/** The step kinds that run a program in the sandbox (and so may have secrets, a connection and a network). */
+export const SANDBOXED_KINDS = ['command', 'python', 'shell'] as const;
+/** The step kinds whose code the pipeline holds (a notebook's code cells). */
+export const CODE_KINDS = ['python', 'shell'] as const;
+export type CodeKind = (typeof CODE_KINDS)[number];
+export const isCodeKind = (kind: string): kind is CodeKind => (CODE_KINDS as readonly string[]).includes(kind);
+const isSandboxed = (kind: string) => (SANDBOXED_KINDS as readonly string[]).includes(kind);
 
 export const stepIdSchema = z
   .string()
@@ -79,13 +94,31 @@ export const stepSpecSchema = z
   .strictObject({
     id: stepIdSchema,
     title: z.string().max(200).optional(),
-    /** command: run an argv array; builtin: a step the worker ships (e.g. cafe.load); sensor: wait for a condition;
-     * noop: does nothing (benchmarks). */
-    kind: z.enum(['command', 'builtin', 'sensor', 'noop']),
+    /** python / shell: a code cell (its `code`, run in the pipeline's Python environment, in the sandbox);
+     * markdown: a note between cells (`markdown`; nothing runs); command: run an argv array; builtin: a step the
+     * worker ships; sensor: wait for a condition; noop: does nothing (benchmarks). */
+    kind: z.enum(['python', 'shell', 'markdown', 'command', 'builtin', 'sensor', 'noop']),
     queue: z.enum(QUEUES).default('cpu'),
     scope: stepScopeSchema.default('item'),
     needs: z.array(stepIdSchema).default([]),
     command: z.array(text().min(1)).min(1).optional(),
+    /** A code cell's source. A stored version keeps it once, by its sha256 (`codeHash`), shared by every version
+     * and run that has the same source. */
+    code: z
+      .string()
+      .refine((c) => utf8Length(c) <= MAX_CELL_CODE_BYTES, {
+        message: `must be at most ${formatBytes(MAX_CELL_CODE_BYTES)} (MAX_CELL_CODE_BYTES)`,
+      })
+      .optional(),
+    codeHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be the sha256 of stored code (64 hex digits)')
+      .optional(),
+    /** A Markdown cell's text. */
+    markdown: z
+      .string()
+      .max(MAX_MARKDOWN_LENGTH, `must be at most ${formatCount(MAX_MARKDOWN_LENGTH)} characters (MAX_MARKDOWN_LENGTH)`)
+      .optional(),
     builtin: z.string().min(1).max(200).optional(),
     /** A builtin's arguments by name; values may use the command placeholders ({item}, {runDir}, {in.step}, ...). */
     args: z.record(z.string(), text()).default({}),
@@ -109,6 +142,22 @@ export const stepSpecSchema = z
   .superRefine((step, ctx) => {
     if (step.kind === 'command' && !step.command)
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command step needs a command (an argv array)' });
+    if (isCodeKind(step.kind) && (step.code === undefined) === (step.codeHash === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['code'],
+        message: `a ${step.kind} cell needs its code (one of code or codeHash)`,
+      });
+    if (!isCodeKind(step.kind))
+      for (const field of ['code', 'codeHash'] as const)
+        if (step[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'only python and shell cells hold code' });
+    if (step.kind === 'markdown' && step.markdown === undefined)
+      ctx.addIssue({ code: 'custom', path: ['markdown'], message: 'a markdown cell needs its text (markdown)' });
+    if (step.kind !== 'markdown' && step.markdown !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['markdown'], message: 'only markdown cells hold markdown' });
+    if (step.kind === 'markdown' && step.needs.length)
+      ctx.addIssue({ code: 'custom', path: ['needs'], message: 'a markdown cell runs nothing, so it needs nothing' });
     if (step.kind === 'builtin' && !step.builtin)
       ctx.addIssue({ code: 'custom', path: ['builtin'], message: 'a builtin step needs the builtin name' });
     for (const name of Object.keys(step.args))
@@ -120,15 +169,19 @@ export const stepSpecSchema = z
         path: ['args'],
         message: 'only builtin steps take args (a command passes its own arguments)',
       });
-    if (step.network !== undefined && step.kind !== 'command')
+    if (step.network !== undefined && !isSandboxed(step.kind))
       ctx.addIssue({
         code: 'custom',
         path: ['network'],
-        message: 'only command steps run in a sandbox with a network',
+        message: 'only command steps and code cells run in a sandbox with a network',
       });
     for (const field of ['secrets', 'connection'] as const)
-      if (step[field] !== undefined && step.kind !== 'command')
-        ctx.addIssue({ code: 'custom', path: [field], message: 'only command steps are given secrets' });
+      if (step[field] !== undefined && !isSandboxed(step.kind))
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'only command steps and code cells are given secrets',
+        });
     for (const name of Object.keys(step.secrets ?? {}))
       if (name in step.env)
         ctx.addIssue({ code: 'custom', path: ['secrets', name], message: 'is also set in env: name it once' });
@@ -217,6 +270,16 @@ export const pipelineSpecSchema = z
       .array(stepSpecSchema)
       .min(1)
       .max(MAX_STEPS, `must have at most ${formatCount(MAX_STEPS)} steps (MAX_STEPS)`),
+    /** The Python environment the pipeline's code cells run in: pinned requirements ("name==version"), built
+     * once per distinct set by the workers (uv, from PyPI) and shared by every run and version that has it. */
+    python: z
+      .strictObject({
+        requirements: z
+          .array(z.string().regex(PINNED_REQUIREMENT, 'must be pinned: "name==version" (extras allowed: name[x]==1.0)'))
+          .max(MAX_REQUIREMENTS, `must have at most ${formatCount(MAX_REQUIREMENTS)} requirements (MAX_REQUIREMENTS)`)
+          .default([]),
+      })
+      .optional(),
     schedules: z.array(scheduleSpecSchema).default([]),
     alerts: z.array(alertSpecSchema).default([]),
     /** A run still going this long after it started raises the "deadline" alerts. */
@@ -291,6 +354,10 @@ export const pipelineSpecSchema = z
       ctx.addIssue({ code: 'custom', path: ['items', 'param'], message: `must name a string[] param` });
   });
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type PythonEnvironmentSpec = NonNullable<PipelineSpec['python']>;
+/** The steps that run (a notebook's Markdown cells only document them). */
+export const runnableSteps = <S extends { kind: string }>(steps: S[]): S[] =>
+  steps.filter((s) => s.kind !== 'markdown');
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 
 export interface Problem {
@@ -363,6 +430,7 @@ function lenientStep(s: unknown): StepSpec {
   const scope = stepScopeSchema.safeParse(o.scope ?? 'item');
   return {
     id: typeof o.id === 'string' ? o.id : '',
+    kind: typeof o.kind === 'string' ? o.kind : 'command',
     needs: strings(o.needs),
     scope: scope.success ? scope.data : 'item',
     command: Array.isArray(o.command) ? strings(o.command) : undefined,
@@ -385,6 +453,8 @@ function stepGraphProblems(spec: { steps: StepSpec[]; params: Record<string, Par
     step.needs.forEach((need, j) => {
       const dep = byId.get(need);
       if (!dep) problems.push({ path: ['steps', i, 'needs', j], message: `unknown step "${need}"` });
+      else if (dep.kind === 'markdown')
+        problems.push({ path: ['steps', i, 'needs', j], message: `"${need}" is a markdown cell: it has no output` });
       else if (
         scopeOrder[dep.scope] > scopeOrder[step.scope] ||
         (scopeOrder[dep.scope] === 1 && scopeOrder[step.scope] === 1 && dep.scope !== step.scope)

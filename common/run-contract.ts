@@ -1,6 +1,6 @@
 // What the workflows receive and return. Pure types and constants: imported by workflows, workers and the server.
 import type { ResolvedModel } from './model-ref';
-import type { AlertSpec, StepSpec } from './pipeline-spec';
+import type { AlertSpec, PythonEnvironmentSpec, StepSpec } from './pipeline-spec';
 import type { TaskQueues } from './queues';
 import type { ItemOutcomeStatus, RunOutcomeStatus } from './statuses';
 
@@ -34,6 +34,8 @@ export interface RunPlan {
    * the worker reads them from the run's row when a step needs them. */
   paramsByReference?: boolean;
   steps: StepSpec[];
+  /** The pipeline's Python environment (its pinned requirements), for its code cells. */
+  python?: PythonEnvironmentSpec;
   /** Model versions by step id, resolved when the run started: moving an alias later does not change them. */
   models: Record<string, ResolvedModel>;
   maxInFlight: number;
@@ -139,6 +141,8 @@ export interface StepRequest {
   paramsByReference?: boolean;
   /** This step's model and those of the steps it needs. */
   models: Record<string, ResolvedModel>;
+  /** A code cell's Python environment (RunPlan.python). */
+  python?: PythonEnvironmentSpec;
   /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */
   previousAttempts?: number;
   /** Outputs of the steps this one needs (those that have any). */

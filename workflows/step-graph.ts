@@ -89,6 +89,8 @@ function stepActivity(plan: RunPlan, step: StepSpec) {
   }).runStep;
 }
 
+const isCode = (step: StepSpec) => step.kind === 'python' || step.kind === 'shell';
+
 /** The user-facing reason an activity failed: the innermost cause's message. */
 export function failureMessage(err: unknown): string {
   let e: unknown = err;
@@ -130,6 +132,7 @@ export async function runStepGraph(
       needs: step.needs.map((id) => ({ id, scope: byId.get(id)!.scope })),
       params: plan.params,
       paramsByReference: plan.paramsByReference,
+      ...(plan.python && isCode(step) ? { python: plan.python } : {}),
       models: Object.fromEntries(
         [step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!]),
       ),

@@ -87,6 +87,11 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         return undefined;
       case 'sensor':
         throw badInput(req, 'a sensor is checked by pokeSensor, not run');
+      case 'markdown':
+        throw badInput(req, 'a markdown cell runs nothing');
+      case 'python':
+      case 'shell':
+        throw badInput(req, 'code cells are not run by this worker yet');
       case 'builtin': {
         const heartbeat = (details: unknown) => Context.current().heartbeat(details);
         return runBuiltinStep({ req, attempt, files, log, heartbeat }, deps);

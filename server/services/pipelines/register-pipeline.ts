@@ -8,6 +8,7 @@ import { AppError } from '~/server/errors';
 import { grantProblems } from '~/server/services/secrets/grants';
 import { replacePipelineSchedules, syncPipelineSchedules } from '~/server/services/schedules/schedules';
 import type { ScheduleDeps } from '~/server/services/schedules/temporal-schedules';
+import { storeCellSources } from './cell-sources';
 
 export interface RegisteredVersion {
   pipelineId: string;
@@ -37,11 +38,13 @@ function canonicalJson(value: unknown): string {
 
 /** `limits` are the server's (its minimum schedule interval); seeds and tests register with the defaults. */
 export async function registerPipeline(db: Db, input: unknown, limits: SpecLimits = {}): Promise<RegisteredVersion> {
-  const spec = parsePipelineSpec(input, limits);
-  const ungranted = await grantProblems(db, spec);
+  const parsed = parsePipelineSpec(input, limits);
+  const ungranted = await grantProblems(db, parsed);
   if (ungranted.length) throw AppError.badRequest('The pipeline names secrets or connections it cannot use', ungranted);
-  const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex');
   return db.$transaction(async (tx) => {
+    // code cells keep their code once, by hash: the stored spec (and its hash) names it
+    const spec = await storeCellSources(tx, parsed);
+    const specHash = createHash('sha256').update(canonicalJson(spec)).digest('hex');
     const pipeline = await tx.pipeline.upsert({
       where: { slug: spec.slug },
       create: { slug: spec.slug, name: spec.name, description: spec.description },

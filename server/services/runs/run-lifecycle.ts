@@ -3,7 +3,7 @@
 // retry runs again. Triggered runs, cell runs, manual retries and the workflow's automatic rounds all come here.
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ResolvedModel } from '~/common/model-ref';
-import { pipelineSpecSchema, type PipelineSpec } from '~/common/pipeline-spec';
+import { pipelineSpecSchema, runnableSteps, type PipelineSpec } from '~/common/pipeline-spec';
 import { INLINE_PARAMS_BYTES, WORKFLOW_TYPES, type PipelineRunInput, type RunPlan } from '~/common/run-contract';
 import { RETRYABLE_ITEM_STATUSES, type ItemStatus } from '~/common/statuses';
 import type { Db, Prisma } from '~/server/db';
@@ -45,7 +45,8 @@ export function planFor(
     pipelineVersion: version,
     params: byReference ? {} : params,
     ...(byReference ? { paramsByReference: true } : {}),
-    steps: spec.steps,
+    steps: runnableSteps(spec.steps),
+    ...(spec.python?.requirements.length ? { python: spec.python } : {}),
     models: run.models as Record<string, ResolvedModel>,
     maxInFlight: maxInFlight ?? spec.maxInFlight,
     alerts: spec.alerts,
