@@ -8,6 +8,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync,
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheDir } from '../stack/paths';
+import { ensureUv } from '../stack/uv';
 
 const STAMP = 'brewline-requirements.sha256';
 
@@ -45,6 +46,8 @@ export function ensurePythonEnv(root = process.cwd()): string {
   return `${link} -> ${venv} (${built ? 'built' : 'cached'})`;
 }
 
-// `tsx scripts/python-env.ts` (npm test runs it first): create or check .venv
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+// `tsx scripts/python-env.ts` (npm test runs it first): create or check .venv, and uv (code cells' environments)
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   console.log(ensurePythonEnv());
+  console.log(`uv: ${ensureUv()}`);
+}

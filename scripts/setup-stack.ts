@@ -6,6 +6,7 @@ import { resolveTemporalCli } from '../stack/temporal-cli';
 import { deployMigrations } from '../stack/migrate';
 import { ensureSecretKeyFile } from '../stack/secret-key';
 import { buildPortalIfStale } from './build-portal';
+import { ensureUv } from '../stack/uv';
 import { ensurePythonEnv } from './python-env';
 import { withDatabase } from './stack-helpers';
 
@@ -23,6 +24,7 @@ else {
 
 step('Python environment of the model runners (.venv)');
 console.log(ensurePythonEnv());
+console.log(`uv: ${ensureUv()}`);
 
 step('The key secrets are encrypted under (BREWLINE_SECRET_KEY)');
 console.log(ensureSecretKeyFile());

@@ -2,6 +2,8 @@
 // Server and worker settings are read here and nowhere else; docs/configuration.md lists every variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { cacheDir } from '~/stack/paths';
+import { defaultUvPath } from '~/stack/uv';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_S } from '~/common/limits';
 import { QUEUES, taskQueueNames, type QueueName, type TaskQueues } from '~/common/queues';
 
@@ -51,6 +53,12 @@ const envSchema = z.object({
   BREWLINE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(20),
   /** The Python that runs model runners (default .venv/bin/python when present, else python3). */
   BREWLINE_PYTHON: z.string().optional(),
+  /** Where the workers keep code cells' Python environments, one per requirement set (default <cache>/cell-envs). */
+  BREWLINE_CELL_ENVS_DIR: z.string().optional(),
+  /** The uv executable that builds them (default: the one npm run setup installs in the machine's cache). */
+  BREWLINE_UV: z.string().optional(),
+  /** The Python they are made from (default python3 on the worker's PATH). */
+  BREWLINE_CELL_PYTHON: z.string().default('python3'),
   /** A runner that does not answer a batch within this long is taken for stuck: killed, its requests failed
    * retryably, and restarted for the next. */
   BREWLINE_INFER_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
@@ -165,6 +173,8 @@ export interface AppConfig {
   workerQueues: QueueName[];
   workerLogLevel: WorkerLogLevel;
   workflowBundle?: string;
+  /** Code cells' Python environments: where they are kept, the uv that builds them, the Python they use. */
+  cells: { envsDir: string; uv: string; python: string };
   /** Whether step programs run in the sandbox (workers/sandbox); off only where an admin chose so. */
   sandbox: 'on' | 'off';
   /** Folders every step's sandbox shows, writable (admin-chosen drop folders and shared storage). */
@@ -238,6 +248,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       endpoint: env.BREWLINE_S3_ENDPOINT,
       region: env.BREWLINE_S3_REGION,
       forcePathStyle: env.BREWLINE_S3_FORCE_PATH_STYLE ?? !!env.BREWLINE_S3_ENDPOINT,
+    },
+    cells: {
+      envsDir: path.resolve(env.BREWLINE_CELL_ENVS_DIR ?? path.join(cacheDir(), 'cell-envs')),
+      uv: env.BREWLINE_UV ?? defaultUvPath(),
+      python: env.BREWLINE_CELL_PYTHON,
     },
     sandbox: env.BREWLINE_SANDBOX,
     stepSharedDirs: env.BREWLINE_STEP_SHARED_DIRS,

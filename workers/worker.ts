@@ -16,6 +16,8 @@ import { createWeightsResolver } from './models/model-weights';
 import { createSlots, type Slots } from './gpu-slots';
 import { loadPipelineBuiltins } from './activities/builtins/plugins';
 import type { Builtin } from './activities/builtins/types';
+import { CellEnvironments } from './cells/environments';
+import { cellCodeLookup } from './cells/cell-code';
 import { probeSandbox, SandboxUnavailableError, type StepSandbox } from './sandbox/sandbox';
 
 export interface WorkerSetOptions {
@@ -68,6 +70,18 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     ...(await startSandbox(config.sandbox, config.environment.PATH)),
     sharedDirs: config.stepSharedDirs,
   };
+  // code cells' environments are built once per requirement set and machine, shared by this worker's queues
+  const cells = {
+    environments: new CellEnvironments({
+      dir: config.cells.envsDir,
+      uv: config.cells.uv,
+      python: config.cells.python,
+      // uv is the worker's own tool (not a step): it runs with the worker's environment (HOME, proxies, UV_*)
+      env: process.env,
+      log: (line) => console.error(line),
+    }),
+    code: cellCodeLookup(opts.db),
+  };
   const activities = (queue: QueueName, slots?: Slots) =>
     createActivities({
       db: opts.db,
@@ -82,6 +96,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
       models,
       sandbox,
       slots,
+      cells,
     });
 
   const workers = await Promise.all(

@@ -4,6 +4,7 @@ import { diffJson, type Change } from '~/common/spec-diff';
 import { hasRole, type Role } from '~/server/auth/actor';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { withCellCode } from '~/server/services/pipelines/cell-sources';
 
 async function pipelineBySlug(db: Db, slug: string) {
   const pipeline = await db.pipeline.findUnique({ where: { slug } });
@@ -58,7 +59,8 @@ export async function getPipelineVersion(db: Db, slug: string, version?: number,
     version: row.version,
     latestVersion: pipeline.latestVersion,
     createdAt: row.createdAt,
-    spec: redacted(row.spec as unknown as PipelineSpec, reader),
+    // code cells' code inline, as a person reads it (the version keeps it by hash)
+    spec: redacted(await withCellCode(db, row.spec as unknown as PipelineSpec), reader),
   };
 }
 

@@ -3,6 +3,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { isCodeKind } from '~/common/pipeline-spec';
 import { RUN_LEVEL_ITEM, type StepRequest } from '~/common/run-contract';
 import { stepResultSizeProblem } from '~/common/step-output';
 import type { ArtifactKeeper } from './artifacts';
@@ -55,7 +56,7 @@ export async function fetchInputs(
       where(req),
     );
   }
-  if (req.step.kind === 'command') {
+  if (req.step.kind === 'command' || isCodeKind(req.step.kind)) {
     const view = Object.fromEntries(
       req.needs.map((n) => [
         n.id,

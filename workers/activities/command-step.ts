@@ -23,6 +23,15 @@ export interface CommandStep {
   signal: AbortSignal;
   /** The step's granted secrets and connection, decrypted (step-secrets.ts). */
   secretEnv?: Record<string, string>;
+  /** What runs instead of the step's `command` (a code cell's interpreter and file: workers/cells). */
+  program?: StepProgram;
+}
+
+/** A program a step runs: its argv, variables beside the attempt's, and folders it reads besides the usual. */
+export interface StepProgram {
+  argv: string[];
+  env: Record<string, string>;
+  readOnly: string[];
 }
 
 export interface CommandStepDeps {
@@ -38,16 +47,18 @@ export interface CommandStepDeps {
 export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): Promise<void> {
   const { req, attempt, files, log } = run;
   const { step } = req;
-  const argv = step.command!.map((arg) => fillStepPlaceholders(arg, { req, dataDir: deps.dataDir, attempt, files }));
+  const argv =
+    run.program?.argv ??
+    step.command!.map((arg) => fillStepPlaceholders(arg, { req, dataDir: deps.dataDir, attempt, files }));
   if (deps.sandbox.mode === 'on' && deps.sandbox.unavailable)
     throw ApplicationFailure.nonRetryable(`${where(req)}: not run: ${deps.sandbox.unavailable}`, 'SandboxUnavailable');
   const sandboxed = deps.sandbox.mode === 'on';
   // the run's shared folder ({runDir}) is there for the steps that name it
-  const shared = usesRunDir(req) ? runSharedDir(deps.dataDir, req.runId) : undefined;
+  const shared = run.program || usesRunDir(req) ? runSharedDir(deps.dataDir, req.runId) : undefined;
   if (shared) await mkdir(shared, { recursive: true });
   if (sandboxed)
     await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir), ...(shared ? [grantToStep(shared)] : [])]);
-  const env = commandEnv(req, files, attempt, deps.environment, run.secretEnv);
+  const env = { ...commandEnv(req, files, attempt, deps.environment, run.secretEnv), ...run.program?.env };
   const result = await runCommand(argv, {
     cwd: deps.cwd,
     env: sandboxed ? { ...env, HOME: '/tmp', TMPDIR: '/tmp' } : env,
@@ -55,7 +66,7 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
     signal: run.signal,
     log,
     sandbox: sandboxed
-      ? { mounts: sandboxMounts(req, files, deps, shared), network: step.network !== false }
+      ? { mounts: sandboxMounts(req, files, deps, shared, run.program?.readOnly), network: step.network !== false }
       : undefined,
   });
   if (result.aborted) throw new CancelledFailure('cancelled');
@@ -107,10 +118,17 @@ function commandEnv(
 
 /** What a step's sandbox shows besides the system: its program folder (without the data folder), its Python
  * environment and the node running it, its inputs (read-only), and its output folder and result file (writable). */
-function sandboxMounts(req: StepRequest, files: AttemptFiles, deps: CommandStepDeps, shared: string | undefined) {
+function sandboxMounts(
+  req: StepRequest,
+  files: AttemptFiles,
+  deps: CommandStepDeps,
+  shared: string | undefined,
+  extra: string[] = [],
+) {
   const dataDir = path.resolve(deps.dataDir);
   return {
     readOnly: [
+      ...extra,
       deps.cwd,
       path.dirname(process.execPath),
       ...pythonEnvMounts(path.join(deps.cwd, '.venv')),

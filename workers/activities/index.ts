@@ -13,7 +13,7 @@ import { createBookkeepingActivities } from './bookkeeping';
 import { benchBuiltins } from './builtins/bench';
 import { cafeBuiltins } from './builtins/cafe';
 import type { Builtin } from './builtins/types';
-import { createStepActivities } from './run-step';
+import { createStepActivities, type StepDeps } from './run-step';
 import { createScheduleActivities } from './schedules';
 
 export interface ActivityDeps {
@@ -43,6 +43,8 @@ export interface ActivityDeps {
   sandbox: StepSandbox;
   /** The GPU pool (GPU workers): steps execute only while holding a slot. */
   slots?: Slots;
+  /** Code cells' environments and stored code (absent: this worker runs no code cells). */
+  cells?: StepDeps['cells'];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -64,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
       platformDatabase: deps.config.databaseUrl,
       models: deps.models,
       slots: deps.slots,
+      cells: deps.cells,
     }),
     ...createBookkeepingActivities({
       db: deps.db,

@@ -7,7 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { itemKeyProblem } from '~/common/item-key';
-import type { StepSpec } from '~/common/pipeline-spec';
+import path from 'node:path';
+import { isCodeKind, type StepSpec } from '~/common/pipeline-spec';
 import {
   RUN_LEVEL_ITEM,
   type SensorPoke,
@@ -34,6 +35,8 @@ import {
 import { runBuiltinStep } from './builtin-step';
 import { BoundedLog } from './command';
 import { runCommandStep } from './command-step';
+import { type CodeCellDeps, type CodeCellRun, runCodeCell } from '~/workers/cells/code-cell';
+import { CellEvents } from '~/workers/cells/cell-events';
 import type { StepActivities } from './contract';
 import type { Builtin } from './builtins/types';
 import { checkSensor } from './sensors';
@@ -68,6 +71,8 @@ export interface StepDeps {
   models?: ModelPool;
   /** The GPU pool: a step executes only while it holds one of these (GPU workers). */
   slots?: Slots;
+  /** Code cells: their Python environments and their stored code (absent: this worker runs none). */
+  cells?: Pick<CodeCellDeps, 'environments' | 'code'>;
 }
 
 export function createStepActivities(deps: StepDeps): StepActivities {
@@ -81,7 +86,14 @@ export function createStepActivities(deps: StepDeps): StepActivities {
     attempt: number,
     signal: AbortSignal,
     secretEnv: Record<string, string>,
+    cell?: Pick<CodeCellRun, 'events' | 'progress'>,
   ): Promise<unknown> {
+    const commandDeps = {
+      dataDir: deps.dataDir,
+      cwd: deps.stepCwd,
+      environment: deps.environment,
+      sandbox: deps.sandbox,
+    };
     switch (req.step.kind) {
       case 'noop':
         return undefined;
@@ -90,17 +102,20 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       case 'markdown':
         throw badInput(req, 'a markdown cell runs nothing');
       case 'python':
-      case 'shell':
-        throw badInput(req, 'code cells are not run by this worker yet');
+      case 'shell': {
+        if (!deps.cells || !cell) throw badInput(req, 'this worker runs no code cells');
+        const heartbeat = (details: unknown) => Context.current().heartbeat(details);
+        return runCodeCell(
+          { req, attempt, files, log, signal, secretEnv, heartbeat, ...cell },
+          { ...commandDeps, ...deps.cells, models: deps.models },
+        );
+      }
       case 'builtin': {
         const heartbeat = (details: unknown) => Context.current().heartbeat(details);
         return runBuiltinStep({ req, attempt, files, log, heartbeat }, deps);
       }
       case 'command':
-        return runCommandStep(
-          { req, attempt, files, log, signal, secretEnv },
-          { dataDir: deps.dataDir, cwd: deps.stepCwd, environment: deps.environment, sandbox: deps.sandbox },
-        );
+        return runCommandStep({ req, attempt, files, log, signal, secretEnv }, commandDeps);
       default: {
         const unreachable: never = req.step.kind;
         throw new Error(`unknown step kind ${String(unreachable)}`);
@@ -177,6 +192,30 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       let mask = NO_MASK;
       const stepDir = stepOutputDir(deps.dataDir, req.runId, req.itemKey, step.id);
       const files = attemptFiles(stepDir, attempt);
+      // a code cell's displays and metrics, and its output so far while it runs (the notebook streams it)
+      const events = isCodeKind(step.kind) ? new CellEvents(path.join(files.ioDir, 'events.jsonl')) : undefined;
+      const cellOutput = () => mask.json(events?.displays ?? []) as unknown[];
+      let shown = '';
+      let showing: Promise<void> | undefined;
+      const progress = () => {
+        const output = { log: log.text(), displays: cellOutput() };
+        const now = `${output.log.length}:${output.displays.length}`;
+        if (showing || now === shown) return;
+        shown = now;
+        showing = recorder
+          .progress(key, output)
+          .catch(() => {})
+          .finally(() => {
+            showing = undefined;
+          });
+      };
+      const endCell = async () => {
+        if (!events) return undefined;
+        for (const problem of events.problems) log.append(`\n[brewline] ${problem}`);
+        await showing;
+        await recorder.metrics(key, events.metrics);
+        return cellOutput();
+      };
       const abort = new AbortController();
       ctx.cancelled.catch(() => abort.abort());
       // The attempt's row says when it began executing (after its inputs are in place and it holds a GPU slot) and
@@ -205,10 +244,19 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         const began = Date.now();
         // a failed write surfaces when it is awaited below, not as an unhandled rejection now
         record().catch(() => {});
-        const returned = await execute(req, files, log, attempt, abort.signal, grants.env);
+        const returned = await execute(
+          req,
+          files,
+          log,
+          attempt,
+          abort.signal,
+          grants.env,
+          events && { events, progress: () => recorded && progress() },
+        );
         endedAt = new Date();
         release?.();
         await recorded;
+        const displays = await endCell();
         if (step.kind !== 'noop') {
           output.result = mask.json(await attemptResult(req, files, returned));
           await promoteAttemptFiles(files, stepDir);
@@ -219,6 +267,7 @@ export function createStepActivities(deps: StepDeps): StepActivities {
           log: log.text(),
           logTruncated: log.truncated,
           result: output.result,
+          displays,
           endedAt,
         });
         return { stepId: step.id, durationMs: endedAt.getTime() - began, output: dropUndefined(output) };
@@ -231,8 +280,10 @@ export function createStepActivities(deps: StepDeps): StepActivities {
         const message = err instanceof Error ? err.message : String(err);
         try {
           await record();
+          const displays = await endCell().catch(() => undefined);
           await recorder.finished(key, {
             status,
+            displays,
             error: message,
             log: log.text(),
             logTruncated: log.truncated,

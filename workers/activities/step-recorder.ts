@@ -63,17 +63,36 @@ export function createStepRecorder(db: Db) {
         log: string;
         logTruncated: boolean;
         result?: unknown;
+        /** A code cell's displays (left as they are when absent). */
+        displays?: unknown[];
         endedAt?: Date;
       },
     ): Promise<void> {
       const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
+      const displays = outcome.displays === undefined ? null : JSON.stringify(outcome.displays);
       await db.$executeRaw`
         UPDATE "StepRun"
         SET status = ${outcome.status}::"StepStatus", error = ${outcome.error ?? null}, log = ${outcome.log},
             "logTruncated" = ${outcome.logTruncated}, "endedAt" = ${outcome.endedAt ?? new Date()},\
- result = ${result}::jsonb
+ result = ${result}::jsonb, displays = COALESCE(${displays}::jsonb, displays)
         WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId} AND\
  attempt = ${key.attempt}`;
+    },
+
+    /** A running code cell's output so far (log and displays), for the notebook to show as it comes. */
+    async progress(key: AttemptKey, output: { log: string; displays: unknown[] }): Promise<void> {
+      await db.$executeRaw`
+        UPDATE "StepRun" SET log = ${output.log}, displays = ${JSON.stringify(output.displays)}::jsonb
+        WHERE "runId" = ${key.runId} AND "itemKey" = ${key.itemKey} AND "stepId" = ${key.stepId}
+          AND attempt = ${key.attempt} AND status = ${stepStatus('running')}`;
+    },
+
+    /** The metrics a code cell logged. */
+    async metrics(key: AttemptKey, metrics: { name: string; value: number; step?: number }[]): Promise<void> {
+      if (!metrics.length) return;
+      await db.stepMetric.createMany({
+        data: metrics.map((m) => ({ ...key, name: m.name, value: m.value, step: m.step ?? null })),
+      });
     },
   };
 }
