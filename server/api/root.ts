@@ -1,5 +1,7 @@
 import { adminRouter } from './routers/admin';
 import { authRouter } from './routers/auth';
+import { draftsRouter } from './routers/drafts';
+import { metricsRouter } from './routers/metrics';
 import { modelsRouter } from './routers/models';
 import { pipelinesRouter } from './routers/pipelines';
 import { resultsRouter } from './routers/results';
@@ -12,7 +14,9 @@ export const appRouter = createTRPCRouter({
   auth: authRouter,
   admin: adminRouter,
   pipelines: pipelinesRouter,
+  drafts: draftsRouter,
   runs: runsRouter,
+  metrics: metricsRouter,
   models: modelsRouter,
   results: resultsRouter,
   schedules: schedulesRouter,

@@ -48,7 +48,7 @@ export async function getRunDetail(
   temporal: { uiUrl: string; namespace: string },
 ): Promise<RunDetail> {
   const run = await loadRun(db, runId);
-  const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
+  const spec = specOf(run);
   const [items, latest, attempts, statusCounts] = await Promise.all([
     db.itemRun.findMany({
       where: { runId },
@@ -106,6 +106,11 @@ async function loadRun(db: Db, runId: string) {
   const run = await db.run.findUnique({ where: { id: runId }, include: { pipeline: true, pipelineVersion: true } });
   if (!run) throw AppError.notFound(`run ${runId}`);
   return run;
+}
+
+/** The spec the run ran: its own when it has one (a draft's cell run), else its version's. */
+function specOf(run: Awaited<ReturnType<typeof loadRun>>): PipelineSpec {
+  return (run.spec ?? run.pipelineVersion.spec) as unknown as PipelineSpec;
 }
 
 /** What the run page's header shows, given how many items are in each status. */
@@ -222,7 +227,7 @@ export async function getRunBoard(
   temporal: { uiUrl: string; namespace: string },
 ): Promise<RunBoard> {
   const run = await loadRun(db, runId);
-  const spec = run.pipelineVersion.spec as unknown as PipelineSpec;
+  const spec = specOf(run);
   const [items, latest] = await Promise.all([
     db.$queryRaw<
       { key: string; status: ItemStatus }[]

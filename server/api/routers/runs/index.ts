@@ -36,7 +36,7 @@ export const runsRouter = createTRPCRouter({
   /** A notebook cell on its own: one item step for one item, fed the stored outputs of the cells above it. */
   runCell: authorized('runs', 'editor')
     .input(runCellInput)
-    .mutation(({ ctx, input }) => runCell(ctx, input)),
+    .mutation(({ ctx, input }) => runCell(ctx, input, ctx.actor)),
   /** One failed item again, from the step it failed at. */
   retryItem: authorized('runs', 'editor')
     .input(runIdInput.extend({ itemKey: z.string().min(1).max(128) }))
