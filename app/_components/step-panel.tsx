@@ -1,12 +1,14 @@
 'use client';
-// One cell of the grid in detail: every attempt with its error and log (tailed live while it runs), the JSON
-// result, and the files the step produced (images shown, text and JSON on request). Editors can retry the item.
+// One cell of the grid in detail: every attempt with its error and log (tailed live while it runs), what it displayed
+// (tables, images, charts...), the JSON result, and the files the step produced (images shown, text and JSON on
+// request). Editors can retry the item.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { isLiveStep, isRetryableItem, type ItemStatus } from '~/common/statuses';
 import { formatDuration, StatusBadge } from './status';
 import { useCanEdit } from './who-am-i';
 import { Button, TextButton } from './forms';
+import { CellOutputs } from './outputs/cell-outputs';
 import { Card, ErrorText, Loading } from './ui';
 import { useTRPC } from '../_trpc/client';
 
@@ -77,7 +79,7 @@ export function StepPanel({
         <>
           <p className="text-stone-600">Attempts: {attempts.data.attempts.length}</p>
           <ol className="space-y-3">
-            {attempts.data.attempts.map((a) => (
+            {attempts.data.attempts.map((a, i) => (
               <li key={a.attempt} className="rounded border border-stone-200 p-3">
                 <div className="flex flex-wrap items-center gap-3">
                   <span className="font-medium">Attempt {a.attempt}</span>
@@ -107,6 +109,18 @@ export function StepPanel({
                     {a.log}
                   </pre>
                 )}
+                {a.displays.length > 0 &&
+                  (i === 0 ? (
+                    <div className="mt-2" data-testid="attempt-outputs">
+                      <CellOutputs displays={a.displays} runId={runId} />
+                    </div>
+                  ) : (
+                    // an earlier attempt's outputs, folded: the latest one's are what the step produced
+                    <details className="mt-2">
+                      <summary className="cursor-pointer text-stone-600">Outputs ({a.displays.length})</summary>
+                      <CellOutputs displays={a.displays} runId={runId} />
+                    </details>
+                  ))}
                 {a.result !== null && a.result !== undefined && (
                   <details className="mt-2">
                     <summary className="cursor-pointer text-stone-600">Result</summary>

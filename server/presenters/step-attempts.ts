@@ -1,9 +1,10 @@
 // Read model of one cell of a run's grid: every attempt of one step for one item, with errors, the log tail,
-// the JSON result, and the files it produced.
+// the JSON result, what it displayed (images with their file's URL), and the files it produced.
 import type { StepStatus } from '~/common/statuses';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { listArtifacts } from './artifacts';
+import { presentDisplays } from './displays';
 
 export async function stepAttempts(db: Db, input: { runId: string; itemKey: string; stepId: string }) {
   const run = await db.run.findUnique({ where: { id: input.runId }, select: { id: true } });
@@ -20,17 +21,25 @@ export async function stepAttempts(db: Db, input: { runId: string; itemKey: stri
       log: true,
       logTruncated: true,
       result: true,
+      displays: true,
       artifactCount: true,
       startedAt: true,
       endedAt: true,
     },
   });
   const latest = rows[0];
-  const files =
-    latest && latest.artifactCount > 0 ? await listArtifacts(db, { ...input, attempt: latest.attempt }) : [];
+  const [files, displays] = await Promise.all([
+    latest && latest.artifactCount > 0 ? listArtifacts(db, { ...input, attempt: latest.attempt }) : [],
+    presentDisplays(
+      db,
+      rows.map((r) => ({ ...input, attempt: r.attempt, displays: r.displays })),
+    ),
+  ]);
   return {
-    attempts: rows.map((r) => ({
+    attempts: rows.map((r, i) => ({
       ...r,
+      /** what the cell displayed, in order (empty for steps that are not code cells) */
+      displays: displays[i]!,
       startedMs: r.startedAt.getTime(),
       endedMs: r.endedAt?.getTime() ?? null,
       startedAt: undefined,

@@ -1,6 +1,7 @@
 'use client';
 // A run: progress, estimate and actions; the items × steps grid (filterable, smooth at thousands of items);
-// the steps as a graph with counts; a timeline; and any cell's attempts, log and files. Updates live.
+// the steps as a graph with counts; a timeline; any cell's attempts, log, outputs and files; the metrics its cells
+// logged. Updates live.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'next/navigation';
 import { useDeferredValue, useMemo, useState } from 'react';
@@ -16,6 +17,7 @@ import { ITEM_STATUSES, isTerminalRun, type ItemStatus } from '~/common/statuses
 import { RunTimeline } from './run-timeline';
 import type { RunBoard } from '~/server/presenters/runs';
 import { StepPanel } from '../../_components/step-panel';
+import { MetricsCharts } from '../../_components/outputs/metrics-charts';
 
 /** The board's letters back into items with their cells. */
 function boardItems(b: {
@@ -226,6 +228,8 @@ export function RunView({ initial }: { initial?: RunBoard }) {
           runActive={active}
         />
       )}
+
+      <MetricsCharts runId={runId} pipelineSlug={r.pipeline.slug} steps={r.steps} live={active} />
     </section>
   );
 }
