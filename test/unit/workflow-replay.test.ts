@@ -1,6 +1,6 @@
 // Runs started before a change to the workflows must go on under the new code: Temporal replays their recorded
 // histories, and a different command sequence would stop them with a determinism error. These histories were
-// recorded by test/fixtures/histories/record-sensor-item.ts, each from the workflow code of its time.
+// recorded by test/fixtures/histories/record-*.ts, each from the workflow code of its time.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -32,5 +32,12 @@ describe('runs in flight across a change to the workflows', () => {
     // only the step itself is an activity task; the two checks are markers in the item's own history
     expect(activitiesScheduled(current)).toHaveLength(1);
     await expect(Worker.runReplayHistory({ workflowBundle }, current, 'replay-sensor-item')).resolves.toBeUndefined();
+  });
+
+  it('an item of a notebook (a python cell, then a shell cell that needs it) replays', async () => {
+    // recorded when code cells came: each cell is one runStep activity, in the order of its needs
+    const cells = await history('cell-item.json');
+    expect(activitiesScheduled(cells)).toHaveLength(2);
+    await expect(Worker.runReplayHistory({ workflowBundle }, cells, 'replay-cell-item')).resolves.toBeUndefined();
   });
 });
