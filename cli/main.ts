@@ -1,17 +1,33 @@
 // The brewline command line.
 //   brewline pipeline validate <file.ts|file.json>   check a spec: every problem, with its path
 //   brewline pipeline push <file.ts|file.json>       register it (a new version when it changed)
+//   brewline notebook import <file.ipynb> --slug <slug> [--name <name>]
+//                                                    a Jupyter notebook as the pipeline's new version
+//   brewline notebook export <slug> [--version <n>] [--run <runId> [--item <itemKey>]] [-o <file.ipynb>]
+//                                                    a version as a notebook, with the outputs of an item of a run
 //   brewline item ready <runId> <itemKey>            wake an item waiting on a sensor
 // push talks to the API (BREWLINE_URL, default http://localhost:3000, and BREWLINE_TOKEN); without a token
 // but with DATABASE_URL it writes to that database directly and syncs the schedules to Temporal (TEMPORAL_ADDRESS
-// and the rest of the server's configuration), as the API does: an operator on the database host.
-import { readFile } from 'node:fs/promises';
+// and the rest of the server's configuration), as the API does: an operator on the database host. The notebook
+// and item commands always talk to the API.
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pipelineFromNotebook } from '~/common/notebook/ipynb';
+import { notebookPathText } from '~/common/notebook/nbformat';
 import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { createBrewlineClient, describeError } from '~/client';
 
-const USAGE = 'usage: brewline pipeline validate|push <file>\n       brewline item ready <runId> <itemKey>';
+const USAGE = [
+  'usage: brewline pipeline validate|push <file>',
+  '       brewline notebook import <file.ipynb> --slug <slug> [--name <name>]',
+  '       brewline notebook export <slug> [--version <n>] [--run <runId> [--item <itemKey>]] [-o <file.ipynb>]',
+  '       brewline item ready <runId> <itemKey>',
+].join('\n');
+
+const apiClient = () =>
+  createBrewlineClient({ url: process.env.BREWLINE_URL ?? 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
 
 async function loadSpec(file: string): Promise<unknown> {
   const full = path.resolve(file);
@@ -24,12 +40,9 @@ async function loadSpec(file: string): Promise<unknown> {
 
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, file] = argv;
+  if (noun === 'notebook') return notebookCommand(verb, argv.slice(2));
   if (noun === 'item' && verb === 'ready' && argv[2] && argv[3]) {
-    const client = createBrewlineClient({
-      url: process.env.BREWLINE_URL ?? 'http://localhost:3000',
-      token: process.env.BREWLINE_TOKEN,
-    });
-    const { delivered } = await client.runs.signalItem.mutate({ runId: argv[2], itemKey: argv[3] });
+    const { delivered } = await apiClient().runs.signalItem.mutate({ runId: argv[2], itemKey: argv[3] });
     console.log(delivered ? `${argv[3]}: woken` : `${argv[3]}: not started yet; it will check when it starts`);
     return 0;
   }
@@ -50,11 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let result: { slug: string; version: number; created: boolean };
   if (process.env.BREWLINE_TOKEN || !process.env.DATABASE_URL) {
-    const client = createBrewlineClient({
-      url: process.env.BREWLINE_URL ?? 'http://localhost:3000',
-      token: process.env.BREWLINE_TOKEN,
-    });
-    result = await client.pipelines.push.mutate({ spec });
+    result = await apiClient().pipelines.push.mutate({ spec });
   } else {
     const [{ createDb }, { loadConfig }, { createTemporalClient }, { pushPipeline }] = await Promise.all([
       import('~/server/db'),
@@ -78,6 +87,87 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   console.log(`${result.slug}: version ${result.version}${result.created ? ' (new)' : ' (unchanged)'}`);
+  return 0;
+}
+
+const NOTEBOOK_OPTIONS = {
+  slug: { type: 'string' },
+  name: { type: 'string' },
+  version: { type: 'string' },
+  run: { type: 'string' },
+  item: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+async function notebookCommand(verb: string | undefined, args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof NOTEBOOK_OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args, options: NOTEBOOK_OPTIONS, allowPositionals: true });
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [target, ...extra] = positionals;
+  if (verb === 'import' && target && values.slug && !extra.length) return importNotebook(target, values);
+  const version = values.version === undefined ? undefined : Number(values.version);
+  const usable = version === undefined || (Number.isInteger(version) && version >= 1);
+  if (verb === 'export' && target && !extra.length && usable && (values.item === undefined || values.run))
+    return exportNotebook(target, { version, runId: values.run, itemKey: values.item, output: values.output });
+  console.error(USAGE);
+  return 2;
+}
+
+/** A notebook's outputs and attachments stay behind: the pipeline keeps cells' code and text, not what they showed. */
+function withoutOutputs(notebook: unknown): unknown {
+  if (!notebook || typeof notebook !== 'object' || !Array.isArray((notebook as { cells?: unknown }).cells))
+    return notebook;
+  const cells = (notebook as { cells: unknown[] }).cells.map((cell) => {
+    if (!cell || typeof cell !== 'object') return cell;
+    const { attachments: _attachments, ...rest } = cell as Record<string, unknown>;
+    return rest.cell_type === 'code' ? { ...rest, outputs: [], execution_count: null } : rest;
+  });
+  return { ...notebook, cells };
+}
+
+async function importNotebook(file: string, options: { slug?: string; name?: string }): Promise<number> {
+  let notebook: unknown;
+  try {
+    notebook = withoutOutputs(JSON.parse(await readFile(file, 'utf8')));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    console.error(`${file}: not a notebook (not JSON: ${err.message})`);
+    return 1;
+  }
+  const slug = options.slug!;
+  // the server checks again (with its own limits): this names each problem's cell before anything is sent
+  const { problems } = pipelineFromNotebook(notebook, { slug, name: options.name });
+  if (problems.length) {
+    console.error(`${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
+    for (const p of problems) console.error(`  ${notebookPathText(p.path) || '(notebook)'}: ${p.message}`);
+    return 1;
+  }
+  const result = await apiClient().notebooks.import.mutate({ notebook, slug, name: options.name });
+  console.log(`${result.slug}: version ${result.version}${result.created ? ' (new)' : ' (unchanged)'}`);
+  return 0;
+}
+
+async function exportNotebook(
+  slug: string,
+  options: { version?: number; runId?: string; itemKey?: string; output?: string },
+): Promise<number> {
+  const { output, ...input } = options;
+  const notebook = await apiClient().notebooks.export.query({ slug, ...input });
+  // as Jupyter writes it: one space of indent, a final newline
+  const text = `${JSON.stringify(notebook, null, 1)}\n`;
+  if (!output) {
+    process.stdout.write(text);
+    return 0;
+  }
+  await writeFile(output, text);
+  const notes = notebook.metadata.brewline as { version?: number; run?: string; item?: string };
+  const outputs = notes.run ? `, outputs of run ${notes.run}${notes.item ? ` item ${notes.item}` : ''}` : '';
+  console.log(`${output}: ${slug} version ${notes.version}, ${notebook.cells.length} cells${outputs}`);
   return 0;
 }
 

@@ -6,9 +6,9 @@ export const MiB = 1024 * KiB;
 
 /** An HTTP request to /api/trpc: its body. */
 export const MAX_REQUEST_BYTES = 1 * MiB;
-/** ...except calls that carry a pipeline spec (pipelines.push and pipelines.validate). */
+/** ...except calls that carry a pipeline spec (pipelines.push and pipelines.validate) or a notebook. */
 export const MAX_SPEC_REQUEST_BYTES = 4 * MiB;
-export const SPEC_PROCEDURES: readonly string[] = ['pipelines.push', 'pipelines.validate'];
+export const SPEC_PROCEDURES: readonly string[] = ['pipelines.push', 'pipelines.validate', 'notebooks.import'];
 /** Calls in one batched HTTP request (the clients split larger batches). */
 export const MAX_BATCH_CALLS = 50;
 /** Nesting of objects and lists in any input. */

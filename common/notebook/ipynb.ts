@@ -85,6 +85,8 @@ export interface NotebookBase {
   slug: string;
   name?: string;
   description?: string;
+  /** The name when neither the caller nor the notebook gives one (the pipeline's own, when it exists); else slug. */
+  defaultName?: string;
 }
 
 export type NotebookImport = { spec: PipelineSpec; problems: [] } | { spec: null; problems: Problem[] };
@@ -328,7 +330,7 @@ export function pipelineFromNotebook(input: unknown, base: NotebookBase, limits:
   const spec: Record<string, unknown> = {
     ...Object.fromEntries(NOTEBOOK_SETTINGS.filter((k) => k in pipeline).map((k) => [k, pipeline[k]])),
     slug: base.slug,
-    name: base.name ?? (typeof pipeline.name === 'string' ? pipeline.name : base.slug),
+    name: base.name ?? (typeof pipeline.name === 'string' ? pipeline.name : (base.defaultName ?? base.slug)),
     ...(base.description !== undefined ? { description: base.description } : {}),
     steps: steps.map((s) => s.step),
   };
