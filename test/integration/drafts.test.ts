@@ -54,7 +54,7 @@ const notebook = (slug: string) => ({
 
 /** The notebook as the editor reads it (code inline), with `edit` applied to its cells. */
 async function edited(slug: string, edit: (steps: Record<string, unknown>[]) => Record<string, unknown>[]) {
-  const { spec } = await as('ana').drafts.source({ slug });
+  const { spec } = await as('ana').pipelines.get({ slug });
   return { ...spec, steps: edit(spec.steps as Record<string, unknown>[]) };
 }
 
@@ -85,7 +85,7 @@ describe('drafts', () => {
     // the saved version is as it was: its code, its number
     const pipeline = await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'nb-private' } });
     expect(pipeline.latestVersion).toBe(1);
-    const { spec: saved } = await as('ben').drafts.source({ slug: 'nb-private' });
+    const { spec: saved } = await as('ben').pipelines.get({ slug: 'nb-private' });
     expect(saved.steps.find((s) => s.id === 'load')!.code).toBe(LOAD_V1);
 
     expect(await as('ana').drafts.discard({ slug: 'nb-private' })).toEqual({ discarded: true });
@@ -194,7 +194,7 @@ describe('drafts', () => {
     const stored = (version.spec as { steps: { id: string; code?: string; codeHash?: string }[] }).steps;
     expect(stored.find((s) => s.id === 'load')).toMatchObject({ codeHash: codeHashOf(load) });
     expect(stored.find((s) => s.id === 'load')!.code).toBeUndefined();
-    const { version: latest, spec: read } = await as('vic').drafts.source({ slug: 'nb-publish' });
+    const { version: latest, spec: read } = await as('vic').pipelines.get({ slug: 'nb-publish' });
     expect(latest).toBe(2);
     expect(read.steps.find((s) => s.id === 'load')!.code).toBe(load);
 

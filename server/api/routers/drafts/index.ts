@@ -1,17 +1,7 @@
 // The notebook's drafts: each person's unsaved edits of a pipeline, saved as a new version when they publish.
 import { z } from 'zod';
-import { INT4_MAX } from '~/common/limits';
-import type { PipelineSpec } from '~/common/pipeline-spec';
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
-import { getPipelineVersion } from '~/server/presenters/pipeline-versions';
-import {
-  discardDraft,
-  draftOwner,
-  editableSpec,
-  getDraft,
-  publishDraft,
-  saveDraft,
-} from '~/server/services/drafts/drafts';
+import { discardDraft, draftOwner, getDraft, publishDraft, saveDraft } from '~/server/services/drafts/drafts';
 
 const slug = z.string().min(1).max(100);
 const read = authorized('pipelines', 'viewer');
@@ -22,13 +12,6 @@ export const draftsRouter = createTRPCRouter({
   get: read
     .input(z.object({ slug }))
     .query(({ ctx, input }) => (ctx.actor.kind === 'user' ? getDraft(ctx.db, input.slug, ctx.actor.id) : null)),
-  /** A version's spec (the latest by default) with its cells' code inline: what the notebook shows and edits. */
-  source: read
-    .input(z.object({ slug, version: z.number().int().min(1).max(INT4_MAX).optional() }))
-    .query(async ({ ctx, input }) => {
-      const version = await getPipelineVersion(ctx.db, input.slug, input.version, ctx.actor);
-      return { version: version.version, spec: await editableSpec(ctx.db, version.spec as PipelineSpec) };
-    }),
   /** Stores the caller's draft; an invalid one is refused (BAD_REQUEST), each problem at its field. */
   save: write
     .input(z.object({ slug, spec: z.unknown() }))
