@@ -1,6 +1,7 @@
 'use client';
-// The pipeline's params as a form: typed inputs with their defaults and constraints, checked as you type with
-// the same rules the server applies; the server's field errors show beside their fields.
+// The notebook's first cell, "Parameters": the pipeline's params as a form, typed inputs with their defaults and
+// constraints, checked as you type with the same rules the server applies; the server's field errors show beside
+// their fields.
 import { useMemo, useState } from 'react';
 import { paramValueProblem, type ParamSpec } from '~/common/pipeline-spec';
 import { Button, fieldErrorsOf, Select, TextArea, TextInput } from '../../_components/forms';
@@ -33,6 +34,7 @@ export function ParamsForm({
   pending,
   error,
   onRun,
+  note,
 }: {
   params: Record<string, ParamSpec>;
   itemsParam?: string;
@@ -40,6 +42,8 @@ export function ParamsForm({
   pending: boolean;
   error: { message: string; data?: unknown } | null;
   onRun: (params: Record<string, unknown>) => void;
+  /** A line beside the run button. */
+  note?: string;
 }) {
   const [values, setValues] = useState<Values>(() =>
     Object.fromEntries(Object.entries(params).map(([n, p]) => [n, initial(p)])),
@@ -78,7 +82,10 @@ export function ParamsForm({
         );
       }}
     >
-      <h2 className="font-medium">Params</h2>
+      <header className="flex items-center gap-2">
+        <span className="font-mono text-xs text-stone-400">[0]</span>
+        <h2 className="font-medium">Parameters</h2>
+      </header>
       {entries.length === 0 && <p className="text-sm text-stone-500">This pipeline takes no params.</p>}
       <div className="grid gap-3 md:grid-cols-2">
         {entries.map(([name, param]) => {
@@ -154,9 +161,12 @@ export function ParamsForm({
       </div>
       {error && !serverFields.length && <ErrorText className="text-sm">{error.message}</ErrorText>}
       {canRun && (
-        <Button type="submit" size="lg" disabled={pending}>
-          Run with these params
-        </Button>
+        <div className="flex items-center gap-3">
+          <Button type="submit" size="lg" disabled={pending}>
+            Run with these params
+          </Button>
+          {note && <span className="text-xs text-stone-500">{note}</span>}
+        </div>
       )}
     </Card>
   );

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { TextButton } from '../../_components/forms';
 import { Card } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
-import { VersionDiff } from './step-cell';
+import { VersionDiff } from './version-diff';
 
 export function Versions({
   slug,

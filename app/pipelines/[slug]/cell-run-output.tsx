@@ -1,0 +1,135 @@
+'use client';
+// What a cell run produced, under its cell as it streams: the latest attempt's log, displays (tables, images,
+// charts…), result and files, read every 300 ms while it runs; earlier attempts' errors folded above.
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { isLiveStep, isTerminalRun } from '~/common/statuses';
+import { CellOutputs } from '../../_components/outputs/cell-outputs';
+import { formatDuration, StatusBadge } from '../../_components/status';
+import { ErrorText } from '../../_components/ui';
+import { useTRPC } from '../../_trpc/client';
+
+const POLL_MS = 300;
+
+export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemKey: string; stepId: string }) {
+  const trpc = useTRPC();
+  const run = useQuery(
+    trpc.runs.get.queryOptions(
+      { runId },
+      { refetchInterval: (q) => (q.state.data && isTerminalRun(q.state.data.status) ? false : 1_000) },
+    ),
+  );
+  const ended = !!run.data && isTerminalRun(run.data.status);
+  const attempts = useQuery(
+    trpc.runs.attempts.queryOptions(
+      { runId, itemKey, stepId },
+      {
+        refetchInterval: (q) => {
+          const latest = q.state.data?.attempts[0];
+          // once the run has ended and its last attempt is read, nothing more comes
+          if (ended && latest && !isLiveStep(latest.status)) return false;
+          return POLL_MS;
+        },
+      },
+    ),
+  );
+  const latest = attempts.data?.attempts[0];
+  const earlier = attempts.data?.attempts.slice(1) ?? [];
+  const itemError = run.data?.items[0]?.error ?? run.data?.error ?? null;
+
+  return (
+    <section
+      className="space-y-2 rounded border border-stone-200 bg-stone-50/50 p-3 text-sm"
+      aria-label={`Output of ${stepId} for ${itemKey}`}
+      aria-live="polite"
+      data-testid={`cell-output-${stepId}`}
+    >
+      <div className="flex flex-wrap items-center gap-2 text-xs text-stone-600">
+        <span>
+          Cell run on <span className="font-mono">{itemKey}</span>
+        </span>
+        {latest ? <StatusBadge status={latest.status} /> : run.data && <StatusBadge status={run.data.status} />}
+        {latest && (
+          <span>
+            attempt {latest.attempt} ·{' '}
+            {latest.endedMs
+              ? formatDuration(latest.endedMs - latest.startedMs)
+              : `running for ${formatDuration(Date.now() - latest.startedMs)}`}
+          </span>
+        )}
+        <Link className="ml-auto underline" href={`/runs/${runId}`}>
+          run page
+        </Link>
+      </div>
+      {earlier.some((a) => a.error) && (
+        <details className="text-xs">
+          <summary className="cursor-pointer text-stone-600">Earlier attempts ({earlier.length})</summary>
+          <ul className="space-y-1">
+            {earlier.map((a) => (
+              <li key={a.attempt} className="whitespace-pre-wrap text-red-800">
+                {a.attempt}: {a.error ?? a.status}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {!latest && !ended && <p className="text-xs text-stone-500">Waiting for a worker…</p>}
+      {!latest && ended && itemError && <ErrorText className="text-xs">{itemError}</ErrorText>}
+      {attempts.isError && <ErrorText className="text-xs">{attempts.error.message}</ErrorText>}
+      {latest && (
+        <>
+          {latest.log && (
+            <pre
+              className="max-h-72 overflow-auto rounded bg-stone-900 p-2 text-xs text-stone-100"
+              role="log"
+              aria-label={`Log of ${stepId}`}
+              data-testid="cell-log"
+            >
+              {latest.logTruncated ? '… (earlier output cut)\n' : ''}
+              {latest.log}
+            </pre>
+          )}
+          {latest.error && (
+            <p className="whitespace-pre-wrap text-xs text-red-800" data-testid="cell-error">
+              {latest.error}
+            </p>
+          )}
+          <CellOutputs displays={latest.displays} runId={runId} />
+          {latest.result !== null && latest.result !== undefined && (
+            <details className="text-xs" open>
+              <summary className="cursor-pointer text-stone-600">Result</summary>
+              <pre className="overflow-auto rounded bg-white p-2" data-testid="cell-result">
+                {JSON.stringify(latest.result, null, 2)}
+              </pre>
+            </details>
+          )}
+          {(attempts.data?.files.length ?? 0) > 0 && <Files files={attempts.data!.files} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Files({ files }: { files: { id: string; name: string; size: number; contentType: string; url: string }[] }) {
+  return (
+    <div className="space-y-1 text-xs">
+      <p className="text-stone-600">Files ({files.length})</p>
+      <ul className="flex flex-wrap gap-2">
+        {files.slice(0, 50).map((f) => (
+          <li key={f.id}>
+            {f.contentType.startsWith('image/') ? (
+              <a href={f.url} target="_blank" rel="noreferrer" title={f.name}>
+                {/* biome-ignore lint/performance/noImgElement: artifacts are served behind the session cookie */}
+                <img src={f.url} alt={f.name} loading="lazy" className="h-16 w-16 rounded border object-cover" />
+              </a>
+            ) : (
+              <a className="underline" href={f.url} download>
+                {f.name}
+              </a>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
