@@ -1,6 +1,6 @@
 // A step's outputs in a run (its log, displays, result and error) as nbformat outputs: typed mime bundles that
 // Jupyter, VS Code and GitHub render (a table as HTML, an image as PNG, a chart as Vega-Lite).
-import { z } from 'zod';
+import { readRecordedDisplays, type RecordedDisplay } from '../displays';
 import { type Json, linesOf, type MimeBundle, type NotebookOutput } from './nbformat';
 
 /** What one step left in a run, for one item: as StepRun keeps it (its latest attempt). */
@@ -18,26 +18,6 @@ export type ImageBytes = { contentType: string; data: string } | { unavailable: 
 /** Looks up the file a cell displayed as an image (relative to its output folder). */
 export type ImageLookup = (stepId: string, file: string) => ImageBytes | undefined;
 
-const displaySchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('table'),
-    columns: z.array(z.unknown()),
-    rows: z.array(z.array(z.unknown())),
-    shape: z.tuple([z.number(), z.number()]).optional(),
-  }),
-  z.object({
-    kind: z.literal('image'),
-    file: z.string(),
-    width: z.number().optional(),
-    height: z.number().optional(),
-  }),
-  z.object({ kind: z.literal('vega-lite'), spec: z.record(z.string(), z.unknown()) }),
-  z.object({ kind: z.literal('markdown'), text: z.string() }),
-  z.object({ kind: z.literal('json'), value: z.unknown() }),
-  z.object({ kind: z.literal('text'), text: z.string() }),
-]);
-type Display = z.output<typeof displaySchema>;
-
 /** A value as JSON (undefined and what JSON cannot hold become null). */
 const asJson = (value: unknown): Json => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json));
 const pretty = (value: unknown) => JSON.stringify(value, null, 2) ?? 'null';
@@ -50,7 +30,7 @@ function cellText(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
-function tableBundle(table: Extract<Display, { kind: 'table' }>): MimeBundle {
+function tableBundle(table: Extract<RecordedDisplay, { kind: 'table' }>): MimeBundle {
   const columns = table.columns.map(cellText);
   const rows = table.rows.map((row) => row.map(cellText));
   const total = table.shape?.[0] ?? rows.length;
@@ -76,7 +56,11 @@ function tableBundle(table: Extract<Display, { kind: 'table' }>): MimeBundle {
   return { 'text/html': linesOf(html), 'text/plain': linesOf(plain) };
 }
 
-function imageOutput(stepId: string, image: Extract<Display, { kind: 'image' }>, lookup?: ImageLookup): NotebookOutput {
+function imageOutput(
+  stepId: string,
+  image: Extract<RecordedDisplay, { kind: 'image' }>,
+  lookup?: ImageLookup,
+): NotebookOutput {
   const bytes = lookup?.(stepId, image.file) ?? { unavailable: 'not in the export' };
   if ('unavailable' in bytes)
     return {
@@ -94,12 +78,8 @@ function imageOutput(stepId: string, image: Extract<Display, { kind: 'image' }>,
   };
 }
 
-function displayOutput(stepId: string, raw: unknown, lookup?: ImageLookup): NotebookOutput {
-  const parsed = displaySchema.safeParse(raw);
+function displayOutput(stepId: string, display: RecordedDisplay, lookup?: ImageLookup): NotebookOutput {
   const data = (bundle: MimeBundle): NotebookOutput => ({ output_type: 'display_data', data: bundle, metadata: {} });
-  // a display of a kind this version does not know is still shown, as its JSON
-  if (!parsed.success) return data({ 'text/plain': linesOf(pretty(raw)) });
-  const display = parsed.data;
   switch (display.kind) {
     case 'table':
       return data(tableBundle(display));
@@ -129,7 +109,8 @@ export function notebookOutputs(
 ): NotebookOutput[] {
   const list: NotebookOutput[] = [];
   if (outputs.log) list.push({ output_type: 'stream', name: 'stdout', text: linesOf(outputs.log) });
-  for (const display of outputs.displays ?? []) list.push(displayOutput(stepId, display, lookup));
+  // a display that does not read as one says so (as in the portal), and the others still show
+  for (const display of readRecordedDisplays(outputs.displays)) list.push(displayOutput(stepId, display, lookup));
   if (outputs.result !== undefined && outputs.result !== null)
     list.push({
       output_type: 'execute_result',

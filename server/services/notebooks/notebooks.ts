@@ -1,5 +1,6 @@
 // Notebooks: a Jupyter notebook pushed as a pipeline's new version, and a version as a notebook holding the outputs
 // of one item of a run. The conversion is common/notebook (pure); here are the database and the artifact store.
+import { readRecordedDisplays } from '~/common/displays';
 import { formatBytes, MAX_SPEC_REQUEST_BYTES, utf8Length } from '~/common/limits';
 import { notebookFromPipeline, pipelineFromNotebook } from '~/common/notebook/ipynb';
 import { type Notebook, notebookPathText } from '~/common/notebook/nbformat';
@@ -154,9 +155,9 @@ async function itemOutputs(deps: ExportDeps, runId: string, spec: PipelineSpec, 
       result: row.result ?? undefined,
       error: row.error ?? undefined,
     };
-    for (const display of displays ?? []) {
-      const file = imageFile(display);
-      if (file === null || images.has(imageKey(step.id, file))) continue;
+    for (const display of readRecordedDisplays(displays)) {
+      if (display.kind !== 'image' || images.has(imageKey(step.id, display.file))) continue;
+      const file = display.file;
       const found = await imageBytes(
         deps,
         { runId, itemKey: row.itemKey, stepId: step.id, attempt: row.attempt },
@@ -168,12 +169,6 @@ async function itemOutputs(deps: ExportDeps, runId: string, spec: PipelineSpec, 
     }
   }
   return { outputs, images };
-}
-
-function imageFile(display: unknown): string | null {
-  if (!display || typeof display !== 'object') return null;
-  const { kind, file } = display as { kind?: unknown; file?: unknown };
-  return kind === 'image' && typeof file === 'string' ? file : null;
 }
 
 /** An image a step displayed, from the artifact store, while it fits the notebook's budget. */
