@@ -27,8 +27,12 @@ import { parseTagComment, TAG_COMMENT } from './tag-comment';
 
 /** A cell's own fields in a step (its type and source say them), never settings. */
 const CELL_FIELDS = ['kind', 'code', 'codeHash', 'markdown'];
+/** Fields only other kinds of step have (those are kept whole in a Markdown cell's metadata). */
+const OTHER_KINDS_FIELDS = ['command', 'builtin', 'args', 'sensor'];
 /** A cell's settings (metadata.brewline of a code or Markdown cell): the step's fields but its kind and source. */
-export const CELL_SETTINGS = Object.keys(stepSpecSchema.shape).filter((k) => !CELL_FIELDS.includes(k));
+export const CELL_SETTINGS = Object.keys(stepSpecSchema.shape).filter(
+  (k) => !CELL_FIELDS.includes(k) && !OTHER_KINDS_FIELDS.includes(k),
+);
 /** The pipeline's settings (the notebook's metadata.brewline): the spec's fields but its slug, name and steps. */
 export const NOTEBOOK_SETTINGS = Object.keys(pipelineSpecSchema.shape).filter(
   (k) => !['slug', 'name', 'steps'].includes(k),
@@ -132,7 +136,9 @@ function settingKeyProblems(settings: Record<string, unknown>, at: (string | num
       path: [...at, k],
       message: CELL_FIELDS.includes(k)
         ? "is the cell's own (its type and source say it), not a setting"
-        : `is not a cell setting (known: ${CELL_SETTINGS.join(', ')})`,
+        : OTHER_KINDS_FIELDS.includes(k)
+          ? `belongs to a ${k === 'args' ? 'builtin' : k} step: a Markdown cell keeps one whole, under "step"`
+          : `is not a cell setting (known: ${CELL_SETTINGS.join(', ')})`,
     }));
 }
 

@@ -286,7 +286,7 @@ describe('notebook import', () => {
           code('# brewline: id=a colour=red\nx = 1\n'),
           code('# brewline: title="unclosed\n'),
           code('%%time\nx = 1\n'),
-          code('x = 1\n', { id: 'b', qeue: 'gpu' }),
+          code('x = 1\n', { id: 'b', qeue: 'gpu', command: ['ls'] }),
           code('x = 1\n', { step: { id: 'c', kind: 'noop' } }),
         ]),
       ),
@@ -295,8 +295,9 @@ describe('notebook import', () => {
         'model, network, secrets, connection, retries, timeout)',
       'cells[1].source: the value of title has no closing quote',
       'cells[2].source: %%time does not run here: a code cell is Python, or shell under %%bash or %%sh',
-      'cells[3].metadata.brewline.qeue: is not a cell setting (known: id, title, queue, scope, needs, command, ' +
-        'builtin, args, env, secrets, connection, network, model, sensor, retry, timeouts)',
+      'cells[3].metadata.brewline.qeue: is not a cell setting (known: id, title, queue, scope, needs, env, ' +
+        'secrets, connection, network, model, retry, timeouts)',
+      'cells[3].metadata.brewline.command: belongs to a command step: a Markdown cell keeps one whole, under "step"',
       'cells[4].metadata.brewline.step: only a Markdown cell keeps a whole step: a code cell is its own step',
     ]);
     expect(
