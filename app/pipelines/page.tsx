@@ -2,18 +2,21 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { scheduleInWords } from '~/common/schedule-words';
 import { useTRPC } from '../_trpc/client';
 import { StatusBadge, statusColour } from '../_components/status';
 import { useCanEdit } from '../_components/who-am-i';
 import { Button } from '../_components/forms';
 import { CardList, Chip, ErrorBox, LoadError, Loading, PageTitle } from '../_components/ui';
+import { ImportNotebook } from './import-notebook';
 
 export default function PipelinesPage() {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
+  const [importing, setImporting] = useState(false);
   const pipelines = useQuery(trpc.pipelines.list.queryOptions(undefined, { refetchInterval: 5_000 }));
   const schedules = useQuery(trpc.schedules.list.queryOptions({}, { refetchInterval: 10_000 }));
   const refreshSchedules = () => queryClient.invalidateQueries({ queryKey: trpc.schedules.list.queryKey() });
@@ -30,16 +33,22 @@ export default function PipelinesPage() {
 
   if (pipelines.isPending) return <Loading what="pipelines" />;
   if (pipelines.isError) return <LoadError what="pipelines" error={pipelines.error} />;
-  if (pipelines.data.length === 0)
-    return (
-      <p className="text-stone-600">
-        No pipelines yet. Register one with <code>npm run setup</code> or the CLI.
-      </p>
-    );
-
   return (
     <section>
-      <PageTitle className="mb-4">Pipelines</PageTitle>
+      <div className="mb-4 flex items-center gap-4">
+        <PageTitle>Pipelines</PageTitle>
+        {canEdit && !importing && (
+          <Button variant="outline" size="sm" onClick={() => setImporting(true)}>
+            Import .ipynb
+          </Button>
+        )}
+      </div>
+      {importing && <ImportNotebook onClose={() => setImporting(false)} />}
+      {pipelines.data.length === 0 && (
+        <p className="text-stone-600">
+          No pipelines yet. Register one with <code>npm run setup</code> or the CLI, or import a Jupyter notebook.
+        </p>
+      )}
       {trigger.isError && <ErrorBox className="mb-4">{trigger.error.message}</ErrorBox>}
       <CardList>
         {pipelines.data.map((p) => (
