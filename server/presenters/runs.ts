@@ -1,5 +1,5 @@
 // Read models of runs: the run page's header, its steps, and every item's latest attempt per step.
-import type { PipelineSpec } from '~/common/pipeline-spec';
+import { type PipelineSpec, runnableSteps } from '~/common/pipeline-spec';
 import { RUN_LEVEL_ITEM } from '~/common/run-contract';
 import { STATUS_CODES } from '~/common/status-codes';
 import { isActiveRun, isErroredStep, type ItemStatus, type RunStatus, type StepStatus } from '~/common/statuses';
@@ -141,7 +141,8 @@ function runHeader(
     temporalUiUrl:
       `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows/` +
       `${encodeURIComponent(run.workflowId)}`,
-    steps: spec.steps.map((s) => ({
+    // a notebook's Markdown cells document it; they are no steps of a run
+    steps: runnableSteps(spec.steps).map((s) => ({
       id: s.id,
       title: s.title ?? s.id,
       queue: s.queue,
@@ -250,7 +251,9 @@ export async function getRunBoard(
       FROM "StepRun" WHERE "runId" = ${runId}
       ORDER BY "itemKey", "stepId", attempt DESC`,
   ]);
-  const itemSteps = spec.steps.filter((s) => s.scope === 'item').map((s) => s.id);
+  const itemSteps = runnableSteps(spec.steps)
+    .filter((s) => s.scope === 'item')
+    .map((s) => s.id);
   const column = new Map(itemSteps.map((id, i) => [id, i]));
   const row = new Map(items.map((it, i) => [it.key, i]));
   const cells = new Array<string>(items.length * itemSteps.length).fill('p');

@@ -82,6 +82,7 @@ nothing', async () => {
     ]);
     // the markdown cell is not a step of the run
     expect(await t.db.stepRun.count({ where: { runId, stepId: 'intro' } })).toBe(0);
+    expect((await api().runs.get({ runId })).steps.map((s) => s.id)).toEqual(['count', 'report']);
   });
 
   it('pins the code per run: a version pushed while a run goes does not change what that run executes', async () => {
