@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
@@ -182,5 +182,62 @@ nothing', async () => {
     const row = await stepRow(runId, 'x', 'second');
     expect(row.log.match(/refused:/g)?.length).toBe(3);
     for (const target of targets) expect(existsSync(target)).toBe(false);
+  });
+
+  it("a cell's output streams while it runs; a DataFrame and a chart arrive in the API as typed displays", async () => {
+    await api().pipelines.push({
+      spec: notebook(
+        'cells-displays',
+        [
+          {
+            id: 'show',
+            kind: 'python',
+            retry: once,
+            code: [
+              'import time',
+              'import pandas as pd',
+              'from brewline import display, log_metric, Markdown',
+              "df = pd.DataFrame({'cafe': ['a', 'b', 'c'], 'score': [0.5, None, 2.0]})",
+              'print("first line", flush=True)',
+              'display(df)',
+              'time.sleep(4)',
+              "display({'$schema': 'https://vega.github.io/schema/vega-lite/v5.json', 'mark': 'bar',",
+              "         'data': {'values': [{'x': 'a', 'y': 1}]}, 'encoding': {}})",
+              "display(Markdown('**done**'))",
+              "log_metric('score', 0.75, step=1)",
+              'df.shape',
+            ].join('\n'),
+          },
+        ],
+        { python: { requirements: ['pandas==2.2.3'] } },
+      ),
+    });
+    const { runId } = await api().runs.trigger({ pipelineSlug: 'cells-displays', params: { items: ['x'] } });
+    const attempts = async () => (await api().runs.attempts({ runId, itemKey: 'x', stepId: 'show' })).attempts;
+    // while the cell sleeps, its first line and its table are already there
+    await vi.waitFor(
+      async () => {
+        const [running] = await attempts();
+        expect(running).toMatchObject({ status: 'running' });
+        expect(running!.log).toContain('first line');
+        expect(running!.displays.map((d) => d.kind)).toEqual(['table']);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    expect(await t.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
+    const [done] = await attempts();
+    expect(done!.displays.map((d) => d.kind)).toEqual(['table', 'vega-lite', 'markdown', 'json']);
+    expect(done!.displays[0]).toMatchObject({
+      kind: 'table',
+      columns: expect.arrayContaining(['cafe', 'score']),
+      shape: [3, expect.any(Number)],
+    });
+    const table = done!.displays[0] as { columns: string[]; rows: unknown[][] };
+    expect(table.rows.map((r) => r[table.columns.indexOf('score')])).toEqual([0.5, null, 2]);
+    expect(done!.displays[1]).toMatchObject({ kind: 'vega-lite', spec: { mark: 'bar' } });
+    expect(done!.displays[3]).toMatchObject({ kind: 'json', value: [3, 2] });
+    expect(
+      await t.db.stepMetric.findMany({ where: { runId }, select: { name: true, value: true, step: true } }),
+    ).toEqual([{ name: 'score', value: 0.75, step: 1 }]);
   });
 });

@@ -4,27 +4,13 @@
 // A cell is untrusted: every line is bounded and checked, and what breaks the rules is reported, not stored.
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
+import { type RecordedDisplay, recordedDisplaySchema } from '~/common/displays';
 import { MiB } from '~/common/limits';
 
 export const MAX_EVENT_BYTES = 1 * MiB;
 export const MAX_EVENTS = 500;
 /** All of an attempt's displays together, as stored in its row. */
 export const MAX_DISPLAYS_BYTES = 4 * MiB;
-
-const DISPLAY_KINDS = ['table', 'image', 'vega-lite', 'markdown', 'json', 'text'] as const;
-
-const displayEvent = z
-  .looseObject({
-    type: z.literal('display'),
-    kind: z.enum(DISPLAY_KINDS),
-    // an image's file lies in the cell's output folder: relative, no "..", no hidden part
-    file: z
-      .string()
-      .max(500)
-      .regex(/^(?!\/)(?!.*(?:^|\/)\.)[^\0]+$/, 'must be a path inside the output folder')
-      .optional(),
-  })
-  .refine((e) => e.kind !== 'image' || e.file !== undefined, { message: 'an image display names its file' });
 
 const metricEvent = z.strictObject({
   type: z.literal('metric'),
@@ -33,7 +19,6 @@ const metricEvent = z.strictObject({
   step: z.number().int().min(-2_147_483_648).max(2_147_483_647).nullish(),
 });
 
-export type Display = { kind: (typeof DISPLAY_KINDS)[number] } & Record<string, unknown>;
 export interface Metric {
   name: string;
   value: number;
@@ -42,7 +27,7 @@ export interface Metric {
 
 /** The events read so far from one attempt's events file; `read()` picks up what the cell appended since. */
 export class CellEvents {
-  readonly displays: Display[] = [];
+  readonly displays: RecordedDisplay[] = [];
   readonly metrics: Metric[] = [];
   /** Lines that broke the rules, said in the step's log once the cell has ended. */
   readonly problems: string[] = [];
@@ -115,16 +100,22 @@ export class CellEvents {
       this.metrics.push(step === undefined || step === null ? { name, value } : { name, value, step });
       return true;
     }
-    const display = displayEvent.safeParse(event);
+    if (kind !== 'display') {
+      this.problem(`event ${this.lines}: type must be "display" or "metric"`);
+      return false;
+    }
+    const { type: _type, ...rest } = event as Record<string, unknown>;
+    // the one schema the presenters and the portal read displays with (common/displays.ts)
+    const display = recordedDisplaySchema.safeParse(rest);
     if (!display.success) return this.invalid(display.error);
-    const { type: _type, ...shown } = display.data;
+    const shown = display.data;
     const bytes = Buffer.byteLength(line);
     if (this.displayBytes + bytes > MAX_DISPLAYS_BYTES) {
       this.problem(`displays past ${MAX_DISPLAYS_BYTES / MiB} MiB in all were dropped`);
       return false;
     }
     this.displayBytes += bytes;
-    this.displays.push(shown as Display);
+    this.displays.push(shown);
     return true;
   }
 
