@@ -263,8 +263,8 @@ version', async () => {
   const consume = page.getByTestId('cell-consume');
   await consume.getByText('Attempts: 1').waitFor();
   await page.getByTestId('cell-produce').getByRole('img', { name: 'pixel.png' }).waitFor();
-  await consume.getByRole('button', { name: 'Run cell consume on its own' }).click();
-  await consume.getByText(/This cell on its own for yeonhui/).waitFor();
+  await consume.getByRole('button', { name: 'Run cell consume on item yeonhui' }).click();
+  await consume.getByTestId('cell-output-consume').waitFor();
   await consume.getByText('succeeded').first().waitFor({ timeout: 30_000 });
   const cellRun = await t.db.run.findFirstOrThrow({
     where: { pipeline: { slug: 'e2e-notebook' }, trigger: 'dev' },
@@ -272,14 +272,15 @@ version', async () => {
   });
   expect(cellRun.steps.map((s) => [s.itemKey, s.stepId, s.status])).toEqual([['yeonhui', 'consume', 'succeeded']]);
 
-  // editing a cell saves a new version and shows what changed
+  // editing a cell's definition makes a draft; saving it makes a new version and shows what changed
   await consume.getByRole('button', { name: 'Edit cell consume' }).click();
   const editor = consume.getByLabel('Definition of consume');
   const edited = JSON.parse(await editor.inputValue()) as { retry: { maxAttempts: number } };
   edited.retry.maxAttempts = 2;
   await editor.fill(JSON.stringify(edited, null, 2));
-  await consume.getByRole('button', { name: 'Save as a new version' }).click();
-  await consume.getByTestId('version-diff').getByText('~ steps[consume].retry.maxAttempts: 3 → 2').waitFor();
+  await consume.getByRole('button', { name: 'Apply to the draft' }).click();
+  await page.getByTestId('draft-bar').getByRole('button', { name: 'Save as v2' }).click();
+  await page.getByTestId('publish-diff').getByText('~ steps[consume].retry.maxAttempts: 3 → 2').waitFor();
   await page.screenshot({ path: 'test-results/notebook-edited.png', fullPage: true });
   expect((await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'e2e-notebook' } })).latestVersion).toBe(2);
 });

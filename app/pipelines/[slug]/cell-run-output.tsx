@@ -1,10 +1,14 @@
 'use client';
 // What a cell run produced, under its cell as it streams: the latest attempt's log, displays (tables, images,
-// charts…), result and files, read every 300 ms while it runs; earlier attempts' errors folded above.
+// charts…), result, files and metrics, read every 300 ms while it runs; earlier attempts' errors folded above.
 import { useQuery } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
 import { isLiveStep, isTerminalRun } from '~/common/statuses';
+import type { AppRouter } from '~/server/api/root';
 import { CellOutputs } from '../../_components/outputs/cell-outputs';
+import { itemsChartSpec } from '../../_components/outputs/metrics-charts';
+import { VegaChart } from '../../_components/outputs/vega-chart';
 import { formatDuration, StatusBadge } from '../../_components/status';
 import { ErrorText } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
@@ -31,6 +35,12 @@ export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemK
           return POLL_MS;
         },
       },
+    ),
+  );
+  const metrics = useQuery(
+    trpc.metrics.forRun.queryOptions(
+      { runId },
+      { refetchInterval: (q) => (ended && q.state.dataUpdatedAt > endedAt(run.data) ? false : 1_000) },
     ),
   );
   const latest = attempts.data?.attempts[0];
@@ -104,9 +114,40 @@ export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemK
             </details>
           )}
           {(attempts.data?.files.length ?? 0) > 0 && <Files files={attempts.data!.files} />}
+          <Metrics metrics={metrics.data?.metrics ?? []} stepId={stepId} />
         </>
       )}
     </section>
+  );
+}
+
+const endedAt = (run: { endedAt: Date | null } | undefined) => run?.endedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+
+type RunMetric = inferRouterOutputs<AppRouter>['metrics']['forRun']['metrics'][number];
+
+/** What the cell logged with log_metric: the latest value of each metric, charted when it logged several. */
+function Metrics({ metrics, stepId }: { metrics: RunMetric[]; stepId: string }) {
+  const mine = metrics.flatMap((m) =>
+    m.steps.filter((s) => s.stepId === stepId).map((series) => ({ name: m.name, series })),
+  );
+  if (!mine.length) return null;
+  return (
+    <div className="space-y-2 text-xs" data-testid="cell-metrics">
+      <p className="text-stone-600">Metrics</p>
+      <ul className="space-y-2">
+        {mine.map(({ name, series }) => {
+          const last = series.values.at(-1);
+          return (
+            <li key={name}>
+              <span className="font-mono">{name}</span>: {last ? String(last.value) : '—'}
+              {last?.step !== null && last?.step !== undefined ? ` (step ${last.step})` : ''} · {series.count} value
+              {series.count === 1 ? '' : 's'}, min {series.min}, max {series.max}
+              {series.values.length > 1 && <VegaChart spec={itemsChartSpec(name, series)} label={`Metric ${name}`} />}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
 
