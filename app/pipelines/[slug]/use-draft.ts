@@ -127,10 +127,6 @@ export function useDraft(slug: string, saved: PipelineSpec | undefined, canEdit:
     return published;
   }, [slug, flush, reset, publishMutation, queryClient, trpc]);
 
-  // a draft loaded (or dropped) elsewhere starts the working copy afresh
-  useEffect(() => {
-    if (!working) latest.current = null;
-  }, [working]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   return {

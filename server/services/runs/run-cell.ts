@@ -98,7 +98,7 @@ export async function runCell(
     cell: { stepId, inputs },
   };
   await startPipelineRun(deps, { workflowId: run.workflowId, input: { plan }, what: 'cell' });
-  return { runId, fromRunId: from?.id ?? newestSource(sources) };
+  return { runId, fromRunId: from?.id ?? newestSource(Object.values(sources)) };
 }
 
 /** The caller's draft, checked as a push would check it, its code stored by hash. */
@@ -173,13 +173,13 @@ async function paramsSource(db: Db, pipelineId: string, itemKey: string, sources
     select: { params: true },
   });
   if (triggered) return triggered;
-  const newest = newestSource(Object.fromEntries(sources.map((s, i) => [i, s])));
+  const newest = newestSource(sources);
   return newest ? db.run.findUnique({ where: { id: newest }, select: { params: true } }) : null;
 }
 
-function newestSource(sources: Record<string, InputSource>): string | null {
+function newestSource(sources: InputSource[]): string | null {
   let newest: InputSource | null = null;
-  for (const s of Object.values(sources))
+  for (const s of sources)
     if (!newest || (s.endedAt?.getTime() ?? 0) > (newest.endedAt?.getTime() ?? 0)) newest = s;
   return newest?.runId ?? null;
 }
