@@ -240,4 +240,16 @@ nothing', async () => {
       await t.db.stepMetric.findMany({ where: { runId }, select: { name: true, value: true, step: true } }),
     ).toEqual([{ name: 'score', value: 0.75, step: 1 }]);
   });
+
+  it('a failed cell run is run again from its cell, not retried as a run', async () => {
+    await api().pipelines.push({
+      spec: notebook('cells-rerun', [{ id: 'fails', kind: 'python', retry: once, code: 'raise SystemExit(3)' }]),
+    });
+    const { runId } = await api().runs.runCell({ pipelineSlug: 'cells-rerun', stepId: 'fails', itemKey: 'x' });
+    expect(await t.waitForRun(runId)).toMatchObject({ status: 'failed', trigger: 'dev' });
+    await expect(api().runs.retryFailed({ runId })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('run the cell again'),
+    });
+  });
 });

@@ -51,7 +51,8 @@ export function createBookkeepingActivities({
   }
   const specOf = async (runId: string) => {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { pipelineVersion: true } });
-    return { run, spec: pipelineSpecSchema.parse(run.pipelineVersion.spec) };
+    // a draft cell run ran a spec of its own (Run.spec), not its version's
+    return { run, spec: pipelineSpecSchema.parse(run.spec ?? run.pipelineVersion.spec) };
   };
 
   return {

@@ -48,6 +48,9 @@ export async function retryFailedItems(
 ): Promise<{ items: number; workflowId: string }> {
   const run = await runById(deps, runId);
   if (isActiveRun(run.status)) throw new AppError('CONFLICT', `run ${runId} is still ${run.status}`);
+  // a cell run is one cell on one item (maybe a draft's): it is run again from its cell, with the code there now
+  if (run.trigger === 'dev')
+    throw new AppError('CONFLICT', `run ${runId} is a cell run: run the cell again from the notebook instead`);
   if (onlyItem !== undefined) {
     const item = await deps.db.itemRun.findUnique({ where: { runId_key: { runId, key: onlyItem } } });
     if (!item) throw AppError.notFound(`item ${onlyItem} of run ${runId}`);
