@@ -1,8 +1,10 @@
-// Jupyter notebooks in and out: import one as a pipeline's new version, export a version (with a run's outputs).
+// Jupyter notebooks in and out: import one as a pipeline's new version, export a version (with a run's outputs);
+// and the notebook page's stored outputs.
 import { z } from 'zod';
 import { INT4_MAX } from '~/common/limits';
 import { authorized, createTRPCRouter } from '~/server/api/trpc';
 import { artifactStoreFor } from '~/server/artifacts/store';
+import { notebookOutputs } from '~/server/presenters/cell-outputs';
 import { exportNotebook, importNotebook } from '~/server/services/notebooks/notebooks';
 
 const slug = z.string().min(1).max(100);
@@ -23,4 +25,8 @@ export const notebooksRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => exportNotebook({ db: ctx.db, store: artifactStoreFor(ctx.config) }, ctx.actor, input)),
+  /** Each cell's stored output for one item (its latest attempt among the pipeline's runs), for the notebook page. */
+  outputs: authorized('pipelines', 'viewer')
+    .input(z.object({ slug, itemKey: z.string().max(128).optional() }))
+    .query(({ ctx, input }) => notebookOutputs(ctx.db, input)),
 });
