@@ -50,7 +50,12 @@ export function ImageOutput({ image }: { image: ImageDisplay }) {
           </button>
         </div>
         {/* biome-ignore lint/performance/noImgElement: as above */}
-        <img src={image.url} alt={image.file} loading="lazy" className="max-h-[85vh] max-w-[90vw] object-contain" />
+        <img
+          src={image.url}
+          alt={image.file}
+          loading="lazy"
+          className="h-auto max-h-[85vh] w-[min(90vw,960px)] object-contain"
+        />
       </dialog>
     </>
   );

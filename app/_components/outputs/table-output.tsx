@@ -79,7 +79,7 @@ export function TableOutput({ table }: { table: TableDisplay }) {
                   <button
                     type="button"
                     onClick={() => nextSort(c)}
-                    className="w-full px-2 py-1 text-inherit hover:bg-stone-200"
+                    className={cx('w-full px-2 py-1 hover:bg-stone-200', numeric[c] ? 'text-right' : 'text-left')}
                     title={`Sort by ${name}`}
                   >
                     {name}
