@@ -2,6 +2,7 @@
 // The pipeline's versions, newest first, with how many runs each had; view one, or compare any two.
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ExportNotebook } from '../../_components/export-notebook';
 import { TextButton } from '../../_components/forms';
 import { Card } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
@@ -31,6 +32,7 @@ export function Versions({
               {new Date(v.createdAt).toLocaleString()} · {v.runs} run{v.runs === 1 ? '' : 's'}
             </span>
             <TextButton onClick={() => onView(v.version)}>view</TextButton>
+            <ExportNotebook slug={slug} version={v.version} />
             {v.version > 1 && (
               <TextButton onClick={() => setCompare({ from: v.version - 1, to: v.version })}>
                 diff with v{v.version - 1}

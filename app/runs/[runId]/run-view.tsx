@@ -16,6 +16,7 @@ import { ITEM_STATUS_OF_CODE, STEP_STATUS_OF_CODE } from '~/common/status-codes'
 import { ITEM_STATUSES, isTerminalRun, type ItemStatus } from '~/common/statuses';
 import { RunTimeline } from './run-timeline';
 import type { RunBoard } from '~/server/presenters/runs';
+import { ExportNotebook } from '../../_components/export-notebook';
 import { StepPanel } from '../../_components/step-panel';
 import { MetricsCharts } from '../../_components/outputs/metrics-charts';
 
@@ -216,6 +217,13 @@ export function RunView({ initial }: { initial?: RunBoard }) {
       {view === 'graph' && <RunGraph steps={r.steps} counts={r.stepCounts} runSteps={r.runSteps} />}
       {view === 'timeline' && <RunTimeline runId={runId} itemKeys={filtered.map((i) => i.key)} live={active} />}
 
+      {selected && (
+        <p className="text-xs text-stone-600">
+          <ExportNotebook slug={r.pipeline.slug} version={r.pipeline.version} runId={runId} itemKey={selected.item}>
+            {`export v${r.pipeline.version} as a notebook with ${selected.item || 'the run-level'} outputs`}
+          </ExportNotebook>
+        </p>
+      )}
       {selected && (
         <StepPanel
           // a new attempt or status of the cell loads its details afresh
