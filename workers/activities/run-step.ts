@@ -104,7 +104,9 @@ export function createStepActivities(deps: StepDeps): StepActivities {
       case 'python':
       case 'shell': {
         if (!deps.cells || !cell) throw badInput(req, 'this worker runs no code cells');
-        const heartbeat = (details: unknown) => Context.current().heartbeat(details);
+        // an infer request arrives on the cell's socket, outside the activity's async context: keep its context
+        const activity = Context.current();
+        const heartbeat = (details: unknown) => activity.heartbeat(details);
         return runCodeCell(
           { req, attempt, files, log, signal, secretEnv, heartbeat, ...cell },
           { ...commandDeps, ...deps.cells, models: deps.models },

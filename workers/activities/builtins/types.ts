@@ -1,7 +1,7 @@
 import type { ResolvedModel } from '~/common/model-ref';
 import type { Db } from '~/server/db';
 
-/** What a builtin step (code the worker ships, e.g. cafe.load) gets to work with. */
+/** What a builtin step (code the worker ships, e.g. bench.sleep) gets to work with. */
 export interface BuiltinContext {
   db: Db;
   runId: string;
