@@ -1,9 +1,8 @@
 // Jupyter notebooks through the API and the CLI: a notebook of tagged cells imported as a pipeline's version, and
 // exported back as nbformat 4.5 that Jupyter's own validator (the Python nbformat package) accepts, with the outputs
 // a run recorded for one of its items.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,39 +13,11 @@ import { createContext } from '~/server/api/trpc';
 import { createArtifactStore } from '~/server/artifacts/store';
 import { SCOPES } from '~/server/auth/actor';
 import { createUser } from '~/server/services/auth/users';
+import { nbformatPython, nbformatProblems } from '../support/nbformat';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
-let python: string;
 const run = promisify(execFile);
-
-/** Python with nbformat 5.10.4, in a virtual environment made once per machine. */
-async function nbformatPython(): Promise<string> {
-  const venv = path.join(os.homedir(), '.cache/brewline/test-venvs/nbformat');
-  const bin = path.join(venv, 'bin/python');
-  if (!existsSync(bin)) {
-    await mkdir(path.dirname(venv), { recursive: true });
-    await run('python3', ['-m', 'venv', venv]);
-    await run(bin, ['-m', 'pip', 'install', '--quiet', 'nbformat==5.10.4'], { timeout: 180_000 });
-  }
-  return bin;
-}
-
-/** What nbformat's validator says of a notebook: '' when it is valid. */
-function nbformatProblems(json: string): Promise<string> {
-  const check = 'import nbformat,sys; nbformat.validate(nbformat.reads(sys.stdin.read(), as_version=4))';
-  return new Promise((resolve, reject) => {
-    // warnings are errors: nbformat only warns of a 4.5 cell without its id
-    const child = spawn(python, ['-W', 'error', '-c', check], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code === 0 ? '' : stderr || `exit ${code}`));
-    child.stdin.end(json);
-  });
-}
 
 const code = (source: string) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
 const cafes = {
@@ -63,7 +34,7 @@ const cafes = {
 
 beforeAll(async () => {
   t = await testContext();
-  python = await nbformatPython();
+  await nbformatPython();
 }, 300_000);
 afterAll(() => t.close());
 
