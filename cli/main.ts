@@ -1,6 +1,7 @@
 // The brewline command line.
-//   brewline pipeline validate <file.ts|file.json>   check a spec: every problem, with its path
-//   brewline pipeline push <file.ts|file.json>       register it (a new version when it changed)
+//   brewline pipeline validate <file.ts|file.json|folder>   check a spec: every problem, with its path
+//   brewline pipeline push <file.ts|file.json|folder>       register it (a new version when it changed)
+// A folder holds pipeline.ts (or .json) and its cells' files, which steps name with codeFile (pipeline-folder.ts).
 //   brewline notebook import <file.ipynb> --slug <slug> [--name <name>]
 //                                                    a Jupyter notebook as the pipeline's new version
 //   brewline notebook export <slug> [--version <n>] [--run <runId> [--item <itemKey>]] [-o <file.ipynb>]
@@ -11,13 +12,12 @@
 // and the rest of the server's configuration), as the API does: an operator on the database host. The notebook
 // and item commands always talk to the API.
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pipelineFromNotebook } from '~/common/notebook/ipynb';
 import { notebookPathText } from '~/common/notebook/nbformat';
 import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { createBrewlineClient, describeError } from '~/client';
+import { loadPipeline } from './pipeline-folder';
 
 const USAGE = [
   'usage: brewline pipeline validate|push <file>',
@@ -28,15 +28,6 @@ const USAGE = [
 
 const apiClient = () =>
   createBrewlineClient({ url: process.env.BREWLINE_URL ?? 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
-
-async function loadSpec(file: string): Promise<unknown> {
-  const full = path.resolve(file);
-  if (full.endsWith('.json')) return JSON.parse(await readFile(full, 'utf8'));
-  const mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
-  const spec = mod.default ?? Object.values(mod).find((v) => v && typeof v === 'object' && 'steps' in v);
-  if (!spec) throw new Error(`${file} exports no pipeline spec (export default or an object with steps)`);
-  return spec;
-}
 
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, file] = argv;
@@ -50,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const spec = await loadSpec(file);
+  const spec = await loadPipeline(file);
   const problems = pipelineSpecProblems(spec);
   if (problems.length) {
     console.error(`${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
