@@ -1,12 +1,12 @@
 // The typed Brewline client for TypeScript programs (the recommendation backend, the CLI):
 //   const brewline = createBrewlineClient({ url: 'http://localhost:3000', token: process.env.BREWLINE_TOKEN });
 //   const runs = await brewline.runs.list.query({ limit: 10 });
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { MAX_BATCH_CALLS } from '~/common/limits';
-import type { AppRouter } from '~/server/api/root';
+import type { AppRouter, AppRouterWith } from '~/server/api/root';
 
-export type { AppRouter };
+export type { AppRouter, AppRouterWith };
 export { TRPCClientError };
 
 export interface BrewlineClientOptions {
@@ -16,10 +16,17 @@ export interface BrewlineClientOptions {
   token?: string;
 }
 
-export function createBrewlineClient({ url, token }: BrewlineClientOptions) {
-  return createTRPCClient<AppRouter>({
+/**
+ * A client of the platform's API; a team's own routers (pipelines/<team>/api.ts) are typed by passing the API's
+ * type with them: createBrewlineClient<CafeAppRouter>(...).
+ */
+export function createBrewlineClient<TRouter extends AppRouter = AppRouter>({
+  url,
+  token,
+}: BrewlineClientOptions): BrewlineClient<TRouter> {
+  return createTRPCClient<TRouter>({
     links: [
-      httpBatchLink({
+      httpBatchLink<AppRouter>({
         url: `${url.replace(/\/$/, '')}/api/trpc`,
         transformer: superjson,
         // the server refuses larger batches
@@ -29,7 +36,7 @@ export function createBrewlineClient({ url, token }: BrewlineClientOptions) {
     ],
   });
 }
-export type BrewlineClient = ReturnType<typeof createBrewlineClient>;
+export type BrewlineClient<TRouter extends AppRouter = AppRouter> = TRPCClient<TRouter>;
 
 /** A readable line for a failed call: the code, the message and any field problems. */
 export function describeError(err: unknown): string {

@@ -2,6 +2,7 @@
 // incrementally and prints what it holds.
 //   BREWLINE_URL=http://localhost:3000 BREWLINE_TOKEN=brw_... npx tsx examples/recsys-backend-sync.ts [--cursor <c>]
 import { createBrewlineClient, describeError } from '~/client';
+import type { CafeAppRouter } from '~/pipelines/cafe/api';
 
 const url = process.env.BREWLINE_URL ?? 'http://localhost:3000';
 const token = process.env.BREWLINE_TOKEN;
@@ -9,7 +10,8 @@ if (!token) {
   console.error('set BREWLINE_TOKEN to an API token with the results scope');
   process.exit(2);
 }
-const brewline = createBrewlineClient({ url, token });
+// the cafe team's results API (pipelines/cafe/api.ts), mounted by the server beside its own
+const brewline = createBrewlineClient<CafeAppRouter>({ url, token });
 
 // the backend's own store, keyed by cafe id; a real one would upsert into its database
 const cafes = new Map<string, { dong: string; images: number; embeddings: number; models: string[] }>();

@@ -7,6 +7,8 @@ const SOURCES = [
   'app',
   'server',
   'common',
+  // the teams' API routers the server mounts (pipelines/<team>/api.ts) and what they import
+  'pipelines',
   'package-lock.json',
   'next.config.ts',
   'postcss.config.mjs',

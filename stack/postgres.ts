@@ -35,7 +35,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     persistent: true,
     createPostgresUser: os.userInfo().uid === 0,
     // fsync off: this is a development and test database; a crash loses at most the last moments of work.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=200'],
+    // Every address: a team database on this server is reached by step sandboxes at the machine's own address
+    // (they never see loopback); pg_hba admits only its role there (stack/team-databases.ts), the rest loopback.
+    postgresFlags: [
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=200'],
+      ...['-c', 'listen_addresses=*'],
+    ],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });

@@ -1,8 +1,15 @@
-// What the cafe pipelines share: how their steps call the step programs, and the dong list param.
-export const STEPS_DIR = 'pipelines/cafe/steps';
+// What the cafe pipelines share: their cells' code (read from pipelines/cafe/cells/ when a pipeline is loaded, so
+// a push sends it inline), their Python environment, the results connection and the dong list param.
+import { readFileSync } from 'node:fs';
+import { RESULTS_CONNECTION } from './results/connection';
 
-/** argv for a step program of pipelines/cafe/steps. */
-export const node = (script: string, ...args: string[]) => ['node', `${STEPS_DIR}/${script}`, ...args];
+export { RESULTS_CONNECTION };
+
+/** A cell's code, from pipelines/cafe/cells/. */
+export const cellCode = (file: string) => readFileSync(new URL(`./cells/${file}`, import.meta.url), 'utf8');
+
+/** The cells' Python environment: numpy (the representative-image choice) and psycopg (the results database). */
+export const python = { requirements: ['numpy==2.3.5', 'psycopg[binary]==3.2.13'] };
 
 export const dongsFileParam = {
   type: 'string',

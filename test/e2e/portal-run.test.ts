@@ -10,10 +10,12 @@ import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
 import { createUser } from '~/server/services/auth/users';
 import { registerModelVersion } from '~/server/services/models/models';
+import { type CafeResults, cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { launchBrowser, startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
+let results: CafeResults;
 let shared: string;
 let portal: { url: string; process: ChildProcess };
 let browser: BrowserContext;
@@ -27,7 +29,10 @@ beforeAll(async () => {
   // a folder the admin shares with every step's sandbox: the broken-items list a step reads lies there
   shared = await mkdtemp(path.join(os.tmpdir(), 'e2e-shared-'));
   await chmod(shared, 0o755);
-  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: shared });
+  // two GPU slots: the sample's model cells (a Python process each) of two dongs at a time
+  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: shared, GPU_SLOTS: '2', ...cafeSecretKey() });
+  // the sample's load cells write to its results database, through its connection
+  results = await cafeResults(t);
   await createUser(t.db, { email: editorEmail, name: 'Eddie Editor', role: 'editor', password });
   await createUser(t.db, { email: viewerEmail, name: 'Vera Viewer', role: 'viewer', password });
   await createUser(t.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', password });
@@ -40,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (portal) await stopProcess(portal.process);
+  await results?.close();
   await t.close();
 });
 
@@ -72,7 +78,7 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
   // the grid lists every dong while the run is in progress, then reaches "succeeded" without a reload
   await page.getByTestId(`item-${DONGS[0]}`).waitFor();
   expect(await page.locator('[data-testid^="item-"]').count()).toBe(DONGS.length);
-  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 90_000 });
+  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 150_000 });
   expect(await page.locator('[data-testid="run-grid"] button[data-status="succeeded"]').count()).toBe(DONGS.length * 7);
   await expect(page.getByTestId('run-counts').textContent()).resolves.toContain(`${DONGS.length} succeeded`);
   await page.screenshot({ path: 'test-results/run.png', fullPage: true });

@@ -13,9 +13,11 @@ import { SCOPES } from '~/server/auth/actor';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { reconcileSchedules } from '~/server/services/schedules/temporal-schedules';
+import { type CafeResults, cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
+let results: CafeResults;
 const editor = () => t.api('editor');
 const base = (slug: string, over: Record<string, unknown> = {}) => ({
   slug,
@@ -47,7 +49,9 @@ async function refused(call: Promise<unknown>): Promise<{ code: string; fields: 
 const pipelineStored = async (slug: string) => !!(await t.db.pipeline.findUnique({ where: { slug } }));
 
 beforeAll(async () => {
-  t = await testContext();
+  t = await testContext(cafeSecretKey());
+  // the cafe sample's results API and pipeline, which names its results connection
+  results = await cafeResults(t);
   await t.startWorkers({
     builtins: {
       // a crawl that finds too many items
@@ -61,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const slug of ['hostile-often', 'hostile-hourly'])
     if (await pipelineStored(slug)) await t.api('admin').pipelines.delete({ slug });
+  await results?.close();
   await t.close();
 });
 
@@ -163,7 +168,8 @@ describe('numbers and dates out of range', () => {
     ).toEqual({ code: 'BAD_REQUEST', fields: [`version: ${tooBig}`] });
     const notOurs = { code: 'BAD_REQUEST', fields: ['cursor: is not a cursor this API returned'] };
     expect(await refused(viewer.runs.list({ cursor: ancient }))).toEqual(notOurs);
-    expect(await refused(viewer.results.changedSince({ cursor: ancient }))).toEqual(notOurs);
+    const resultsViewer = results.api({ kind: 'user', id: 'v', name: 'viewer', role: 'viewer', scopes: SCOPES });
+    expect(await refused(resultsViewer.results.changedSince({ cursor: ancient }))).toEqual(notOurs);
   });
 
   it('a NUL character, which Postgres text refuses, is a 400 naming the field', async () => {

@@ -1,7 +1,11 @@
 // The model registry (versions, aliases, history), alias resolution pinned per run, and the results API the
-// recommendation backend reads, with lineage; then the example backend program syncing over HTTP with a token.
+// recommendation backend reads (the cafe team's, mounted by the server, reading the team's own database), with
+// lineage; then the example backend program syncing over HTTP with a token.
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
@@ -10,10 +14,14 @@ import { appRouter } from '~/server/api/root';
 import { createCallerFactory } from '~/server/api/trpc';
 import { SCOPES, type Actor, type Scope } from '~/server/auth/actor';
 import { createUser } from '~/server/services/auth/users';
+import { type CafeResults, cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { startPortal, stopProcess } from '../support/portal';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
+let results: CafeResults;
+/** A folder the admin shares with the steps: a dongs file given as a param lies there. */
+let shared: string;
 const actor = (role: Actor['role'], scopes: readonly Scope[] = SCOPES): Actor => ({
   kind: 'user',
   id: 'u',
@@ -26,10 +34,19 @@ const api = (a: Actor = actor('editor')) =>
 const _sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 
 beforeAll(async () => {
-  t = await testContext();
+  shared = await mkdtemp(path.join(os.tmpdir(), 'results-dongs-'));
+  await chmod(shared, 0o755);
+  t = await testContext({ BREWLINE_STEP_SHARED_DIRS: shared, ...cafeSecretKey() });
+  results = await cafeResults(t);
   await t.startWorkers();
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await results?.close();
+  await t.close();
+});
+/** The API with the cafe team's routers: `results.*`. */
+const cafeApi = (a: Actor = actor('editor')) => results.api(a);
+const count = async (sql: string) => Number((await results.pool.query<{ n: string }>(sql)).rows[0]!.n);
 
 describe('model registry', () => {
   it('numbers versions, moves aliases with history (promote, roll back)', async () => {
@@ -150,13 +167,16 @@ describe('results for the recommendation backend', () => {
   let runId: string;
   beforeAll(async () => {
     await api().pipelines.push({ spec: cafeMonthly });
-    runId = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} })).runId;
+    // three of the sample's dongs
+    const dongsFile = path.join(shared, 'three-dongs.json');
+    await writeFile(dongsFile, JSON.stringify(DONGS.slice(0, 3)));
+    runId = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } })).runId;
     expect((await t.waitForRun(runId)).status).toBe('succeeded');
   });
 
   it("returns a dong's cafes with images, descriptions, summary and embeddings, and the model versions behind \
 them", async () => {
-    const { cafes } = await api().results.dong({ dong: DONGS[0]! });
+    const { cafes } = await cafeApi().results.dong({ dong: DONGS[0]! });
     expect(cafes.length).toBeGreaterThan(0);
     const cafe = cafes[0]!;
     expect(cafe.images).toHaveLength(5);
@@ -164,52 +184,62 @@ them", async () => {
     expect(cafe.images[0]!.description?.lineage.model).toBe('vlm-captioner@1');
     expect(cafe.reviewSummary?.lineage).toEqual({ runId, stepId: 'summarise-reviews', model: 'review-summariser@1' });
     expect(cafe.embeddings.every((e) => e.lineage.model === 'siglip@1' && e.vector.length === e.dim)).toBe(true);
-    await expect(api().results.dong({ dong: 'no-such-dong' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(cafeApi().results.dong({ dong: 'no-such-dong' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('pages through changes with a cursor, bounded page sizes, and rejects a forged cursor', async () => {
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
-      const page = await api().results.changedSince({ cursor, limit: 7 });
+      const page = await cafeApi().results.changedSince({ cursor, limit: 7 });
       expect(page.cafes.length).toBeLessThanOrEqual(7);
       for (const c of page.cafes) seen.add(c.id);
       cursor = page.nextCursor ?? undefined;
       if (!page.hasMore) break;
     }
-    expect(seen.size).toBe(await t.db.cafe.count());
-    expect((await api().results.changedSince({ cursor })).cafes).toEqual([]);
-    await expect(api().results.changedSince({ limit: 5_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(api().results.changedSince({ cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(seen.size).toBe(await count('SELECT count(*) AS n FROM cafe'));
+    expect((await cafeApi().results.changedSince({ cursor })).cafes).toEqual([]);
+    await expect(cafeApi().results.changedSince({ limit: 5_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(cafeApi().results.changedSince({ cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('marks a cafe the next run no longer finds as disappeared, visible through changedSince, gone from the \
 dong', async () => {
     const dong = DONGS[1]!;
-    const stale = await t.db.cafe.create({
-      data: { externalId: `kakao:closed-${Date.now()}`, dong, name: 'Closed cafe', runId, stepId: 'download-images' },
-    });
-    const before = (await api().results.changedSince({ limit: 200 })).nextCursor!;
-    const next = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} })).runId;
+    const externalId = `kakao:closed-${Date.now()}`;
+    await results.pool.query(
+      'INSERT INTO cafe (external_id, dong, name, run_id, step_id) ' +
+        "VALUES ($1, $2, 'Closed cafe', $3, 'download-images')",
+      [externalId, dong, runId],
+    );
+    const before = (await cafeApi().results.changedSince({ limit: 200 })).nextCursor!;
+    // the next run, of the two dongs this test reads
+    const dongsFile = path.join(shared, 'two-dongs.json');
+    await writeFile(dongsFile, JSON.stringify([DONGS[0], dong]));
+    const next = (await api().runs.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } }))
+      .runId;
     expect((await t.waitForRun(next)).status).toBe('succeeded');
-    expect((await t.db.cafe.findUniqueOrThrow({ where: { id: stale.id } })).disappearedAt).not.toBeNull();
-    expect((await api().results.dong({ dong })).cafes.map((c) => c.id)).not.toContain(stale.externalId);
+    expect(
+      (await results.pool.query('SELECT disappeared_at FROM cafe WHERE external_id = $1', [externalId])).rows[0]
+        .disappeared_at,
+    ).not.toBeNull();
+    expect((await cafeApi().results.dong({ dong })).cafes.map((c) => c.id)).not.toContain(externalId);
     const changed = [];
     let cursor: string | undefined = before;
     for (;;) {
-      const page = await api().results.changedSince({ cursor, limit: 200 });
+      const page = await cafeApi().results.changedSince({ cursor, limit: 200 });
       changed.push(...page.cafes);
       cursor = page.nextCursor ?? undefined;
       if (!page.hasMore) break;
     }
-    expect(changed.find((c) => c.id === stale.externalId)).toMatchObject({ disappeared: true });
+    expect(changed.find((c) => c.id === externalId)).toMatchObject({ disappeared: true });
     expect(changed.filter((c) => c.dong === DONGS[0]).every((c) => !c.disappeared && c.lineage.runId === next)).toBe(
       true,
     );
   });
 
   it('needs the results scope', async () => {
-    await expect(api(actor('admin', ['runs'])).results.dongs()).rejects.toMatchObject({
+    await expect(cafeApi(actor('admin', ['runs'])).results.dongs()).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: 'This token lacks the results scope',
     });
@@ -239,8 +269,8 @@ dong', async () => {
           env: { ...process.env, BREWLINE_URL: portal.url, BREWLINE_TOKEN: token },
         },
       );
-      const cafes = await t.db.cafe.count({ where: { disappearedAt: null } });
-      expect(stdout).toContain(`dongs ${DONGS.length}\n`);
+      const cafes = await count('SELECT count(*) AS n FROM cafe WHERE disappeared_at IS NULL');
+      expect(stdout).toContain('dongs 3\n');
       expect(stdout).toContain(`cafes ${cafes}\n`);
       expect(stdout).toContain(`images ${cafes * 5}\n`);
       expect(stdout).toContain('models clip-representative@1,review-summariser@1,siglip@1,vlm-captioner@1');

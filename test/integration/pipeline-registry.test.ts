@@ -1,20 +1,34 @@
 // Pipelines as a versioned registry: immutable versions, diffs, validation that stores nothing, runs pinned to
 // their version, and the spec's DAG executed as written.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { cafeWeeklyReviews } from '~/pipelines/cafe-weekly-reviews';
+import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
+import { type CafeResults, cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { testContext, type TestContext } from '../support/stack';
 import { maxOverlap } from '../support/intervals';
 
 let t: TestContext;
+let results: CafeResults;
+/** A folder the admin shares with the steps: a dongs file given as a param lies there. */
+let shared: string;
 const editor = () => t.api('editor');
 const sleep = (ms: number) => ['node', 'test/fixtures/steps/sleep.mjs', '--ms', String(ms)];
 
 beforeAll(async () => {
-  t = await testContext({ GPU_SLOTS: '2' });
+  shared = await mkdtemp(path.join(os.tmpdir(), 'registry-dongs-'));
+  await chmod(shared, 0o755);
+  t = await testContext({ GPU_SLOTS: '2', BREWLINE_STEP_SHARED_DIRS: shared, ...cafeSecretKey() });
+  results = await cafeResults(t);
   await t.startWorkers();
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await results?.close();
+  await t.close();
+});
 
 const spec = (command: string[]) => ({
   slug: 'registry-demo',
@@ -159,14 +173,24 @@ describe('the sample pipelines as code', () => {
     const api = editor();
     await api.pipelines.push({ spec: cafeMonthly });
     await api.pipelines.push({ spec: cafeWeeklyReviews });
-    const monthly = await api.runs.trigger({ pipelineSlug: 'cafe-monthly', params: {} });
-    expect((await t.waitForRun(monthly.runId)).status).toBe('succeeded');
-    const weekly = await api.runs.trigger({ pipelineSlug: 'cafe-weekly-reviews', params: {} });
+    // two of the sample's dongs
+    const dongsFile = path.join(shared, 'two-dongs.json');
+    await writeFile(dongsFile, JSON.stringify(DONGS.slice(0, 2)));
+    const monthly = await api.runs.trigger({ pipelineSlug: 'cafe-monthly', params: { dongsFile, crawlDelayMs: 0 } });
+    expect((await t.waitForRun(monthly.runId, 150_000)).status).toBe('succeeded');
+    const weekly = await api.runs.trigger({ pipelineSlug: 'cafe-weekly-reviews', params: { dongsFile } });
     expect((await t.waitForRun(weekly.runId)).status).toBe('succeeded');
-    const summaries = await t.db.reviewSummary.findMany();
+    const { rows: summaries } = await results.pool.query<{ run_id: string; step_id: string; model: string }>(
+      'SELECT run_id, step_id, model FROM review_summary',
+    );
     expect(summaries.length).toBeGreaterThan(0);
-    expect(summaries.every((s) => s.runId === weekly.runId && s.stepId === 'summarise-reviews')).toBe(true);
+    expect(
+      summaries.every(
+        (s) => s.run_id === weekly.runId && s.step_id === 'summarise-reviews' && s.model === 'review-summariser@1',
+      ),
+    ).toBe(true);
     // the weekly pipeline touches no images
-    expect(await t.db.cafeImage.count({ where: { runId: weekly.runId } })).toBe(0);
+    const images = await results.pool.query('SELECT 1 FROM cafe_image WHERE run_id = $1', [weekly.runId]);
+    expect(images.rowCount).toBe(0);
   });
 });

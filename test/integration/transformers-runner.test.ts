@@ -9,9 +9,11 @@ import { crc32, deflateSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedModel } from '~/common/model-ref';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { dongResults } from '~/pipelines/cafe/results/read';
 import { buildCafeModels, type BuiltModel, type CafeModelKind } from '~/pipelines/cafe/models';
 import { ModelPool } from '~/workers/models/model-pool';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
+import { cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { testContext } from '../support/stack';
 
 let built: Record<CafeModelKind, BuiltModel>;
@@ -238,7 +240,9 @@ versions', async () => {
       BREWLINE_BATCH_WAIT_MS: '2000',
       BREWLINE_BATCH_MAX: '256',
       GPU_MEMORY_MB: String(twoModels),
+      ...cafeSecretKey(),
     });
+    const results = await cafeResults(t);
     try {
       await t.register(cafeMonthly);
       const workers = await t.startWorkers();
@@ -267,16 +271,15 @@ versions', async () => {
       expect(steps.map((s) => s.result)).toEqual(
         dongs.map(() => expect.objectContaining({ images: expect.any(Number) })),
       );
-      const cafe = await t.db.cafe.findFirstOrThrow({
-        where: { dong: dongs[0], runId },
-        include: { images: { include: { description: true } }, summary: true, embeddings: true },
-      });
-      expect(cafe.images.map((i) => [i.model, i.description?.model])).toEqual(
-        cafe.images.map(() => ['clip-representative@1', 'vlm-captioner@1']),
+      const [cafe] = (await dongResults(results.pool, dongs[0]!)).cafes;
+      expect(cafe!.lineage.runId).toBe(runId);
+      expect(cafe!.images.map((i) => [i.lineage.model, i.description?.lineage.model])).toEqual(
+        cafe!.images.map(() => ['clip-representative@1', 'vlm-captioner@1']),
       );
-      expect(cafe.summary?.model).toBe('review-summariser@1');
-      expect(cafe.embeddings.every((e) => e.model === 'siglip@1' && e.dim === 32)).toBe(true);
+      expect(cafe!.reviewSummary?.lineage.model).toBe('review-summariser@1');
+      expect(cafe!.embeddings.every((e) => e.lineage.model === 'siglip@1' && e.dim === 32)).toBe(true);
     } finally {
+      await results.close();
       await t.close();
     }
   });

@@ -4,23 +4,30 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
+import { dongResults } from '~/pipelines/cafe/results/read';
 import { DONGS } from '~/pipelines/cafe/sample/generate.mjs';
+import { type CafeResults, cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { testContext, type TestContext } from '../support/stack';
 import { startWorkerProcess, stopProcess } from '../support/worker-process';
 
 let t: TestContext;
+let results: CafeResults;
 let worker: ChildProcess | undefined;
 beforeAll(async () => {
-  t = await testContext({ GPU_SLOTS: '1' });
+  t = await testContext({ GPU_SLOTS: '1', ...cafeSecretKey() });
+  results = await cafeResults(t);
   // a dead worker is noticed after 2 s without heartbeats instead of the default minute
   await t.register({
     ...cafeMonthly,
     slug: 'cafe-monthly-crash',
-    steps: cafeMonthly.steps.map((s) => ({ ...s, timeouts: { startToCloseMs: 60_000, heartbeatMs: 2_000 } })),
+    steps: cafeMonthly.steps.map((s) =>
+      s.kind === 'markdown' ? s : { ...s, timeouts: { startToCloseMs: 60_000, heartbeatMs: 2_000 } },
+    ),
   });
 });
 afterAll(async () => {
   if (worker) await stopProcess(worker);
+  await results?.close();
   await t.close();
 });
 
@@ -58,15 +65,12 @@ it('survives a SIGKILLed worker: the run completes and every dong has exactly on
 
   for (const dong of DONGS) {
     const crawl = JSON.parse(await readFile(path.resolve('pipelines/cafe/sample/crawl', `${dong}.json`), 'utf8'));
-    const cafes = await t.db.cafe.findMany({
-      where: { dong, disappearedAt: null },
-      include: { images: true, summary: true, embeddings: true },
-    });
+    const { cafes } = await dongResults(results.pool, dong);
     expect(cafes.length, dong).toBe(crawl.cafes.length);
     for (const cafe of cafes) {
-      expect(cafe.runId).toBe(runId);
+      expect(cafe.lineage.runId).toBe(runId);
       expect(cafe.images.map((i) => i.rank).sort()).toEqual([0, 1, 2, 3, 4]);
-      expect(cafe.summary?.runId).toBe(runId);
+      expect(cafe.reviewSummary?.lineage.runId).toBe(runId);
       expect(cafe.embeddings).toHaveLength(6);
     }
   }

@@ -11,7 +11,6 @@ import { createAlertActivities } from './alerts';
 import { createArtifactKeeper } from './artifacts';
 import { createBookkeepingActivities } from './bookkeeping';
 import { benchBuiltins } from './builtins/bench';
-import { cafeBuiltins } from './builtins/cafe';
 import type { Builtin } from './builtins/types';
 import { createStepActivities, type StepDeps } from './run-step';
 import { createScheduleActivities } from './schedules';
@@ -56,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
       stepCwd: deps.cwd,
       stepLogBytes: deps.stepLogBytes,
       workerIdentity: deps.workerIdentity,
-      builtins: { ...cafeBuiltins, ...benchBuiltins, ...deps.builtins },
+      builtins: { ...benchBuiltins, ...deps.builtins },
       artifacts: createArtifactKeeper(deps.db, deps.artifactStore),
       environment: deps.config.environment,
       sandbox: deps.sandbox,
