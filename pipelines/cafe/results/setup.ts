@@ -3,7 +3,12 @@
 // admin stores the connection to the team's database (portal: Secrets) and setup only migrates it.
 import type { Db } from '~/server/db';
 import { GrantError, resolveConnection } from '~/server/services/secrets/grants';
-import { createTeamDatabase, type PostgresConnectionValues, saveConnection } from '~/stack/team-databases';
+import {
+  createTeamDatabase,
+  machineAddress,
+  type PostgresConnectionValues,
+  saveConnection,
+} from '~/stack/team-databases';
 import { RESULTS_CONNECTION } from './connection';
 import { migrateCafeResults } from './migrate';
 
@@ -26,15 +31,23 @@ export interface CafeResultsSetup {
 export async function setUpCafeResults(opts: CafeResultsSetup): Promise<{ connection: string; applied: string[] }> {
   let values: StoredValues | undefined = opts.fresh ? undefined : await storedConnection(opts);
   let connection = `${RESULTS_CONNECTION} (kept)`;
-  if (!values) {
+  const database = opts.database ?? 'cafe_results';
+  const role = opts.role ?? 'cafe_results';
+  // the connection setup made names the machine's address, which may have changed since (DHCP); one an admin
+  // stored to another database is theirs
+  const moved =
+    opts.adminUrl !== undefined &&
+    values !== undefined &&
+    values.database === database &&
+    values.user === role &&
+    values.port === Number(new URL(opts.adminUrl).port || 5432) &&
+    values.host !== (machineAddress() ?? '127.0.0.1');
+  if (!values || moved) {
     if (!opts.adminUrl)
       throw new Error(
         `no "${RESULTS_CONNECTION}" connection: store one to the team's results database (portal: Secrets)`,
       );
-    const made = await createTeamDatabase(opts.adminUrl, {
-      database: opts.database ?? 'cafe_results',
-      role: opts.role ?? 'cafe_results',
-    });
+    const made = await createTeamDatabase(opts.adminUrl, { database, role });
     const saved = await saveConnection(
       { db: opts.db, secretKey: opts.secretKey },
       RESULTS_CONNECTION,
