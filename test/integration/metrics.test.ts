@@ -269,7 +269,8 @@ describe('metrics', () => {
     expect((await viewer.metrics.forPipeline({ slug, name: 'no such metric', limit: 5 })).runs).toEqual([]);
   });
 
-  it('refuses unknown runs and pipelines (NOT_FOUND), signed-out callers, and tokens without the runs scope', async () => {
+  it('refuses unknown runs and pipelines (NOT_FOUND), signed-out callers, and tokens without the runs \
+scope', async () => {
     const viewer = t.api('viewer');
     const nobody = randomUUID();
     await expect(viewer.metrics.forRun({ runId: nobody })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -179,7 +179,6 @@ async function paramsSource(db: Db, pipelineId: string, itemKey: string, sources
 
 function newestSource(sources: InputSource[]): string | null {
   let newest: InputSource | null = null;
-  for (const s of sources)
-    if (!newest || (s.endedAt?.getTime() ?? 0) > (newest.endedAt?.getTime() ?? 0)) newest = s;
+  for (const s of sources) if (!newest || (s.endedAt?.getTime() ?? 0) > (newest.endedAt?.getTime() ?? 0)) newest = s;
   return newest?.runId ?? null;
 }
