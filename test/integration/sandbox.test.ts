@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { machineAddress } from '~/stack/team-databases';
 import { testContext, type TestContext } from '../support/stack';
 
 let t: TestContext;
@@ -111,6 +112,26 @@ it('network: false leaves a step only its own loopback; by default it has a netw
   await expectSucceeded(runId);
   expect((await resultOf(runId, 'online')).interfaces.sort()).toEqual(['lo', 'tap0']);
   expect((await resultOf(runId, 'offline')).interfaces).toEqual(['lo']);
+});
+
+it("a step that reaches the database server at the machine's address cannot sign in as the platform", async () => {
+  // the embedded server listens beyond loopback for teams' own databases; the platform's role is loopback-only
+  const platform = new URL(t.config.databaseUrl);
+  const address = machineAddress();
+  expect(address).toBeDefined();
+  const url = `postgres://${platform.username}:${platform.password}@${address}:${platform.port}${platform.pathname}`;
+  await t.register({
+    slug: 'sandbox-database',
+    name: 'Sandbox database',
+    params: { dongs: { type: 'string[]', default: ['a'] } },
+    items: { source: 'param', param: 'dongs' },
+    steps: [{ id: 'login', kind: 'command', command: ['node', 'test/fixtures/steps/pg-login.mjs', '--url', url] }],
+  });
+  const runId = await t.trigger({ pipelineSlug: 'sandbox-database' });
+  await expectSucceeded(runId);
+  expect(((await resultOf(runId, 'login')) as unknown as Record<string, string>)[url]).toMatch(
+    /^refused: no pg_hba.conf entry/,
+  );
 });
 
 const leftover = (marker: string) => {
