@@ -1,7 +1,7 @@
 // The notebook page's stored outputs (notebooks.outputs), read through the API as the portal reads them: for one
 // item, each cell's latest attempt among all the pipeline's runs (a cell run newer than the full run wins), with
-// its log tail, displays (images with their file's URL), result, error and metrics; other items' outputs are not
-// mixed in, a viewer may read them, and an unknown pipeline is NOT_FOUND.
+// its log tail, displays (images with their file's URL), result, error, metrics and files; other items' outputs
+// are not mixed in, a viewer may read them, and an unknown pipeline is NOT_FOUND.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -77,6 +77,7 @@ interface Attempt {
   error?: string;
   result?: object;
   displays?: object[];
+  artifactCount?: number;
 }
 
 async function insertAttempts(runId: string, attempts: Attempt[]) {
@@ -93,27 +94,36 @@ async function insertAttempts(runId: string, attempts: Attempt[]) {
 }
 
 /** A file the step kept, stored in the artifact store like the worker stores it. */
-async function keepImage(runId: string, itemKey: string, stepId: string, attempt: number, name: string) {
+async function keepFile(
+  runId: string,
+  itemKey: string,
+  stepId: string,
+  attempt: number,
+  name: string,
+  bytes = PNG,
+  contentType = 'image/png',
+) {
   const local = path.join(tmp, randomUUID());
-  await writeFile(local, PNG);
-  const sha256 = createHash('sha256').update(PNG).digest('hex');
+  await writeFile(local, bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const uri = await artifactStoreFor(t.config).put(`${runId}/${itemKey}/${stepId}/${attempt}/${name}`, local, {
-    contentType: 'image/png',
+    contentType,
     sha256,
   });
   return t.db.artifact.create({
-    data: { runId, itemKey, stepId, attempt, name, size: PNG.length, sha256, contentType: 'image/png', uri },
+    data: { runId, itemKey, stepId, attempt, name, size: bytes.length, sha256, contentType, uri },
   });
 }
 
 let fullRun: string;
 let cellRun: string;
 let imageId: string;
+let csvId: string;
 const longLog = `${'x'.repeat(CELL_LOG_TAIL)}\nthe last line of a long log`;
 
 beforeAll(async () => {
   // the full run, an hour ago: load failed once on mapo, then succeeded; report and summary ran after it
-  fullRun = await insertRun(slug, 'manual', minutesAgo(60), ['mapo', 'hapjeong']);
+  fullRun = await insertRun(slug, 'manual', minutesAgo(60), ['hapjeong', 'mapo']);
   await insertAttempts(fullRun, [
     { itemKey: 'mapo', stepId: 'load', attempt: 1, status: 'failed', startedAt: minutesAgo(59), error: 'no network' },
     {
@@ -135,11 +145,17 @@ beforeAll(async () => {
         { kind: 'markdown', text: '**mapo** has 4' },
       ],
       result: { report: 'mapo' },
+      artifactCount: 2,
     },
     { itemKey: 'hapjeong', stepId: 'load', startedAt: minutesAgo(58), log: 'load v1 on hapjeong\n' },
     { itemKey: '', stepId: 'summary', startedAt: minutesAgo(50), log: 'summary of 2 dongs\n', result: { dongs: 2 } },
   ]);
-  imageId = (await keepImage(fullRun, 'mapo', 'report', 1, 'displays/chart.png')).id;
+  imageId = (await keepFile(fullRun, 'mapo', 'report', 1, 'displays/chart.png')).id;
+  csvId = (
+    await keepFile(fullRun, 'mapo', 'report', 1, 'letters.csv', Buffer.from('dong,letters\nmapo,4\n'), 'text/csv')
+  ).id;
+  // hapjeong's file of the same step is not mapo's
+  await keepFile(fullRun, 'hapjeong', 'report', 1, 'letters.csv', Buffer.from('x'), 'text/csv');
   await t.db.stepMetric.createMany({
     data: [
       { runId: fullRun, itemKey: 'mapo', stepId: 'load', attempt: 2, name: 'loss', value: 0.9, step: 1 },
@@ -186,11 +202,24 @@ it("shows each cell's latest attempt on the item across runs: a cell run newer t
   expect(report.log).toHaveLength(CELL_LOG_TAIL);
   expect(report.log.endsWith('\nthe last line of a long log')).toBe(true);
   expect(report.logTruncated).toBe(true);
+  // the files it kept, by name
+  expect(report.fileCount).toBe(2);
+  expect(report.files).toEqual([
+    {
+      id: imageId,
+      name: 'displays/chart.png',
+      size: PNG.length,
+      contentType: 'image/png',
+      url: `/api/artifacts/${imageId}`,
+    },
+    { id: csvId, name: 'letters.csv', size: 20, contentType: 'text/csv', url: `/api/artifacts/${csvId}` },
+  ]);
+  expect(load.files).toEqual([]);
 
   // a run-level step shows the latest run's output whatever the item
   expect(outputs.cells.summary).toMatchObject({ runId: fullRun, itemKey: '', log: 'summary of 2 dongs\n' });
   // the items of the latest full run, to pick from
-  expect(outputs.items).toEqual(['mapo', 'hapjeong']);
+  expect(outputs.items).toEqual(['hapjeong', 'mapo']);
 });
 
 it('shows the latest attempt of a retried step, with the metrics it logged', async () => {
@@ -223,9 +252,25 @@ it("does not mix in other items' outputs; the latest run's first item when none 
   expect(nowhere.itemKey).toBe('sinchon');
   expect(Object.keys(nowhere.cells)).toEqual(['summary']);
 
+  // where the person left off: the latest run is the cell run on mapo (the full run's first item is hapjeong)
   const first = await t.api('editor').notebooks.outputs({ slug });
   expect(first.itemKey).toBe('mapo');
   expect(first.cells.load?.runId).toBe(cellRun);
+});
+
+it("takes the latest run's first item when the items do not come from a param", async () => {
+  const fromFile = `nb-outputs-file-${suffix}`;
+  await t.register({
+    slug: fromFile,
+    name: 'Items from a file',
+    items: { source: 'file', path: 'dongs.txt' },
+    steps: [{ id: 'load', kind: 'python', code: 'print(1)' }],
+  });
+  const runId = await insertRun(fromFile, 'manual', minutesAgo(3), ['yeonnam', 'mapo']);
+  await insertAttempts(runId, [{ itemKey: 'yeonnam', stepId: 'load', startedAt: minutesAgo(3), log: 'yeonnam\n' }]);
+  const outputs = await t.api('viewer').notebooks.outputs({ slug: fromFile });
+  expect(outputs).toMatchObject({ itemKey: 'yeonnam', items: ['yeonnam', 'mapo'] });
+  expect(outputs.cells.load?.log).toBe('yeonnam\n');
 });
 
 it('lets a viewer read them; an unknown pipeline is NOT_FOUND', async () => {
@@ -235,7 +280,7 @@ it('lets a viewer read them; an unknown pipeline is NOT_FOUND', async () => {
   await expect(viewer.notebooks.outputs({ slug: `nobody-${suffix}`, itemKey: 'mapo' })).rejects.toMatchObject({
     code: 'NOT_FOUND',
   });
-  // a pipeline that never ran: no outputs, no items
+  // a pipeline that never ran: no outputs, no items; the items param's first default is the item
   await t.register({
     slug: `nb-outputs-new-${suffix}`,
     name: 'Never ran',
@@ -244,7 +289,7 @@ it('lets a viewer read them; an unknown pipeline is NOT_FOUND', async () => {
     steps: [{ id: 'load', kind: 'python', code: 'print(1)' }],
   });
   expect(await viewer.notebooks.outputs({ slug: `nb-outputs-new-${suffix}` })).toEqual({
-    itemKey: null,
+    itemKey: 'mapo',
     items: [],
     cells: {},
   });
