@@ -68,14 +68,19 @@ describe('the spec', () => {
     ...extra,
   });
 
-  it('gives secrets and connections to command steps only, by valid names, each variable once', () => {
+  it('gives secrets and connections to command steps and code cells only, by valid names, each variable \
+once', () => {
     expect(
       pipelineSpecProblems(
         spec({ kind: 'command', command: ['x'], secrets: { KEY: 'kakao-api' }, connection: 'recsys-db' }),
       ),
     ).toEqual([]);
+    for (const kind of ['python', 'shell'])
+      expect(
+        pipelineSpecProblems(spec({ kind, code: 'x', secrets: { KEY: 'kakao-api' }, connection: 'recsys-db' })),
+      ).toEqual([]);
     expect(pipelineSpecProblems(spec({ kind: 'builtin', builtin: 'x.y', secrets: { KEY: 'kakao-api' } }))).toEqual([
-      { path: ['steps', 0, 'secrets'], message: 'only command steps are given secrets' },
+      { path: ['steps', 0, 'secrets'], message: 'only command steps and code cells are given secrets' },
     ]);
     expect(
       pipelineSpecProblems(spec({ kind: 'command', command: ['x'], env: { KEY: 'a' }, secrets: { KEY: 'k-1' } })),
