@@ -1,7 +1,8 @@
 // In a real browser: a data scientist edits a pipeline as a notebook. Code in the editor becomes their draft (no
 // version yet), a cell runs on one item with the unsaved code and its output appears under it, "all below" runs
 // the next cell on that output, needs that form a cycle are shown at the cells, a Markdown cell is added, and Save
-// makes version 2 with the diff of each changed cell.
+// makes version 2 with the diff of each changed cell. A notebook that ran shows each cell's stored output as it
+// loads, as a saved Jupyter notebook does, and a click on a cell's code gives the editor, caret where it was.
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -76,6 +77,8 @@ its diff', async () => {
 
   // typing in the editor starts a draft; the version stays as it was
   await code.click();
+  // the code shown at first gives way to the editor, focused
+  await load.locator('.cm-editor.cm-focused').waitFor();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('\nprint("edited in the notebook")');
   const bar = page.getByTestId('draft-bar');
@@ -106,6 +109,9 @@ its diff', async () => {
   });
   expect(cellRun.pipelineVersion.version).toBe(1);
   expect(JSON.stringify(cellRun.spec)).toContain(codeHashOf(edited));
+  // once it has ended, the cell shows its stored output: this cell run's, the newest on the item
+  await load.locator(`[data-testid="cell-output-load"][data-run-id="${cellRun.id}"]`).waitFor();
+  await output.getByTestId('cell-result').getByText('"letters": 4').waitFor();
 
   // this cell and every cell below, each on the previous one's output
   await load.getByRole('button', { name: 'Run cell load and all below on item mapo' }).click();
@@ -152,4 +158,64 @@ its diff', async () => {
   expect((await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'e2e-cells' } })).latestVersion).toBe(2);
   expect(await t.db.pipelineDraft.count({ where: { pipelineId: pipeline.id } })).toBe(0);
   expect(await page.getByText('Draft — unsaved changes').count()).toBe(0);
+});
+
+it("shows each cell's stored output for the item as it loads; a click on code puts the caret there", async () => {
+  await t.register({
+    slug: 'e2e-stored',
+    name: 'E2E stored outputs',
+    params: { dongs: { type: 'string[]', default: ['mapo', 'hapjeong'] } },
+    items: { source: 'param', param: 'dongs' },
+    steps: [
+      { id: 'load', kind: 'python', code: LOAD, retry: { maxAttempts: 1 } },
+      { id: 'report', kind: 'shell', needs: ['load'], code: REPORT, retry: { maxAttempts: 1 } },
+    ],
+  });
+  const runId = await t.trigger({ pipelineSlug: 'e2e-stored', params: { dongs: ['hapjeong', 'mapo'] } });
+  expect((await t.waitForRun(runId)).status).toBe('succeeded');
+
+  const page = await browser.newPage();
+  await signIn(page);
+  // the page as the server sends it already holds the outputs: nothing to wait for after it loads
+  const html = await (await page.request.get(`${portal.url}/pipelines/e2e-stored`)).text();
+  expect(html).toContain('hello hapjeong');
+  expect(html).toContain('report: hapjeong has 8 letters');
+
+  await page.goto(`${portal.url}/pipelines/e2e-stored`);
+  // the latest run's first item, its table under the cell that displayed it, its log, result and metric
+  const load = page.getByTestId('cell-load');
+  const output = load.getByTestId('cell-output-load');
+  await output.getByTestId('cell-outputs').getByRole('cell', { name: 'hapjeong' }).waitFor();
+  await output.getByTestId('cell-log').getByText('hello hapjeong').waitFor();
+  await output.getByTestId('cell-result').getByText('"letters": 8').waitFor();
+  await output
+    .getByTestId('cell-metrics')
+    .getByText(/letters: 8/)
+    .waitFor();
+  expect(await output.getByRole('link', { name: 'run page' }).getAttribute('href')).toBe(`/runs/${runId}`);
+  await page
+    .getByTestId('cell-report')
+    .getByTestId('cell-output-report')
+    .getByText('report: hapjeong has 8 letters')
+    .waitFor();
+  expect(await page.getByLabel('Item to run cells on').inputValue()).toBe('hapjeong');
+  await page.screenshot({ path: 'test-results/notebook-stored.png', fullPage: true });
+
+  // another item: its own outputs, none of hapjeong's
+  await page.getByLabel('Item to run cells on').fill('mapo');
+  await output.getByTestId('cell-outputs').getByRole('cell', { name: 'mapo' }).waitFor();
+  await output.getByTestId('cell-log').getByText('hello mapo').waitFor();
+  expect(await output.getByText('hapjeong').count()).toBe(0);
+
+  // a click at the end of a line of code: the editor, focused, the caret there
+  const code = load.getByRole('textbox', { name: 'Code of load' });
+  await code.getByText('print(f"hello {item}")').click();
+  await load.locator('.cm-editor.cm-focused').waitFor();
+  await page.keyboard.type('  # greets the dong');
+  await page.getByTestId('draft-bar').getByTestId('draft-state').getByText('kept as your draft').waitFor();
+  const pipeline = await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'e2e-stored' } });
+  const draft = await t.db.pipelineDraft.findFirstOrThrow({ where: { pipelineId: pipeline.id } });
+  expect((draft.spec as { steps: { id: string; code?: string }[] }).steps.find((s) => s.id === 'load')?.code).toBe(
+    LOAD.replace('print(f"hello {item}")', 'print(f"hello {item}")  # greets the dong'),
+  );
 });

@@ -4,18 +4,30 @@
 import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
+import { useEffect, useRef } from 'react';
 import { isLiveStep, isTerminalRun } from '~/common/statuses';
 import type { AppRouter } from '~/server/api/root';
-import { CellOutputs } from '../../_components/outputs/cell-outputs';
 import { itemsChartSpec } from '../../_components/outputs/metrics-charts';
 import { VegaChart } from '../../_components/outputs/vega-chart';
 import { formatDuration, StatusBadge } from '../../_components/status';
 import { ErrorText } from '../../_components/ui';
 import { useTRPC } from '../../_trpc/client';
+import { AttemptOutput, Files } from './attempt-output';
 
 const POLL_MS = 300;
 
-export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemKey: string; stepId: string }) {
+export function CellRunOutput({
+  runId,
+  itemKey,
+  stepId,
+  onEnded,
+}: {
+  runId: string;
+  itemKey: string;
+  stepId: string;
+  /** Called once the run has ended and its last attempt is read: nothing more will come. */
+  onEnded?: () => void;
+}) {
   const trpc = useTRPC();
   const run = useQuery(
     trpc.runs.get.queryOptions(
@@ -44,6 +56,12 @@ export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemK
     ),
   );
   const latest = attempts.data?.attempts[0];
+  const done = ended && !!attempts.data && (!latest || !isLiveStep(latest.status));
+  const onEndedRef = useRef(onEnded);
+  onEndedRef.current = onEnded;
+  useEffect(() => {
+    if (done) onEndedRef.current?.();
+  }, [done]);
   const earlier = attempts.data?.attempts.slice(1) ?? [];
   const itemError = run.data?.items[0]?.error ?? run.data?.error ?? null;
 
@@ -88,32 +106,18 @@ export function CellRunOutput({ runId, itemKey, stepId }: { runId: string; itemK
       {attempts.isError && <ErrorText className="text-xs">{attempts.error.message}</ErrorText>}
       {latest && (
         <>
-          {latest.log && (
-            <pre
-              className="max-h-72 overflow-auto rounded bg-stone-900 p-2 text-xs text-stone-100"
-              role="log"
-              aria-label={`Log of ${stepId}`}
-              data-testid="cell-log"
-            >
-              {latest.logTruncated ? '… (earlier output cut)\n' : ''}
-              {latest.log}
-            </pre>
+          <AttemptOutput
+            stepId={stepId}
+            runId={runId}
+            log={latest.log}
+            logTruncated={latest.logTruncated}
+            error={latest.error}
+            displays={latest.displays}
+            result={latest.result}
+          />
+          {(attempts.data?.files.length ?? 0) > 0 && (
+            <Files files={attempts.data!.files} total={attempts.data!.files.length} />
           )}
-          {latest.error && (
-            <p className="whitespace-pre-wrap text-xs text-red-800" data-testid="cell-error">
-              {latest.error}
-            </p>
-          )}
-          <CellOutputs displays={latest.displays} runId={runId} />
-          {latest.result !== null && latest.result !== undefined && (
-            <details className="text-xs" open>
-              <summary className="cursor-pointer text-stone-600">Result</summary>
-              <pre className="overflow-auto rounded bg-white p-2" data-testid="cell-result">
-                {JSON.stringify(latest.result, null, 2)}
-              </pre>
-            </details>
-          )}
-          {(attempts.data?.files.length ?? 0) > 0 && <Files files={attempts.data!.files} />}
           <Metrics metrics={metrics.data?.metrics ?? []} stepId={stepId} />
         </>
       )}
@@ -146,30 +150,6 @@ function Metrics({ metrics, stepId }: { metrics: RunMetric[]; stepId: string }) 
             </li>
           );
         })}
-      </ul>
-    </div>
-  );
-}
-
-function Files({ files }: { files: { id: string; name: string; size: number; contentType: string; url: string }[] }) {
-  return (
-    <div className="space-y-1 text-xs">
-      <p className="text-stone-600">Files ({files.length})</p>
-      <ul className="flex flex-wrap gap-2">
-        {files.slice(0, 50).map((f) => (
-          <li key={f.id}>
-            {f.contentType.startsWith('image/') ? (
-              <a href={f.url} target="_blank" rel="noreferrer" title={f.name}>
-                {/* biome-ignore lint/performance/noImgElement: artifacts are served behind the session cookie */}
-                <img src={f.url} alt={f.name} loading="lazy" className="h-16 w-16 rounded border object-cover" />
-              </a>
-            ) : (
-              <a className="underline" href={f.url} download>
-                {f.name}
-              </a>
-            )}
-          </li>
-        ))}
       </ul>
     </div>
   );

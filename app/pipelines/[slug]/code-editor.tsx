@@ -1,104 +1,124 @@
 'use client';
-// A cell's code in CodeMirror 6: Python highlighting for python cells, shell for shell cells, plain text otherwise.
-// The editor owns its text while the person types; a new `value` from outside (a discard, a draft loaded)
-// replaces it.
-import { python } from '@codemirror/lang-python';
-import { StreamLanguage } from '@codemirror/language';
-import { shell } from '@codemirror/legacy-modes/mode/shell';
-import { EditorState, type Extension } from '@codemirror/state';
-import { EditorView } from '@codemirror/view';
-import { basicSetup } from 'codemirror';
-import { useEffect, useRef } from 'react';
+// A cell's code: shown at once as plain lines laid out like the editor's, and replaced by the real editor
+// (CodeMirror, loaded apart) when the cell comes near the screen or is clicked or focused first. A notebook of many
+// cells shows all its code without making an editor for each; a click on the code gives the editor, focused, its
+// caret where the click was.
+import { type ComponentType, useEffect, useRef, useState } from 'react';
+import type { CodeMirrorProps, FocusRequest } from './codemirror-editor';
 
 export type CodeLanguage = 'python' | 'shell' | 'markdown' | 'plain';
 
-function languageOf(language: CodeLanguage): Extension[] {
-  switch (language) {
-    case 'python':
-      return [python()];
-    case 'shell':
-      return [StreamLanguage.define(shell)];
-    case 'markdown':
-    case 'plain':
-      return [];
-    default: {
-      const unknown: never = language;
-      return unknown;
-    }
-  }
-}
-
-const THEME = EditorView.theme({
-  '&': { fontSize: '12px', backgroundColor: '#fafaf9' },
-  '.cm-content': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
-  '.cm-gutters': { backgroundColor: '#f5f5f4', borderRight: '1px solid #e7e5e4' },
-  '&.cm-focused': { outline: '2px solid #f59e0b' },
-});
-
-export function CodeEditor({
-  value,
-  language,
-  label,
-  readOnly = false,
-  onChange,
-}: {
+interface EditorProps {
   value: string;
   language: CodeLanguage;
   /** Names the editor for assistive technology ("Code of load"). */
   label: string;
   readOnly?: boolean;
   onChange?: (value: string) => void;
-}) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
-  // a replacement from outside is not an edit of the person's
-  const replacing = useRef(false);
-  // the text as it stands, for an editor made again (another language, read-only switched)
-  const text = useRef(value);
+  /** Make the editor at once, focused (a Markdown cell opened for editing). */
+  autoFocus?: boolean;
+}
+
+type EditorComponent = ComponentType<CodeMirrorProps>;
+
+let editorComponent: EditorComponent | null = null;
+let editorLoading: Promise<EditorComponent> | null = null;
+const loadEditor = () =>
+  (editorLoading ??= import('./codemirror-editor').then((m) => {
+    editorComponent = m.default;
+    return m.default;
+  }));
+
+// as the editor's theme has it
+const CODE_FONT = 'ui-monospace, SFMono-Regular, Menlo, monospace';
+
+/** How far outside the screen a cell's editor is made ahead of scrolling to it. */
+const AHEAD = '300px 0px';
+
+export function CodeEditor({ value, language, label, readOnly = false, onChange, autoFocus = false }: EditorProps) {
+  const [wanted, setWanted] = useState(autoFocus);
+  const [Editor, setEditor] = useState<EditorComponent | null>(() => editorComponent);
+  const focus = useRef<FocusRequest | null>(autoFocus ? 'end' : null);
+  const shown = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const editor = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: text.current,
-        extensions: [
-          basicSetup,
-          THEME,
-          ...languageOf(language),
-          EditorState.readOnly.of(readOnly),
-          EditorView.editable.of(!readOnly),
-          EditorView.contentAttributes.of({ 'aria-label': label }),
-          EditorView.updateListener.of((update) => {
-            if (!update.docChanged) return;
-            text.current = update.state.doc.toString();
-            if (!replacing.current) onChangeRef.current?.(text.current);
-          }),
-        ],
-      }),
+    if (wanted) return;
+    const target = shown.current;
+    if (!target) return;
+    // clicked (or tabbed to) before the page it came in was live: the editor takes over, caret at the end
+    if (document.activeElement === target.firstElementChild) {
+      focus.current ??= 'end';
+      setWanted(true);
+      return;
+    }
+    const observer = new IntersectionObserver((seen) => seen.some((e) => e.isIntersecting) && setWanted(true), {
+      rootMargin: AHEAD,
     });
-    view.current = editor;
-    return () => {
-      editor.destroy();
-      view.current = null;
-    };
-  }, [language, readOnly, label]);
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [wanted]);
 
   useEffect(() => {
-    const editor = view.current;
-    if (!editor || editor.state.doc.toString() === value) return;
-    replacing.current = true;
-    editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
-    replacing.current = false;
-  }, [value]);
+    if (!wanted || Editor) return;
+    let current = true;
+    void loadEditor().then((component) => current && setEditor(() => component));
+    return () => {
+      current = false;
+    };
+  }, [wanted, Editor]);
 
+  if (wanted && Editor)
+    return (
+      <Editor value={value} language={language} label={label} readOnly={readOnly} onChange={onChange} focus={focus} />
+    );
+
+  const lines = value.split('\n');
   return (
     <div
-      ref={host}
-      className="overflow-hidden rounded border border-stone-200"
+      ref={shown}
+      className="overflow-hidden rounded border border-stone-200 bg-[#fafaf9] text-[12px] leading-[1.4]"
       data-testid="code-editor"
       data-language={language}
-    />
+    >
+      {/* biome-ignore lint/a11y/useSemanticElements: it stands in for the editor's own textbox, a div too */}
+      <div
+        role="textbox"
+        aria-label={label}
+        aria-multiline
+        aria-readonly
+        tabIndex={0}
+        className="flex cursor-text"
+        onMouseDown={(e) => {
+          // the editor takes the focus, where the click was; the code shown here goes away under the pointer
+          e.preventDefault();
+          focus.current = { x: e.clientX, y: e.clientY };
+          setWanted(true);
+        }}
+        onFocus={() => {
+          focus.current ??= 'end';
+          setWanted(true);
+        }}
+      >
+        <div
+          aria-hidden
+          className="shrink-0 border-r border-stone-200 bg-[#f5f5f4] py-1 pr-[17px] text-right font-mono text-[#6c6c6c]"
+        >
+          {lines.map((_, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a line number is its position
+            <div key={i} className="min-w-[20px] pr-[3px] pl-[5px]">
+              {i + 1}
+            </div>
+          ))}
+        </div>
+        <div className="min-w-0 flex-1 overflow-hidden py-1" style={{ fontFamily: CODE_FONT }}>
+          {lines.map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a line is its position
+            <div key={i} className="whitespace-pre pr-[2px] pl-[6px]">
+              {line || ' '}
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
   );
 }

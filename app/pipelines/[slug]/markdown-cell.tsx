@@ -20,7 +20,7 @@ export function MarkdownCell({
   if (editing)
     return (
       <div className="space-y-2">
-        <CodeEditor value={text} language="markdown" label={`Markdown of ${id}`} onChange={onChange} />
+        <CodeEditor value={text} language="markdown" label={`Markdown of ${id}`} onChange={onChange} autoFocus />
         <Button variant="secondary" size="sm" onClick={() => setEditing(false)}>
           Done
         </Button>

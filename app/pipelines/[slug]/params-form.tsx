@@ -31,6 +31,7 @@ export function ParamsForm({
   params,
   itemsParam,
   canRun,
+  live = true,
   pending,
   error,
   onRun,
@@ -39,6 +40,8 @@ export function ParamsForm({
   params: Record<string, ParamSpec>;
   itemsParam?: string;
   canRun: boolean;
+  /** False until the page rendered on the server is live: values typed before would not be kept. */
+  live?: boolean;
   pending: boolean;
   error: { message: string; data?: unknown } | null;
   onRun: (params: Record<string, unknown>) => void;
@@ -106,6 +109,7 @@ export function ParamsForm({
                   id={id}
                   type="checkbox"
                   checked={values[name] === true}
+                  disabled={!live}
                   onChange={(e) => setValues({ ...values, [name]: e.target.checked })}
                   className="h-4 w-4"
                 />
@@ -113,6 +117,7 @@ export function ParamsForm({
                 <TextArea
                   id={id}
                   rows={3}
+                  readOnly={!live}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
                   className="px-2 py-1"
@@ -122,6 +127,7 @@ export function ParamsForm({
               ) : param.enum ? (
                 <Select
                   id={id}
+                  disabled={!live}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
                 >
@@ -136,6 +142,7 @@ export function ParamsForm({
                   id={id}
                   type={param.type === 'string' ? 'text' : 'number'}
                   step={param.type === 'integer' ? 1 : 'any'}
+                  readOnly={!live}
                   value={String(values[name] ?? '')}
                   onChange={(e) => setValues({ ...values, [name]: e.target.value })}
                   aria-describedby={`${id}-help`}

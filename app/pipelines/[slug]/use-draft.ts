@@ -4,11 +4,16 @@
 // problem at its cell. Nothing reaches a version until publish.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { inferRouterOutputs } from '@trpc/server';
 import type { PipelineSpec } from '~/common/pipeline-spec';
+import type { AppRouter } from '~/server/api/root';
 import { fieldErrorsOf } from '../../_components/forms';
 import { useTRPC } from '../../_trpc/client';
 
 const SAVE_AFTER_MS = 600;
+
+/** The caller's draft as drafts.get gives it (null: none). */
+export type StoredDraft = inferRouterOutputs<AppRouter>['drafts']['get'];
 
 export type SaveState = 'idle' | 'saving' | 'stored' | 'refused' | 'failed';
 
@@ -34,10 +39,11 @@ function problemsOf(spec: PipelineSpec, error: { message: string; data?: unknown
   return { cells, general };
 }
 
-export function useDraft(slug: string, saved: PipelineSpec | undefined, canEdit: boolean) {
+export function useDraft(slug: string, saved: PipelineSpec | undefined, initial?: StoredDraft) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const draft = useQuery(trpc.drafts.get.queryOptions({ slug }, { enabled: canEdit, staleTime: Infinity }));
+  // asked at once, with the page's other data (a reader who cannot edit has none: null)
+  const draft = useQuery(trpc.drafts.get.queryOptions({ slug }, { staleTime: Infinity, initialData: initial }));
   const [working, setWorking] = useState<PipelineSpec | null>(null);
   const [state, setState] = useState<SaveState>('idle');
   const [problems, setProblems] = useState<DraftProblems>(NO_PROBLEMS);
@@ -134,7 +140,7 @@ export function useDraft(slug: string, saved: PipelineSpec | undefined, canEdit:
     /** The caller has a draft: stored, or edits on their way to it. */
     hasDraft: !!draft.data || working !== null,
     draft: draft.data ?? null,
-    loading: canEdit && draft.isPending,
+    loading: draft.isPending,
     state,
     problems,
     edit,
