@@ -19,7 +19,7 @@ import { registerPipeline } from '~/server/services/pipelines/register-pipeline'
 import { signalItemReady } from '~/server/services/runs/run-control';
 import { triggerRun } from '~/server/services/runs/trigger-run';
 import { createTemporalClient } from '~/server/temporal/client';
-import { runDir } from '~/workers/activities/step-dirs';
+import { runSharedDir } from '~/workers/activities/step-dirs';
 
 const { values } = parseArgs({
   options: {
@@ -248,7 +248,7 @@ async function warmUp(deps: Parameters<typeof triggerRun>[0], dataDir: string): 
     pipelineSlug: 'bench-streaming',
     params: { items: keys, work: JSON.stringify(work) },
   });
-  const crawlDir = path.join(runDir(dataDir, runId), 'crawl');
+  const crawlDir = path.join(runSharedDir(dataDir, runId), 'crawl');
   await mkdir(crawlDir, { recursive: true });
   await Promise.all(keys.map((k) => writeFile(path.join(crawlDir, `${k}.json`), '{}')));
   const run = await runEnded(runId, Date.now() + 60_000, 'the warm-up run');
@@ -283,7 +283,7 @@ async function runRound(gpuSlots: number): Promise<{ result: RoundResult; ok: bo
         work: JSON.stringify(Object.fromEntries(dongs.map((d) => [d.key, d.work]))),
       },
     });
-    const crawlDir = path.join(runDir(config.dataDir, runId), 'crawl');
+    const crawlDir = path.join(runSharedDir(config.dataDir, runId), 'crawl');
     await mkdir(crawlDir, { recursive: true });
     let delivered = 0;
     // the crawler: each dong's file lands at its time (atomically), then the dong is told at once
