@@ -43,7 +43,7 @@ export interface RunPlan {
   deadlineMs?: number;
   /** A cell run: only this item step, for the run's one item, fed the stored outputs of the steps it needs
    * (from an earlier run); no run-level steps, no alerts. */
-  cell?: { stepId: string; inputs: Record<string, StepOutput> };
+  cell?: { stepId: string; inputs: Record<string, StepOutput>; runDirOf?: string };
   /** Automatic "retry failed items" rounds, and the wait before each. */
   retryFailedItems?: { times: number; delayMs: number };
   taskQueues: TaskQueues;
@@ -141,6 +141,8 @@ export interface StepRequest {
   paramsByReference?: boolean;
   /** This step's model and those of the steps it needs. */
   models: Record<string, ResolvedModel>;
+  /** A cell run's {runDir} is this earlier run's shared folder (the run that fed it), shown read-only. */
+  runDirOf?: string;
   /** A code cell's Python environment (RunPlan.python). */
   python?: PythonEnvironmentSpec;
   /** Attempts recorded by earlier executions of this step (a retried run continues their numbering). */

@@ -133,6 +133,7 @@ export async function runStepGraph(
       params: plan.params,
       paramsByReference: plan.paramsByReference,
       ...(plan.python && isCode(step) ? { python: plan.python } : {}),
+      ...(plan.cell?.runDirOf ? { runDirOf: plan.cell.runDirOf } : {}),
       models: Object.fromEntries(
         [step.id, ...step.needs].filter((id) => plan.models[id]).map((id) => [id, plan.models[id]!]),
       ),

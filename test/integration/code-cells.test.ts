@@ -252,4 +252,37 @@ nothing', async () => {
       message: expect.stringContaining('run the cell again'),
     });
   });
+
+  it('a cell run reads the shared folder ({runDir}) of the run that fed it, and cannot change it', async () => {
+    const read = [
+      'import os',
+      "shared = os.environ['BREWLINE_RUN_DIR']",
+      "print(open(os.path.join(shared, 'landed.txt')).read())",
+      'try:',
+      "    open(os.path.join(shared, 'changed.txt'), 'w').write('x')",
+      "    print('changed the shared folder')",
+      'except OSError:',
+      "    print('the shared folder is read-only')",
+    ].join('\n');
+    await api().pipelines.push({
+      spec: notebook('cells-run-dir', [
+        {
+          id: 'land',
+          kind: 'python',
+          scope: 'before',
+          retry: once,
+          code: "import os\nopen(os.path.join(os.environ['BREWLINE_RUN_DIR'], 'landed.txt'), 'w').write('landed')",
+        },
+        { id: 'read', kind: 'python', retry: once, code: read },
+      ]),
+    });
+    const full = await api().runs.trigger({ pipelineSlug: 'cells-run-dir', params: { items: ['x'] } });
+    expect(await t.waitForRun(full.runId)).toMatchObject({ status: 'succeeded' });
+    expect((await stepRow(full.runId, 'x', 'read')).log).toContain('changed the shared folder');
+    const cell = await api().runs.runCell({ pipelineSlug: 'cells-run-dir', stepId: 'read', itemKey: 'x' });
+    expect(await t.waitForRun(cell.runId)).toMatchObject({ status: 'succeeded' });
+    const log = (await stepRow(cell.runId, 'x', 'read')).log;
+    expect(log).toContain('landed');
+    expect(log).toContain('the shared folder is read-only');
+  });
 });

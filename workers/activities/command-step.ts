@@ -2,13 +2,14 @@
 // attempt's BREWLINE_* variables; its exit becomes the attempt's outcome.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { StepRequest } from '~/common/run-contract';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Environment, inheritedEnv } from '~/workers/child-env';
 import { grantToStep, pythonEnvMounts, type StepSandbox } from '~/workers/sandbox/sandbox';
 import type { AttemptFiles } from './attempt-files';
 import { type BoundedLog, runCommand } from './command';
-import { neededOutputDir, runSharedDir } from './step-dirs';
+import { neededOutputDir, stepSharedDir } from './step-dirs';
 import { badInput, where } from './step-failures';
 import { fillStepPlaceholders } from './step-placeholders';
 
@@ -54,10 +55,16 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
     throw ApplicationFailure.nonRetryable(`${where(req)}: not run: ${deps.sandbox.unavailable}`, 'SandboxUnavailable');
   const sandboxed = deps.sandbox.mode === 'on';
   // the run's shared folder ({runDir}) is there for the steps that name it
-  const shared = run.program || usesRunDir(req) ? runSharedDir(deps.dataDir, req.runId) : undefined;
-  if (shared) await mkdir(shared, { recursive: true });
+  const shared = run.program || usesRunDir(req) ? stepSharedDir(deps.dataDir, req) : undefined;
+  // a cell run reads the shared folder of the run that fed it, and leaves it as it was
+  const lent = !!req.runDirOf;
+  if (shared && !lent) await mkdir(shared, { recursive: true });
   if (sandboxed)
-    await Promise.all([grantToStep(files.outDir), grantToStep(files.ioDir), ...(shared ? [grantToStep(shared)] : [])]);
+    await Promise.all([
+      grantToStep(files.outDir),
+      grantToStep(files.ioDir),
+      ...(shared && !lent ? [grantToStep(shared)] : []),
+    ]);
   const env = { ...commandEnv(req, files, attempt, deps.environment, run.secretEnv), ...run.program?.env };
   const result = await runCommand(argv, {
     cwd: deps.cwd,
@@ -66,7 +73,10 @@ export async function runCommandStep(run: CommandStep, deps: CommandStepDeps): P
     signal: run.signal,
     log,
     sandbox: sandboxed
-      ? { mounts: sandboxMounts(req, files, deps, shared, run.program?.readOnly), network: step.network !== false }
+      ? {
+          mounts: sandboxMounts(req, files, deps, shared, lent, run.program?.readOnly),
+          network: step.network !== false,
+        }
       : undefined,
   });
   if (result.aborted) throw new CancelledFailure('cancelled');
@@ -123,19 +133,21 @@ function sandboxMounts(
   files: AttemptFiles,
   deps: CommandStepDeps,
   shared: string | undefined,
+  lent: boolean,
   extra: string[] = [],
 ) {
   const dataDir = path.resolve(deps.dataDir);
   return {
     readOnly: [
       ...extra,
+      ...(shared && lent && existsSync(shared) ? [shared] : []),
       deps.cwd,
       path.dirname(process.execPath),
       ...pythonEnvMounts(path.join(deps.cwd, '.venv')),
       ...req.needs.map((n) => neededOutputDir(dataDir, req.runId, req.itemKey, n)),
       files.inputsFile,
     ],
-    writable: [files.outDir, files.ioDir, ...(shared ? [shared] : []), ...deps.sandbox.sharedDirs],
+    writable: [files.outDir, files.ioDir, ...(shared && !lent ? [shared] : []), ...deps.sandbox.sharedDirs],
     hidden: [dataDir, path.join(deps.cwd, '.data')],
   };
 }

@@ -12,6 +12,10 @@ export function runSharedDir(dataDir: string, runId: string): string {
   return path.join(runDir(dataDir, runId), 'shared');
 }
 
+/** A step's {runDir}: its run's shared folder, or, for a cell run, that of the earlier run that fed it. */
+export const stepSharedDir = (dataDir: string, req: { runId: string; runDirOf?: string }) =>
+  runSharedDir(dataDir, req.runDirOf ?? req.runId);
+
 export function stepOutputDir(dataDir: string, runId: string, itemKey: string, stepId: string): string {
   const base = runDir(dataDir, runId);
   return itemKey === RUN_LEVEL_ITEM ? path.join(base, 'run', stepId) : path.join(base, 'items', itemKey, stepId);

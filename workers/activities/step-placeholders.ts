@@ -4,7 +4,7 @@ import type { StepRequest } from '~/common/run-contract';
 import { resultAt } from '~/common/step-output';
 import type { AttemptFiles } from './attempt-files';
 import { badInput } from './step-failures';
-import { neededOutputDir, runSharedDir } from './step-dirs';
+import { neededOutputDir, stepSharedDir } from './step-dirs';
 
 export interface PlaceholderValues {
   req: StepRequest;
@@ -40,7 +40,7 @@ function placeholderValue(placeholder: Placeholder, { req, dataDir, attempt, fil
     case 'attempt':
       return String(attempt);
     case 'runDir':
-      return runSharedDir(dataDir, req.runId);
+      return stepSharedDir(dataDir, req);
     case 'in': {
       const needed = req.needs.find((n) => n.id === placeholder.step);
       if (!needed) return undefined;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { StepRequest } from '~/common/run-contract';
 import { type CommandStep, type CommandStepDeps, runCommandStep } from '~/workers/activities/command-step';
 import { inferenceFailure, inferenceFor } from '~/workers/activities/inference';
-import { runSharedDir, neededOutputDir } from '~/workers/activities/step-dirs';
+import { neededOutputDir, stepSharedDir } from '~/workers/activities/step-dirs';
 import { badInput, where } from '~/workers/activities/step-failures';
 import type { ModelPool } from '~/workers/models/model-pool';
 import { pythonEnvMounts } from '~/workers/sandbox/sandbox';
@@ -91,7 +91,7 @@ export async function runCodeCell(run: CodeCellRun, deps: CodeCellDeps): Promise
     MPLBACKEND: 'Agg',
     BREWLINE_CONTEXT_FILE: contextFile,
     BREWLINE_EVENTS_FILE: eventsFile,
-    BREWLINE_RUN_DIR: runSharedDir(deps.dataDir, req.runId),
+    BREWLINE_RUN_DIR: stepSharedDir(deps.dataDir, req),
     ...(socketDir ? { BREWLINE_SOCKET: path.join(socketDir, 'infer.sock') } : {}),
   };
   const ticker = setInterval(() => {

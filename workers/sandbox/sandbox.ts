@@ -117,7 +117,8 @@ function mountArgs(mounts: SandboxMounts): string[] {
     for (let dir = path.dirname(m.path); dir !== '/'; dir = path.dirname(dir)) {
       if (at.has(dir)) break;
       const outer = enclosing(dir);
-      if (outer && outer.kind !== 'tmpfs') break;
+      // a folder made on a tmpfs lies on that tmpfs: the folders under it are made too
+      if (outer && outer.kind !== 'tmpfs' && outer.kind !== 'dir') break;
       const made: Mount = { path: dir, kind: 'dir' };
       at.set(dir, made);
       list.push(made);

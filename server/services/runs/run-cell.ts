@@ -95,7 +95,8 @@ export async function runCell(
     alerts: [],
     deadlineMs: undefined,
     retryFailedItems: undefined,
-    cell: { stepId, inputs },
+    // the run that fed it lends its shared folder ({runDir}: a crawl's landing zone), read-only
+    cell: { stepId, inputs, ...(paramsRun ? { runDirOf: paramsRun.id } : {}) },
   };
   await startPipelineRun(deps, { workflowId: run.workflowId, input: { plan }, what: 'cell' });
   return { runId, fromRunId: from?.id ?? newestSource(Object.values(sources)) };
@@ -170,11 +171,11 @@ async function paramsSource(db: Db, pipelineId: string, itemKey: string, sources
   const triggered = await db.run.findFirst({
     where: { pipelineId, trigger: { not: 'dev' }, items: { some: { key: itemKey } } },
     orderBy: { createdAt: 'desc' },
-    select: { params: true },
+    select: { id: true, params: true },
   });
   if (triggered) return triggered;
   const newest = newestSource(sources);
-  return newest ? db.run.findUnique({ where: { id: newest }, select: { params: true } }) : null;
+  return newest ? db.run.findUnique({ where: { id: newest }, select: { id: true, params: true } }) : null;
 }
 
 function newestSource(sources: InputSource[]): string | null {
