@@ -201,7 +201,8 @@ async function shownAfter(started: number, locator: Locator, timeoutMs = 30_000)
 
 /** Clicks "Run" on the cell and times its first log line and its result appearing under it. */
 async function runCell(cell: ReturnType<Page['getByTestId']>, attempt: number) {
-  const output = cell.getByTestId('cell-output-hello');
+  // live while it runs, then its stored output
+  const output = cell.getByTestId(/^cell-(stored-)?output-hello$/);
   await cell.getByRole('button', { name: 'Run cell hello on item bench' }).waitFor({ timeout: 30_000 });
   // the previous run's output is replaced by this one's: its "run page" link names the new run
   const runLink = output.getByRole('link', { name: 'run page' });

@@ -17,7 +17,7 @@ export function StoredCellOutput({ stepId, output, stale }: { stepId: string; ou
     <section
       className={`space-y-2 rounded border border-stone-200 bg-stone-50/50 p-3 text-sm ${stale ? 'opacity-50' : ''}`}
       aria-label={`Output of ${stepId} for ${output.itemKey || 'the run'}`}
-      data-testid={`cell-output-${stepId}`}
+      data-testid={`cell-stored-output-${stepId}`}
       data-run-id={output.runId}
     >
       <div className="flex flex-wrap items-center gap-2 text-xs text-stone-600">
