@@ -99,6 +99,25 @@ it('runs the sample pipeline from the portal and shows every dong finishing live
 
   const run = await t.db.run.findUniqueOrThrow({ where: { id: runId } });
   expect(run.status).toBe('succeeded');
+
+  // the cafe notebook: the review-summary cell's code, edited and run on one dong with the unsaved code, shows
+  // its new output under it, fed by that run; nothing is saved
+  await page.goto(`${portal.url}/pipelines/cafe-monthly`);
+  await page.getByLabel('Item to run cells on').fill(dongs[0]!);
+  const summary = page.getByTestId('cell-summarise-reviews');
+  await summary.getByRole('textbox', { name: 'Code of summarise-reviews' }).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nprint("edited summary:", summaries[0]["text"][:30])');
+  await page.getByTestId('draft-bar').getByTestId('draft-state').getByText('kept as your draft').waitFor();
+  await summary.getByRole('button', { name: `Run cell summarise-reviews on item ${dongs[0]}` }).click();
+  await summary
+    .getByTestId(/^cell-(stored-)?output-summarise-reviews$/)
+    .getByTestId('cell-log')
+    .getByText('edited summary:')
+    .waitFor({ timeout: 120_000 });
+  await page.screenshot({ path: 'test-results/cafe-notebook-edited.png', fullPage: true });
+  expect((await t.db.pipeline.findUniqueOrThrow({ where: { slug: 'cafe-monthly' } })).latestVersion).toBe(1);
+  await page.getByTestId('draft-bar').getByRole('button', { name: 'Discard' }).click();
 });
 
 it('opens a failed item, reads its error and log, and retries just that item from its failed step', async () => {
