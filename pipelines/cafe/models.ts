@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
-import { runnerPython } from '~/workers/models/runner-python';
+import { runnerPython } from '~/stack/runner-python';
 
 export const CAFE_MODELS = [
   {

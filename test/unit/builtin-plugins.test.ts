@@ -54,4 +54,20 @@ describe('pipeline builtins', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it("no pipeline imports the workers' code: a team builds on common/ and the API's procedures", async () => {
+    const offenders: string[] = [];
+    const files = (await readdir('pipelines', { recursive: true })).filter((f) => /\.(ts|tsx|mjs)$/.test(f));
+    for (const file of files) {
+      const source = await readFile(path.join('pipelines', file), 'utf8');
+      for (const m of source.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]/g)) {
+        const spec = m[1] ?? m[2]!;
+        const target = spec.startsWith('.')
+          ? path.join('pipelines', path.dirname(file), spec)
+          : spec.replace(/^~\//, '');
+        if (target.startsWith('workers/')) offenders.push(`pipelines/${file}: ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runnerPython } from '~/workers/models/runner-python';
+import { runnerPython } from '~/stack/runner-python';
 
 type Pick = [index: number, gain: number];
 

@@ -9,7 +9,7 @@ import type { ResolvedModel } from '~/common/model-ref';
 import { type Environment, runnerEnv } from '~/workers/child-env';
 import type { WeightsResolver } from './model-weights';
 import { RunnerCrashedError, RunnerProcess, RunnerRequestError } from './runner-process';
-import { runnerPython } from './runner-python';
+import { runnerPython } from '~/stack/runner-python';
 
 export interface ModelPoolOptions {
   memoryBudgetMb: number;

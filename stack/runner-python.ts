@@ -1,4 +1,5 @@
-// The Python that runs model runners (and the scripts beside them, e.g. the model builder).
+// The Python that runs model runners (and the scripts beside them, e.g. a sample's model builder): a tool of the
+// embedded stack, shared by the workers and the pipelines, which import nothing of each other.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
