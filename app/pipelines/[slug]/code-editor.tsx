@@ -101,7 +101,7 @@ export function CodeEditor({ value, language, label, readOnly = false, onChange,
       >
         <div
           aria-hidden
-          className="shrink-0 border-r border-stone-200 bg-[#f5f5f4] py-1 pr-[17px] text-right font-mono text-[#6c6c6c]"
+          className="shrink-0 border-r border-stone-200 bg-[#f5f5f4] py-1 pr-[9px] text-right font-mono text-[#6c6c6c]"
         >
           {lines.map((_, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a line number is its position
