@@ -1,10 +1,10 @@
 'use client';
 // A cell's code: shown at once as plain lines laid out like the editor's, and replaced by the real editor
-// (CodeMirror, loaded apart) when the cell comes near the screen or is clicked or focused first. A notebook of many
-// cells shows all its code without making an editor for each; a click on the code gives the editor, focused, its
-// caret where the click was.
-import { type ComponentType, useEffect, useRef, useState } from 'react';
-import type { CodeMirrorProps, FocusRequest } from './codemirror-editor';
+// (CodeMirror) when the cell comes near the screen or is clicked or focused first. A notebook of many cells shows
+// all its code without making an editor for each; a click on the code gives the editor at once (before the next
+// key), focused, its caret where the click was.
+import { useEffect, useRef, useState } from 'react';
+import { CodeMirrorEditor, type FocusRequest } from './codemirror-editor';
 
 export type CodeLanguage = 'python' | 'shell' | 'markdown' | 'plain';
 
@@ -19,16 +19,6 @@ interface EditorProps {
   autoFocus?: boolean;
 }
 
-type EditorComponent = ComponentType<CodeMirrorProps>;
-
-let editorComponent: EditorComponent | null = null;
-let editorLoading: Promise<EditorComponent> | null = null;
-const loadEditor = () =>
-  (editorLoading ??= import('./codemirror-editor').then((m) => {
-    editorComponent = m.default;
-    return m.default;
-  }));
-
 // as the editor's theme has it
 const CODE_FONT = 'ui-monospace, SFMono-Regular, Menlo, monospace';
 
@@ -37,7 +27,6 @@ const AHEAD = '300px 0px';
 
 export function CodeEditor({ value, language, label, readOnly = false, onChange, autoFocus = false }: EditorProps) {
   const [wanted, setWanted] = useState(autoFocus);
-  const [Editor, setEditor] = useState<EditorComponent | null>(() => editorComponent);
   const focus = useRef<FocusRequest | null>(autoFocus ? 'end' : null);
   const shown = useRef<HTMLDivElement>(null);
 
@@ -58,18 +47,16 @@ export function CodeEditor({ value, language, label, readOnly = false, onChange,
     return () => observer.disconnect();
   }, [wanted]);
 
-  useEffect(() => {
-    if (!wanted || Editor) return;
-    let current = true;
-    void loadEditor().then((component) => current && setEditor(() => component));
-    return () => {
-      current = false;
-    };
-  }, [wanted, Editor]);
-
-  if (wanted && Editor)
+  if (wanted)
     return (
-      <Editor value={value} language={language} label={label} readOnly={readOnly} onChange={onChange} focus={focus} />
+      <CodeMirrorEditor
+        value={value}
+        language={language}
+        label={label}
+        readOnly={readOnly}
+        onChange={onChange}
+        focus={focus}
+      />
     );
 
   const lines = value.split('\n');

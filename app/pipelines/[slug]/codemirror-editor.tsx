@@ -1,8 +1,7 @@
 'use client';
 // A cell's code in CodeMirror 6: Python highlighting for python cells, shell for shell cells, plain text otherwise.
-// Loaded on its own (code-editor.tsx imports it when a cell comes into view or is clicked), so that a long
-// notebook's code shows before CodeMirror is parsed. The editor owns its text while the person types; a new `value`
-// from outside (a discard, a draft loaded) replaces it.
+// Made by code-editor.tsx when a cell comes into view or is clicked. The editor owns its text while the person
+// types; a new `value` from outside (a discard, a draft loaded) replaces it.
 import { python } from '@codemirror/lang-python';
 import { StreamLanguage } from '@codemirror/language';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
@@ -48,7 +47,7 @@ export interface CodeMirrorProps {
   focus: RefObject<FocusRequest | null>;
 }
 
-export default function CodeMirrorEditor({ value, language, label, readOnly, onChange, focus }: CodeMirrorProps) {
+export function CodeMirrorEditor({ value, language, label, readOnly, onChange, focus }: CodeMirrorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
