@@ -97,6 +97,38 @@ describe('pipeline spec', () => {
     ]);
   });
 
+  it('refuses hostile code cells: unpinned or option-like requirements, oversized code, needing a note', () => {
+    const cells = (steps: unknown[], python?: unknown) => problems({ ...base, steps, ...(python ? { python } : {}) });
+    expect(
+      cells([{ id: 'a', kind: 'python', code: 'print(1)' }], {
+        requirements: [
+          'pandas',
+          'pandas>=2',
+          '--index-url=http://evil.example/simple',
+          '-e git+https://x/y',
+          'six==1.16.0',
+        ],
+      }),
+    ).toEqual(
+      [0, 1, 2, 3].map(
+        (i) => `python.requirements.${i}: must be pinned: "name==version" (extras allowed: name[x]==1.0)`,
+      ),
+    );
+    expect(cells([{ id: 'a', kind: 'python', code: 'x'.repeat(256 * 1024 + 1) }])).toEqual([
+      'steps.0.code: must be at most 256 KiB (MAX_CELL_CODE_BYTES)',
+    ]);
+    expect(
+      cells([
+        { id: 'note', kind: 'markdown', markdown: '# hi' },
+        { id: 'a', kind: 'shell', code: 'echo', needs: ['note'] },
+        { id: 'b', kind: 'python' },
+      ]),
+    ).toEqual([
+      'steps.2.code: a python cell needs its code (one of code or codeHash)',
+      'steps.1.needs.0: "note" is a markdown cell: it has no output',
+    ]);
+  });
+
   it('rejects an unknown queue', () => {
     expect(problems({ ...base, steps: [{ id: 'a', kind: 'noop', queue: 'tpu' }] })[0]).toMatch(/^steps\.0\.queue: /);
   });
