@@ -30,6 +30,10 @@ class Runner:
     def memory_mb(self):
         return getattr(self, "_memory_mb", 0)
 
+    def load_reply(self):
+        """Extra fields of the load reply (e.g. {"batchSize": 8}: the most inputs one infer call should get)."""
+        return {}
+
 
 def file_path(value):
     """The local path a file field names (a path or a file:// URI)."""
@@ -135,7 +139,7 @@ def serve(runner):
                 started = time.monotonic()
                 runner._memory_mb = int(runner.load(request["model"]) or 0)
                 _reply({"id": rid, "ok": True, "memoryMb": runner._memory_mb,
-                        "loadMs": round((time.monotonic() - started) * 1000)})
+                        "loadMs": round((time.monotonic() - started) * 1000), **runner.load_reply()})
             elif op == "infer":
                 _infer(runner, rid, request)
             elif op == "memory":
