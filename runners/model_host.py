@@ -78,6 +78,7 @@ class ModelHost(Runner):
         hint = getattr(self.model, "batch_size", None)
         self.batch_size = int(hint) if isinstance(hint, int) and hint > 0 else None
         label = f'{model["name"]}@{model["version"]}'
+        self.label = label
         print(f"runner: {label} {self.entrypoint} on {device}", file=sys.stderr, flush=True)
         if hasattr(self.model, "memory_mb"):
             return int(self.model.memory_mb())
@@ -93,6 +94,10 @@ class ModelHost(Runner):
             raise ModelCodeError(f"predict() raised:\n{_model_traceback()}") from None
         if not isinstance(outputs, (list, tuple)):
             raise ModelCodeError(f"predict() returned {type(outputs).__name__}, not a list of outputs")
+        # every object output names the version that made it (provenance kept with the result)
+        for output in outputs:
+            if isinstance(output, dict) and "model" not in output:
+                output["model"] = self.label
         return list(outputs)
 
     def memory_mb(self):
