@@ -8,7 +8,12 @@ export const MiB = 1024 * KiB;
 export const MAX_REQUEST_BYTES = 1 * MiB;
 /** ...except calls that carry a pipeline spec (pipelines.push and pipelines.validate) or a notebook. */
 export const MAX_SPEC_REQUEST_BYTES = 4 * MiB;
-export const SPEC_PROCEDURES: readonly string[] = ['pipelines.push', 'pipelines.validate', 'notebooks.import'];
+export const SPEC_PROCEDURES: readonly string[] = [
+  'pipelines.push',
+  'pipelines.validate',
+  'notebooks.import',
+  'models.registerVersion',
+];
 /** Calls in one batched HTTP request (the clients split larger batches). */
 export const MAX_BATCH_CALLS = 50;
 /** Nesting of objects and lists in any input. */
@@ -23,6 +28,9 @@ export const MAX_STRING_LENGTH = 16 * KiB;
 export const MAX_CELL_CODE_BYTES = 256 * KiB;
 /** A Markdown cell's text. */
 export const MAX_MARKDOWN_LENGTH = 64 * KiB;
+/** A model version's code: its files, and their total size in UTF-8. */
+export const MAX_MODEL_CODE_FILES = 200;
+export const MAX_MODEL_CODE_BYTES = 2 * MiB;
 /** Pinned requirements of a pipeline's Python environment. */
 export const MAX_REQUIREMENTS = 200;
 /** A param's `pattern`. */

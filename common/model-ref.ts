@@ -23,9 +23,22 @@ export interface ResolvedModel {
   alias?: string;
   artifactUri: string;
   framework: string;
-  /** How the worker serves it: "python" runs runners/<framework>/runner.py (see runners/PROTOCOL.md). */
+  /** How the worker serves it: "python" runs runners/<framework>/runner.py (see runners/PROTOCOL.md), or the
+   * version's own code when it has some. */
   runtime?: string;
   gpuMemoryMb: number;
+  /** The model code registered with the version (runners/model_host.py serves it). */
+  code?: ModelCodeRef;
+  /** Pinned requirements the code runs with, on top of the runners' Python. */
+  requirements?: string[];
+}
+
+/** A model version's code: its files by content hash (stored in CellSource) and the class that serves it. */
+export interface ModelCodeRef {
+  /** "module:Class", e.g. "model.py:Model". */
+  entrypoint: string;
+  /** { "relative/path.py": sha256 } */
+  files: Record<string, string>;
 }
 
 export const modelLabel = (m: Pick<ResolvedModel, 'name' | 'version'>) => `${m.name}@${m.version}`;

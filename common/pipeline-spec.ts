@@ -32,6 +32,11 @@ const text = () => z.string().max(MAX_STRING_LENGTH, TOO_LONG);
 const PINNED_REQUIREMENT =
   /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]{1,100}\])?==[A-Za-z0-9.+!-]{1,64}$/;
 
+/** Pinned requirements of a Python environment (a pipeline's cells, a model version's code). */
+export const pinnedRequirementsSchema = z
+  .array(z.string().regex(PINNED_REQUIREMENT, 'must be pinned: "name==version" (extras allowed: name[x]==1.0)'))
+  .max(MAX_REQUIREMENTS, `must have at most ${formatCount(MAX_REQUIREMENTS)} requirements (MAX_REQUIREMENTS)`);
+
 /** The step kinds that run a program in the sandbox (and so may have secrets, a connection and a network). */
 export const SANDBOXED_KINDS = ['command', 'python', 'shell'] as const;
 /** The step kinds whose code the pipeline holds (a notebook's code cells). */
@@ -274,10 +279,7 @@ export const pipelineSpecSchema = z
      * once per distinct set by the workers (uv, from PyPI) and shared by every run and version that has it. */
     python: z
       .strictObject({
-        requirements: z
-          .array(z.string().regex(PINNED_REQUIREMENT, 'must be pinned: "name==version" (extras allowed: name[x]==1.0)'))
-          .max(MAX_REQUIREMENTS, `must have at most ${formatCount(MAX_REQUIREMENTS)} requirements (MAX_REQUIREMENTS)`)
-          .default([]),
+        requirements: pinnedRequirementsSchema.default([]),
       })
       .optional(),
     schedules: z.array(scheduleSpecSchema).default([]),

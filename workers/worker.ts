@@ -13,6 +13,8 @@ import { connectionOptions } from '~/server/temporal/connection';
 import { createActivities } from './activities';
 import { ModelPool, type ModelPoolStats } from './models/model-pool';
 import { createWeightsResolver } from './models/model-weights';
+import { modelCodePreparer, sitePackagesOf } from './models/model-code';
+import { runnerPython } from '~/stack/runner-python';
 import { createSlots, type Slots } from './gpu-slots';
 import { loadPipelineBuiltins } from './activities/builtins/plugins';
 import type { Builtin } from './activities/builtins/types';
@@ -48,6 +50,7 @@ function installRuntime(level: AppConfig['workerLogLevel']) {
 
 export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   const { config } = opts;
+  const cwd = opts.cwd ?? process.cwd();
   installRuntime(config.workerLogLevel);
   const builtins = { ...(await loadPipelineBuiltins()), ...opts.builtins };
   const connection = opts.connection ?? (await NativeConnection.connect(connectionOptions(config.temporal)));
@@ -57,15 +60,6 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
   let s3Client: S3Client | undefined;
   const s3 = () => (s3Client ??= createS3Client(config.s3));
   const artifactStore = createArtifactStore(config.artifacts, config.artifacts.kind === 's3' ? s3() : undefined);
-  // one pool of resident model runners per worker process, shared by its queues
-  const models = new ModelPool({
-    ...config.models,
-    cwd: opts.cwd ?? process.cwd(),
-    healthCheckMs: 30_000,
-    weights: createWeightsResolver({ cacheDir: path.join(config.dataDir, 'model-cache'), s3 }),
-    environment: config.environment,
-    log: (line) => console.error(`model runner: ${line}`),
-  });
   const sandbox = {
     ...(await startSandbox(config.sandbox, config.environment.PATH)),
     sharedDirs: config.stepSharedDirs,
@@ -82,6 +76,36 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<WorkerSet> 
     }),
     code: cellCodeLookup(opts.db),
   };
+  // one pool of resident model runners per worker process, shared by its queues
+  const python = runnerPython(cwd, config.models.python);
+  const models = new ModelPool({
+    ...config.models,
+    cwd,
+    healthCheckMs: 30_000,
+    weights: createWeightsResolver({ cacheDir: path.join(config.dataDir, 'model-cache'), s3 }),
+    environment: config.environment,
+    // a model version's own code, and the environment its pinned requirements make (on top of the runners' Python)
+    prepareCode: modelCodePreparer({
+      dir: path.join(config.dataDir, 'model-code'),
+      source: cells.code,
+      python,
+      environments: new CellEnvironments({
+        dir: path.join(path.dirname(config.cells.envsDir), 'model-envs'),
+        uv: config.cells.uv,
+        python,
+        env: process.env,
+        basePaths: await sitePackagesOf(python).catch(() => []),
+        label: "the model's Python environment",
+        log: (line) => console.error(line),
+      }),
+    }),
+    // runners run model code, a team's: sandboxed like steps, reading their inputs from the runs' folders
+    sandbox:
+      sandbox.mode === 'on'
+        ? { readOnly: [path.join(config.dataDir, 'runs'), ...config.stepSharedDirs], unavailable: sandbox.unavailable }
+        : undefined,
+    log: (line) => console.error(`model runner: ${line}`),
+  });
   const activities = (queue: QueueName, slots?: Slots) =>
     createActivities({
       db: opts.db,

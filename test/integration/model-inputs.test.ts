@@ -1,7 +1,7 @@
 // Hostile model inputs through Temporal (issue 12): a file an input names must lie in the step's own folder or those
 // of the steps it needs, or the step fails as bad input before any runner reads it; a bad input in a batch merged
 // from two dongs fails only its own dong's step.
-import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,8 @@ const spec = (slug: string, builtin: string) => ({
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'model-inputs-'));
+  // the runners run sandboxed as the step user, who appends to their batch log there
+  await chmod(dir, 0o777);
   log = path.join(dir, 'batches.log');
   t = await testContext({
     GPU_SLOTS: '4',

@@ -1,7 +1,7 @@
 // Model steps through Temporal: GPU activities of two dongs share one resident runner and one batch; a runner
 // crash fails the attempt retryably and the retry, on a restarted runner, succeeds; results name the model version.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,8 @@ const builtins: Record<string, Builtin> = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'model-steps-'));
+  // the runners run sandboxed as the step user, who appends to their batch log there
+  await chmod(dir, 0o777);
   // the runners log their batches there (a setting of the worker's environment, read with its configuration)
   t = await testContext({
     GPU_SLOTS: '2',

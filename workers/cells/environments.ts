@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -32,6 +32,11 @@ export interface CellEnvironmentsOptions {
   python: string;
   /** Variables uv runs with (the worker's: PATH, HOME, proxies, UV_* and PIP_* settings). */
   env: Record<string, string | undefined>;
+  /** site-packages folders the environments see after their own packages (a model's code sees the runners'
+   * torch and transformers; its pinned requirements come first). */
+  basePaths?: string[];
+  /** What the environments are for, in messages (default: "the pipeline's Python environment"). */
+  label?: string;
   log?: (line: string) => void;
 }
 
@@ -41,17 +46,17 @@ export class CellEnvironments {
   constructor(private readonly opts: CellEnvironmentsOptions) {}
 
   /** The environment's key: the sorted requirements (pins are exact, so the set names one environment). */
-  static keyOf(requirements: readonly string[]): string {
+  static keyOf(requirements: readonly string[], basePaths: readonly string[] = []): string {
     const set = [...new Set(requirements.map((r) => r.trim()))].sort();
     return createHash('sha256')
-      .update(JSON.stringify([LAYOUT, set]))
+      .update(JSON.stringify(basePaths.length ? [LAYOUT, set, basePaths] : [LAYOUT, set]))
       .digest('hex')
       .slice(0, 24);
   }
 
   /** The folder of a ready environment for these requirements, built first if need be. */
   async get(requirements: readonly string[]): Promise<string> {
-    const key = CellEnvironments.keyOf(requirements);
+    const key = CellEnvironments.keyOf(requirements, this.opts.basePaths);
     const dir = path.join(this.opts.dir, key);
     if (existsSync(path.join(dir, READY))) return dir;
     let pending = this.building.get(key);
@@ -70,6 +75,7 @@ export class CellEnvironments {
     await mkdir(this.opts.dir, { recursive: true });
     try {
       await this.uv(['venv', '--relocatable', '--no-python-downloads', '--python', this.opts.python, temp]);
+      if (this.opts.basePaths?.length) await this.addBasePaths(temp, this.opts.basePaths);
       if (requirements.length) {
         const file = path.join(temp, 'brewline-requirements.txt');
         await writeFile(file, `${[...requirements].sort().join('\n')}\n`);
@@ -87,8 +93,19 @@ export class CellEnvironments {
       throw err;
     }
     const took = Date.now() - started;
-    this.opts.log?.(`cell environment ${path.basename(dir)} (${requirements.length} requirements) built in ${took} ms`);
+    this.opts.log?.(
+      `${this.opts.label ?? 'cell environment'} ${path.basename(dir)} (${requirements.length} requirements) built in ${took} ms`,
+    );
     return dir;
+  }
+
+  /** A .pth file in the new environment's site-packages: Python appends its lines to sys.path, after the
+   * environment's own packages. */
+  private async addBasePaths(env: string, basePaths: string[]): Promise<void> {
+    const lib = path.join(env, 'lib');
+    const python = (await readdir(lib)).find((d) => d.startsWith('python'));
+    if (!python) throw new EnvironmentBuildError(`uv made no lib/python* folder in ${env}`);
+    await writeFile(path.join(lib, python, 'site-packages', 'brewline-base.pth'), `${basePaths.join('\n')}\n`);
   }
 
   private async uv(args: string[]): Promise<void> {
@@ -110,7 +127,7 @@ export class CellEnvironments {
         .slice(-12)
         .join('\n');
       throw new EnvironmentBuildError(
-        `the pipeline's Python environment could not be built (uv ${args[0]} ${args[1] ?? ''}): ${said || e.message}`,
+        `${this.opts.label ?? "the pipeline's Python environment"} could not be built (uv ${args[0]} ${args[1] ?? ''}): ${said || e.message}`,
       );
     }
   }

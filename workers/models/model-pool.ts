@@ -3,13 +3,15 @@
 // never loaded past the budget); concurrent requests for one model merged into batches, where an input the runner
 // fails fails only its caller's request; crashed runners restarted on the next request (the requests they held fail
 // retryably); idle runners health-checked.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
 import { type Environment, runnerEnv } from '~/workers/child-env';
 import type { WeightsResolver } from './model-weights';
 import { RunnerCrashedError, RunnerProcess, RunnerRequestError } from './runner-process';
 import { runnerPython } from '~/stack/runner-python';
+import { bwrapArgs, pythonEnvMounts } from '~/workers/sandbox/sandbox';
+import type { PreparedModelCode } from './model-code';
 
 export interface ModelPoolOptions {
   memoryBudgetMb: number;
@@ -27,6 +29,11 @@ export interface ModelPoolOptions {
   environment?: Environment;
   /** Extra environment for runners. */
   env?: Record<string, string>;
+  /** Writes a version's code where its runner reads it and finds the Python to run it (workers/models/model-code). */
+  prepareCode?: (model: ResolvedModel) => Promise<PreparedModelCode>;
+  /** Runs each runner in the step sandbox (bubblewrap, no network, as the step user), seeing only the system, its
+   * code, its Python, its weights and these folders (read-only), with the GPU's device nodes passed through. */
+  sandbox?: { readOnly: string[] /** why the sandbox cannot run here: no runner starts */; unavailable?: string };
   log?: (line: string) => void;
 }
 
@@ -63,6 +70,8 @@ interface Entry {
   runner?: RunnerProcess;
   starting?: Promise<RunnerProcess>;
   memoryMb: number;
+  /** the most inputs per batch: BREWLINE_BATCH_MAX, or less where the model code asks for less */
+  batchMax: number;
   lastUsed: number;
   inflight: boolean;
   queue: Waiting[];
@@ -118,6 +127,7 @@ export class ModelPool {
           key,
           model,
           memoryMb: Math.max(0, model.gpuMemoryMb),
+          batchMax: this.opts.batchMax,
           lastUsed: Date.now(),
           inflight: false,
           queue: [],
@@ -159,7 +169,7 @@ export class ModelPool {
 
   private schedule(entry: Entry): void {
     if (entry.inflight || entry.queue.length === 0) return;
-    if (entry.queue.length >= this.opts.batchMax) {
+    if (entry.queue.length >= entry.batchMax) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
       void this.flush(entry);
@@ -176,7 +186,7 @@ export class ModelPool {
     entry.queue = entry.queue.filter((w) => !w.request.settled);
     if (entry.queue.length === 0) return;
     entry.inflight = true;
-    const batch = entry.queue.splice(0, this.opts.batchMax);
+    const batch = entry.queue.splice(0, entry.batchMax);
     try {
       const runner = await this.runnerFor(entry);
       this.stats.batchSizes.push(batch.length);
@@ -208,26 +218,58 @@ export class ModelPool {
     return entry.starting;
   }
 
-  private program(model: ResolvedModel): string[] {
+  /** The runner's argv and what it reads: the version's own code under runners/model_host.py, or the framework's
+   * runner (runners/<framework>/runner.py). */
+  private async program(model: ResolvedModel): Promise<{ argv: string[]; reads: string[] }> {
+    const label = `model ${model.name}@${model.version}`;
     if ((model.runtime || 'python') !== 'python')
-      throw new ModelUnservableError(
-        `model ${model.name}@${model.version}: runtime "${model.runtime}" has no runner (only "python")`,
-      );
+      throw new ModelUnservableError(`${label}: runtime "${model.runtime}" has no runner (only "python")`);
+    const runners = path.join(this.opts.cwd, 'runners');
+    if (this.opts.sandbox?.unavailable)
+      throw new ModelUnservableError(`${label}: model runners need the sandbox: ${this.opts.sandbox.unavailable}`);
+    if (model.code) {
+      if (!this.opts.prepareCode) throw new ModelUnservableError(`${label}: this worker cannot serve model code`);
+      const code = await this.opts.prepareCode(model);
+      return {
+        argv: [inRealEnv(code.python), '-u', path.join(runners, 'model_host.py'), code.dir, model.code.entrypoint],
+        reads: [runners, code.dir, ...pythonMounts(code.python), ...pythonMounts(this.python())],
+      };
+    }
     if (!FRAMEWORK.test(model.framework))
-      throw new ModelUnservableError(
-        `model ${model.name}@${model.version}: framework "${model.framework}" is not a runner name`,
-      );
-    const script = path.join(this.opts.cwd, 'runners', model.framework, 'runner.py');
+      throw new ModelUnservableError(`${label}: framework "${model.framework}" is not a runner name`);
+    const script = path.join(runners, model.framework, 'runner.py');
     if (!existsSync(script))
-      throw new ModelUnservableError(
-        `model ${model.name}@${model.version}: no runner at runners/${model.framework}/runner.py`,
-      );
-    return [runnerPython(this.opts.cwd, this.opts.python), '-u', script];
+      throw new ModelUnservableError(`${label}: no runner at runners/${model.framework}/runner.py`);
+    return { argv: [this.python(), '-u', script], reads: [runners, ...pythonMounts(this.python())] };
+  }
+
+  private python(): string {
+    return inRealEnv(runnerPython(this.opts.cwd, this.opts.python));
+  }
+
+  /** The argv that starts the runner: in the sandbox when the worker has one. */
+  private sandboxed(argv: string[], reads: string[], weights: string, env: Record<string, string>): string[] {
+    if (!this.opts.sandbox) return argv;
+    const local = weights.startsWith('file://') ? weights.slice('file://'.length) : weights;
+    const args = bwrapArgs({
+      argv,
+      cwd: '/tmp',
+      env,
+      mounts: {
+        readOnly: [...reads, ...(local.startsWith('/') ? [local] : []), ...this.opts.sandbox.readOnly],
+        // the one file a runner may write: the batch log an operator asked for (BREWLINE_RUNNER_LOG)
+        writable: env.BREWLINE_RUNNER_LOG ? [path.dirname(env.BREWLINE_RUNNER_LOG)] : [],
+        hidden: [],
+      },
+      network: false,
+      devices: gpuDevices(),
+    });
+    return ['bwrap', ...args];
   }
 
   /** Admits the model within the memory budget (evicting idle runners, least recently used first), then loads it. */
   private async start(entry: Entry): Promise<RunnerProcess> {
-    const argv = this.program(entry.model);
+    const { argv, reads } = await this.program(entry.model);
     const artifactUri = this.opts.weights ? await this.opts.weights(entry.model.artifactUri) : entry.model.artifactUri;
     const need = entry.memoryMb;
     if (need > this.opts.memoryBudgetMb)
@@ -248,15 +290,18 @@ export class ModelPool {
       await new Promise<void>((resolve) => this.released.push(resolve));
     }
     this.usedMb += need;
+    // what the runner holds: what admission reserved, or more where the loaded model reports more
+    let held = need;
     this.stats.peakMb = Math.max(this.stats.peakMb, this.usedMb);
+    const env = { ...runnerEnv(this.opts.environment ?? {}), ...this.opts.env, PYTHONUNBUFFERED: '1' };
     const runner = new RunnerProcess({
-      argv,
-      cwd: this.opts.cwd,
-      env: { ...runnerEnv(this.opts.environment ?? {}), ...this.opts.env, PYTHONUNBUFFERED: '1' },
+      argv: this.sandboxed(argv, reads, artifactUri, env),
+      cwd: this.opts.sandbox ? '/' : this.opts.cwd,
+      env,
       onLog: (line) => this.opts.log?.(`[${entry.key}] ${line}`),
     });
     void runner.exited.then(() => {
-      this.usedMb -= need;
+      this.usedMb -= held;
       if (entry.runner === runner) entry.runner = undefined;
       this.wake();
     });
@@ -270,6 +315,20 @@ export class ModelPool {
         this.opts.loadTimeoutMs ?? 600_000,
       );
       this.stats.loadMs.push(Number(reply.loadMs ?? 0));
+      const reported = Number(reply.memoryMb ?? 0);
+      if (reported > this.opts.memoryBudgetMb)
+        throw new ModelUnservableError(
+          `model ${entry.key} holds ${reported} MB once loaded (it declared ${need} MB); ` +
+            `this worker has GPU_MEMORY_MB=${this.opts.memoryBudgetMb}`,
+        );
+      if (reported > held) {
+        this.usedMb += reported - held;
+        held = reported;
+        entry.memoryMb = reported;
+        this.stats.peakMb = Math.max(this.stats.peakMb, this.usedMb);
+      }
+      const hint = Number(reply.batchSize);
+      if (Number.isInteger(hint) && hint > 0) entry.batchMax = Math.min(this.opts.batchMax, hint);
     } catch (err) {
       runner.kill();
       throw err;
@@ -289,6 +348,35 @@ export class ModelPool {
       if (!entry.runner?.alive || entry.inflight) continue;
       await entry.runner.request({ op: 'ping' }, 10_000).catch(() => entry.runner?.kill());
     }
+  }
+}
+
+/** The interpreter at its environment's real path (`.venv` is often a link): the sandbox shows only real paths. A
+ * venv's bin/python itself stays a link, which is how Python finds the environment's packages. */
+function inRealEnv(python: string): string {
+  if (!path.isAbsolute(python)) return python;
+  const env = path.dirname(path.dirname(python));
+  try {
+    return path.join(realpathSync(env), path.relative(env, python));
+  } catch {
+    return python;
+  }
+}
+
+/** A Python's installation folders, to show a sandboxed runner (nothing for the system's python3). */
+function pythonMounts(python: string): string[] {
+  if (!path.isAbsolute(python)) return [];
+  return pythonEnvMounts(path.dirname(path.dirname(python)));
+}
+
+/** The GPU's device nodes (NVIDIA's), passed through to sandboxed runners. */
+function gpuDevices(): string[] {
+  try {
+    return readdirSync('/dev')
+      .filter((name) => name.startsWith('nvidia'))
+      .map((name) => path.join('/dev', name));
+  } catch {
+    return [];
   }
 }
 

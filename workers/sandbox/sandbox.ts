@@ -34,6 +34,8 @@ export interface SandboxRequest {
   mounts: SandboxMounts;
   /** Outbound network through a user-mode stack (no host loopback); false: loopback only. */
   network: boolean;
+  /** Device nodes passed through (a model runner's GPU: /dev/nvidia*). */
+  devices?: string[];
 }
 
 export class SandboxUnavailableError extends Error {
@@ -65,6 +67,7 @@ export function bwrapArgs(req: SandboxRequest, fds?: { info: number; block: numb
     else args.push('--ro-bind', link, link);
   }
   args.push('--dev', '/dev', '--proc', '/proc');
+  for (const device of req.devices ?? []) if (existsSync(device)) args.push('--dev-bind', device, device);
   args.push(...mountArgs(req.mounts));
   args.push('--setenv', 'HOME', '/tmp', '--chdir', req.cwd);
   if (fds) args.push('--info-fd', String(fds.info), '--block-fd', String(fds.block));

@@ -1,9 +1,12 @@
 // The model registry: models, numbered versions, aliases that move (promote, roll back) with their history.
 import { z } from 'zod';
 import { INT4_MAX } from '~/common/limits';
+import { modelCodeSchema } from '~/common/model-code';
 import type { ModelRef, ResolvedModel } from '~/common/model-ref';
+import { pinnedRequirementsSchema } from '~/common/pipeline-spec';
 import type { Db } from '~/server/db';
 import { AppError } from '~/server/errors';
+import { codeHashOf } from '~/server/services/pipelines/cell-sources';
 
 const name = z.string().regex(/^[a-z][a-z0-9._-]{0,99}$/, 'must be lower-case letters, digits, ".", "_", "-"');
 
@@ -20,18 +23,37 @@ export const registerModelVersionInput = z
     gpuMemoryMb: z.number().int().min(0).max(INT4_MAX).default(0),
     metrics: z.record(z.string(), z.number()).default({}),
     producedByRunId: z.string().optional(),
+    /** The Python code that serves the weights (runners/model_host.py runs it); without it, runners/<framework>/. */
+    code: modelCodeSchema.optional(),
+    /** Pinned requirements the code runs with, on top of the runners' Python. */
+    requirements: pinnedRequirementsSchema.default([]),
     /** Aliases to point at the new version, e.g. ["staging"]. */
     aliases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/)).default([]),
   })
   .superRefine((v, ctx) => {
     // what a python runner can be given: a local path, file:// or s3://bucket/key (fetched by the worker)
-    if (v.runtime === 'python' && !/^(\/|file:\/\/\/|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.)/.test(v.artifactUri))
+    if (
+      (v.runtime === 'python' || v.code) &&
+      !/^(\/|file:\/\/\/|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.)/.test(v.artifactUri)
+    )
       ctx.addIssue({
         code: 'custom',
         path: ['artifactUri'],
         message: 'must be an absolute path, a file:/// URI or s3://bucket/key for a python runner',
       });
-    if (v.runtime === 'python' && !/^[a-z][a-z0-9_-]{0,62}$/.test(v.framework))
+    if (v.code && v.runtime !== '' && v.runtime !== 'python')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runtime'],
+        message: 'must be "python" (or left out) for a version with code',
+      });
+    if (!v.code && v.requirements.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requirements'],
+        message: 'are for model code: give the version its code',
+      });
+    if (!v.code && v.runtime === 'python' && !/^[a-z][a-z0-9_-]{0,62}$/.test(v.framework))
       ctx.addIssue({
         code: 'custom',
         path: ['framework'],
@@ -48,8 +70,17 @@ export const moveAliasInput = z.object({
 
 /** A new numbered version (the model is created on its first version); optionally moves aliases to it. */
 export async function registerModelVersion(db: Db, actor: string, input: z.input<typeof registerModelVersionInput>) {
-  const { aliases, name: modelName, task, description, ...v } = registerModelVersionInput.parse(input);
+  const { aliases, name: modelName, task, description, code, ...v } = registerModelVersionInput.parse(input);
+  // the code's files are kept once each by content hash, as cells' code is
+  const codeFiles = Object.fromEntries(
+    Object.entries(code?.files ?? {}).map(([file, text]) => [file, codeHashOf(text)]),
+  );
   const version = await db.$transaction(async (tx) => {
+    if (code)
+      await tx.cellSource.createMany({
+        data: Object.values(code.files).map((text) => ({ hash: codeHashOf(text), code: text })),
+        skipDuplicates: true,
+      });
     const model = await tx.model.upsert({
       where: { name: modelName },
       create: { name: modelName, task, description: description ?? '' },
@@ -64,6 +95,7 @@ export async function registerModelVersion(db: Db, actor: string, input: z.input
     const created = await tx.modelVersion.create({
       data: {
         ...v,
+        ...(code && { runtime: 'python', entrypoint: code.entrypoint, codeFiles }),
         inputSchema: v.inputSchema as object,
         outputSchema: v.outputSchema as object,
         metrics: v.metrics as object,
@@ -159,6 +191,10 @@ export async function resolveModels(
       framework: version.framework,
       runtime: version.runtime,
       gpuMemoryMb: version.gpuMemoryMb,
+      ...(version.entrypoint && {
+        code: { entrypoint: version.entrypoint, files: version.codeFiles as Record<string, string> },
+        requirements: version.requirements,
+      }),
     };
   }
   if (problems.length) throw AppError.badRequest('A model the pipeline uses cannot be resolved', problems);
