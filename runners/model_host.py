@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -88,6 +89,7 @@ class ModelHost(Runner):
         return {"batchSize": self.batch_size} if self.batch_size else {}
 
     def infer(self, inputs):
+        started = time.monotonic()
         try:
             outputs = self.model.predict(inputs)
         except Exception:
@@ -98,6 +100,11 @@ class ModelHost(Runner):
         for output in outputs:
             if isinstance(output, dict) and "model" not in output:
                 output["model"] = self.label
+        log = os.environ.get("BREWLINE_RUNNER_LOG")
+        if log:  # one line per batch, for an operator (and the tests) to see how inputs were batched
+            with open(log, "a") as f:
+                f.write(f"{self.label} pid={os.getpid()} batch={len(inputs)} "
+                        f"ms={round((time.monotonic() - started) * 1000)}\n")
         return list(outputs)
 
     def memory_mb(self):
