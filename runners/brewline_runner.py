@@ -11,6 +11,8 @@ import traceback
 
 # the fields of an input object that name a file (a local path or file:// URI); the only ones a runner reads files from
 FILE_FIELDS = ("image", "path")
+# the fields that name a list of files (a vision-language model's images)
+FILE_LIST_FIELDS = ("images",)
 
 
 class InputError(Exception):
@@ -57,6 +59,15 @@ def _refused(item, roots):
         value = item.get(field)
         if isinstance(value, str) and not _inside(file_path(value), roots):
             return f"{field} {value!r} is outside the folders this step may read"
+    for field in FILE_LIST_FIELDS:
+        values = item.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            return f"{field} must be a list of file paths"
+        for value in values:
+            if not isinstance(value, str) or not _inside(file_path(value), roots):
+                return f"{field} entry {value!r} is outside the folders this step may read"
     return None
 
 

@@ -31,7 +31,12 @@ const builtins: Record<string, Builtin> = {
     await writeFile(`${outDir}-copy.txt`, 'a copy beside the folder');
     await symlink(menu, path.join(outDir, 'also-menu.txt'));
     await symlink(secret, path.join(outDir, 'escape.txt'));
-    const outputs = (await infer(files[itemKey]!.map((p) => ({ path: p, tag: itemKey })))) as { vector: number[] }[];
+    // a vision-language model's input names its images in a list: each is checked
+    const inputs =
+      itemKey === 'listed'
+        ? [{ images: [menu, secret], tag: itemKey }]
+        : files[itemKey]!.map((p) => ({ path: p, tag: itemKey }));
+    const outputs = (await infer(inputs)) as { vector: number[] }[];
     return { vectors: outputs.length };
   },
   // embeds three texts; the dong "broken" has a bad one among them
@@ -88,9 +93,9 @@ afterAll(() => t.close());
 describe('model inputs', () => {
   it('a file outside the step’s folders fails its step as bad input, and no runner reads it', async () => {
     await api().pipelines.push({ spec: spec('model-files', 'test.embedFiles') });
-    const dongs = ['own', 'linked', 'outside', 'escaping', 'climbing'];
+    const dongs = ['own', 'linked', 'outside', 'escaping', 'climbing', 'listed'];
     const { runId } = await api().runs.trigger({ pipelineSlug: 'model-files', params: { dongs } });
-    expect(await t.waitForRun(runId)).toMatchObject({ itemsSucceeded: 2, itemsFailed: 3 });
+    expect(await t.waitForRun(runId)).toMatchObject({ itemsSucceeded: 2, itemsFailed: 4 });
     const steps = await t.db.stepRun.findMany({ where: { runId } });
     const byDong = Object.fromEntries(steps.map((s) => [s.itemKey, s]));
     expect(steps).toHaveLength(dongs.length); // one attempt each: bad input is not retried
@@ -106,8 +111,9 @@ describe('model inputs', () => {
     expect(byDong.climbing!.error).toMatch(
       /bad input: input 0: path ".*\/\.\.\/embed\.attempt-1-copy\.txt" is outside/,
     );
+    expect(byDong.listed!.error).toMatch(/bad input: input 0: images\[1\] ".*secret\.txt" is outside the folders/);
     const batches = await readFile(log, 'utf8');
-    for (const dong of ['outside', 'escaping', 'climbing']) expect(batches).not.toContain(dong);
+    for (const dong of ['outside', 'escaping', 'climbing', 'listed']) expect(batches).not.toContain(dong);
   });
 
   it('a bad input in a batch merged from two dongs fails only its own dong’s step, at once', async () => {

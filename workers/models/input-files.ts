@@ -1,10 +1,14 @@
-// The files a model input names (runners/PROTOCOL.md: its `image` and `path` fields), kept inside the folders its
+// The files a model input names (runners/PROTOCOL.md: its `image` and `path` fields, and each of its `images`), kept inside the folders its
 // caller may read: a step must not have a runner read another run's outputs, the worker's secrets or /etc.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The fields of an input object that name a file (a local path or file:// URI); runners read files from no other. */
 export const FILE_FIELDS = ['image', 'path'] as const;
+/** The fields that name a list of files (a vision-language model's images). */
+export const FILE_LIST_FIELDS = ['images'] as const;
+/** The most files one list field may name. */
+export const MAX_FILES_PER_FIELD = 64;
 
 /** An input names a file that is not in its caller's folders (or no file at all). */
 export class InputFileError extends Error {
@@ -32,9 +36,7 @@ export async function confineInputFiles(inputs: unknown[], folders: string[]): P
     inputs.map(async (input, i) => {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
       const confined: Record<string, unknown> = { ...input };
-      for (const field of FILE_FIELDS) {
-        const value = confined[field];
-        if (value === undefined) continue;
+      const confine = async (field: string, value: unknown): Promise<string> => {
         if (typeof value !== 'string') throw new InputFileError(`input ${i}: ${field} must be a file path`);
         const file = value.startsWith('file://') ? value.slice('file://'.length) : value;
         if (!path.isAbsolute(file))
@@ -49,7 +51,16 @@ export async function confineInputFiles(inputs: unknown[], folders: string[]): P
             `input ${i}: ${field} ${JSON.stringify(value)} is outside the folders this step may read ` +
               '(its own and those of the steps it needs)',
           );
-        confined[field] = real;
+        return real;
+      };
+      for (const field of FILE_FIELDS)
+        if (confined[field] !== undefined) confined[field] = await confine(field, confined[field]);
+      for (const field of FILE_LIST_FIELDS) {
+        const list = confined[field];
+        if (list === undefined) continue;
+        if (!Array.isArray(list) || list.length > MAX_FILES_PER_FIELD)
+          throw new InputFileError(`input ${i}: ${field} must be a list of at most ${MAX_FILES_PER_FIELD} file paths`);
+        confined[field] = await Promise.all(list.map((value, n) => confine(`${field}[${n}]`, value)));
       }
       return confined;
     }),

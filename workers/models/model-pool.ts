@@ -3,7 +3,7 @@
 // never loaded past the budget); concurrent requests for one model merged into batches, where an input the runner
 // fails fails only its caller's request; crashed runners restarted on the next request (the requests they held fail
 // retryably); idle runners health-checked.
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedModel } from '~/common/model-ref';
 import { type Environment, runnerEnv } from '~/workers/child-env';
@@ -247,6 +247,18 @@ export class ModelPool {
     return inRealEnv(runnerPython(this.opts.cwd, this.opts.python));
   }
 
+  /** Weights the sandbox's user cannot read fail the model at once, saying how to fix it (not a crash per retry). */
+  private checkReadable(model: ResolvedModel, weights: string): void {
+    if (!this.opts.sandbox || process.getuid?.() !== 0) return;
+    const local = weights.startsWith('file://') ? weights.slice('file://'.length) : weights;
+    const closed = unreadableByOthers(local);
+    if (closed)
+      throw new ModelUnservableError(
+        `model ${model.name}@${model.version}: its weights ${closed} cannot be read by the sandbox's user ` +
+          '(runners run as nobody): make them world-readable (chmod -R a+rX)',
+      );
+  }
+
   /** The argv that starts the runner: in the sandbox when the worker has one. */
   private sandboxed(argv: string[], reads: string[], weights: string, env: Record<string, string>): string[] {
     if (!this.opts.sandbox) return argv;
@@ -271,6 +283,7 @@ export class ModelPool {
   private async start(entry: Entry): Promise<RunnerProcess> {
     const { argv, reads } = await this.program(entry.model);
     const artifactUri = this.opts.weights ? await this.opts.weights(entry.model.artifactUri) : entry.model.artifactUri;
+    this.checkReadable(entry.model, artifactUri);
     const need = entry.memoryMb;
     if (need > this.opts.memoryBudgetMb)
       throw new ModelUnservableError(
@@ -361,6 +374,26 @@ function inRealEnv(python: string): string {
   } catch {
     return python;
   }
+}
+
+/** The first file or folder under `target` (a weights file or folder, 2 levels deep) that others cannot read. */
+function unreadableByOthers(target: string, depth = 0): string | undefined {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(target);
+  } catch {
+    return undefined; // a missing file is the runner's to report
+  }
+  if (st.isDirectory()) {
+    if ((st.mode & 0o005) !== 0o005) return target;
+    if (depth >= 2) return undefined;
+    for (const name of readdirSync(target)) {
+      const closed = unreadableByOthers(path.join(target, name), depth + 1);
+      if (closed) return closed;
+    }
+    return undefined;
+  }
+  return (st.mode & 0o004) === 0 ? target : undefined;
 }
 
 /** A Python's installation folders, to show a sandboxed runner (nothing for the system's python3). */
