@@ -7,16 +7,22 @@
 //   brewline notebook export <slug> [--version <n>] [--run <runId> [--item <itemKey>]] [-o <file.ipynb>]
 //                                                    a version as a notebook, with the outputs of an item of a run
 //   brewline item ready <runId> <itemKey>            wake an item waiting on a sensor
+//   brewline models register <folder> --name <name> --task <task> [--weights <uri>] [--gpu-memory-mb <n>]
+//       [--entrypoint model.py:Model] [--alias <alias>]... [--framework <label>] [--description <text>]
+//                                                    a model folder's code (model-folder.ts) as a new version
 // push talks to the API (BREWLINE_URL, default http://localhost:3000, and BREWLINE_TOKEN); without a token
 // but with DATABASE_URL it writes to that database directly and syncs the schedules to Temporal (TEMPORAL_ADDRESS
-// and the rest of the server's configuration), as the API does: an operator on the database host. The notebook
-// and item commands always talk to the API.
+// and the rest of the server's configuration), as the API does: an operator on the database host. models register
+// does the same (the API, or the database directly). The notebook and item commands always talk to the API.
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pipelineFromNotebook } from '~/common/notebook/ipynb';
 import { notebookPathText } from '~/common/notebook/nbformat';
 import { pipelineSpecProblems } from '~/common/pipeline-spec';
 import { createBrewlineClient, describeError } from '~/client';
+import { registerModelVersionInput } from '~/server/services/models/models';
+import { ModelFolderError, modelVersionFromFolder } from './model-folder';
 import { loadPipeline } from './pipeline-folder';
 
 const USAGE = [
@@ -24,6 +30,8 @@ const USAGE = [
   '       brewline notebook import <file.ipynb> --slug <slug> [--name <name>]',
   '       brewline notebook export <slug> [--version <n>] [--run <runId> [--item <itemKey>]] [-o <file.ipynb>]',
   '       brewline item ready <runId> <itemKey>',
+  '       brewline models register <folder> --name <name> --task <task> [--weights <uri>] [--gpu-memory-mb <n>]',
+  '           [--entrypoint model.py:Model] [--alias <alias>]... [--framework <label>] [--description <text>]',
 ].join('\n');
 
 const apiClient = () =>
@@ -32,6 +40,7 @@ const apiClient = () =>
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, file] = argv;
   if (noun === 'notebook') return notebookCommand(verb, argv.slice(2));
+  if (noun === 'models' || noun === 'model') return modelsCommand(verb, argv.slice(2));
   if (noun === 'item' && verb === 'ready' && argv[2] && argv[3]) {
     const { delivered } = await apiClient().runs.signalItem.mutate({ runId: argv[2], itemKey: argv[3] });
     console.log(delivered ? `${argv[3]}: woken` : `${argv[3]}: not started yet; it will check when it starts`);
@@ -159,6 +168,94 @@ async function exportNotebook(
   const notes = notebook.metadata.brewline as { version?: number; run?: string; item?: string };
   const outputs = notes.run ? `, outputs of run ${notes.run}${notes.item ? ` item ${notes.item}` : ''}` : '';
   console.log(`${output}: ${slug} version ${notes.version}, ${notebook.cells.length} cells${outputs}`);
+  return 0;
+}
+
+const MODEL_OPTIONS = {
+  name: { type: 'string' },
+  task: { type: 'string' },
+  weights: { type: 'string' },
+  'gpu-memory-mb': { type: 'string' },
+  entrypoint: { type: 'string' },
+  alias: { type: 'string', multiple: true },
+  framework: { type: 'string' },
+  description: { type: 'string' },
+} as const;
+
+async function modelsCommand(verb: string | undefined, args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof MODEL_OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args, options: MODEL_OPTIONS, allowPositionals: true });
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const gpuMemoryMb = values['gpu-memory-mb'] === undefined ? undefined : Number(values['gpu-memory-mb']);
+  if (
+    verb !== 'register' ||
+    positionals.length !== 1 ||
+    !values.name ||
+    !values.task ||
+    (gpuMemoryMb !== undefined && !Number.isInteger(gpuMemoryMb))
+  ) {
+    console.error(USAGE);
+    return 2;
+  }
+  const folder = positionals[0]!;
+  let input: Awaited<ReturnType<typeof modelVersionFromFolder>>;
+  try {
+    input = await modelVersionFromFolder(folder, {
+      name: values.name,
+      task: values.task,
+      weights: values.weights,
+      gpuMemoryMb,
+      entrypoint: values.entrypoint,
+      aliases: values.alias,
+      framework: values.framework,
+      description: values.description,
+    });
+  } catch (err) {
+    if (!(err instanceof ModelFolderError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  // the server checks again: this names every problem before the code is sent
+  const checked = registerModelVersionInput.safeParse(input);
+  if (!checked.success) {
+    const issues = checked.error.issues;
+    console.error(`${folder}: ${issues.length} problem${issues.length > 1 ? 's' : ''}`);
+    for (const issue of issues) {
+      // a file name the API refuses: say why, not only that the key is invalid
+      const why = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : issue.message;
+      console.error(`  ${issue.path.join('.') || '(version)'}: ${why}`);
+    }
+    return 1;
+  }
+  let result: { name: string; version: number };
+  if (process.env.BREWLINE_TOKEN || !process.env.DATABASE_URL) {
+    result = await apiClient().models.registerVersion.mutate(input);
+  } else {
+    // an operator on the database host: the same service as the API's, recorded as the machine's user
+    const [{ createDb }, { loadConfig }, { registerModelVersion }] = await Promise.all([
+      import('~/server/db'),
+      import('~/server/env'),
+      import('~/server/services/models/models'),
+    ]);
+    const db = createDb(loadConfig().databaseUrl);
+    try {
+      result = await registerModelVersion(db, `cli:${os.userInfo().username}`, input);
+    } finally {
+      await db.$disconnect();
+    }
+  }
+  const files = Object.keys(input.code!.files).length;
+  const requirements = input.requirements?.length ?? 0;
+  const aliases = input.aliases?.length ? `; ${input.aliases.join(', ')} → v${result.version}` : '';
+  console.log(
+    `${result.name}: version ${result.version} (${files} file${files === 1 ? '' : 's'}, ` +
+      `${requirements} requirement${requirements === 1 ? '' : 's'}, weights ${input.artifactUri})${aliases}`,
+  );
   return 0;
 }
 

@@ -1,13 +1,15 @@
 'use client';
-// One model: its versions (with the runs that used each), its aliases, and their history; editors promote a
-// version to an alias or roll an alias back, with a note.
+// One model: its versions (each with its weights, code, requirements, the runs that used it and sample outputs; the
+// newest opened), its aliases, and their history; editors promote a version to an alias or roll an alias back,
+// with a note.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'next/navigation';
 import { useState } from 'react';
 import { Button, Field, FormError, InlineForm, Select, TextInput } from '../../_components/forms';
-import { Cell, LoadError, Loading, PageTitle, Row, Table, TextLink } from '../../_components/ui';
+import { LoadError, Loading, PageTitle } from '../../_components/ui';
 import { useCanEdit } from '../../_components/who-am-i';
 import { useTRPC } from '../../_trpc/client';
+import { ModelVersionCard } from './model-version';
 
 export default function ModelPage() {
   const { name } = useParams<{ name: string }>();
@@ -84,30 +86,15 @@ export default function ModelPage() {
 
       <div className="space-y-2">
         <h2 className="font-medium">Versions</h2>
-        <Table columns={['Version', 'Artifact', 'Framework', 'GPU memory', 'Metrics', 'Used by']}>
-          {m.versions.map((v) => (
-            <Row key={v.version} className="align-top" data-testid={`version-${v.version}`}>
-              <Cell>v{v.version}</Cell>
-              <Cell className="font-mono text-xs">{v.artifactUri}</Cell>
-              <Cell>
-                {v.framework}
-                {v.runtime ? ` · ${v.runtime}` : ''}
-              </Cell>
-              <Cell>{v.gpuMemoryMb ? `${v.gpuMemoryMb} MB` : '—'}</Cell>
-              <Cell className="font-mono text-xs">{JSON.stringify(v.metrics)}</Cell>
-              <Cell>
-                {v.usedBy.length === 0
-                  ? '—'
-                  : v.usedBy.slice(0, 5).map((u) => (
-                      <TextLink key={u.runId} href={`/runs/${u.runId}`} className="mr-2">
-                        {u.pipeline}
-                      </TextLink>
-                    ))}
-                {v.usedBy.length > 5 ? ` and ${v.usedBy.length - 5} more` : ''}
-              </Cell>
-            </Row>
-          ))}
-        </Table>
+        {m.versions.length === 0 && <p className="text-sm text-stone-500">No versions yet.</p>}
+        {m.versions.map((v, i) => (
+          <ModelVersionCard
+            key={v.version}
+            version={v}
+            aliases={Object.entries(m.aliases).flatMap(([a, to]) => (to === v.version ? [a] : []))}
+            initiallyOpen={i === 0}
+          />
+        ))}
       </div>
 
       <div className="space-y-2">
