@@ -28,15 +28,17 @@ export const modelCodeSchema = z
       .regex(ENTRYPOINT, 'must be "file.py:Class" or "package.module:Class"')
       .default(DEFAULT_MODEL_ENTRYPOINT),
     /** { "relative/path.py": "its text" } */
-    files: z.record(
-      z
-        .string()
-        .regex(CODE_PATH, 'must be a relative path of letters, digits, ".", "_", "-" (no "..", no hidden files)'),
-      z.string(),
-    ),
+    files: z.record(z.string(), z.string()),
   })
   .superRefine((code, ctx) => {
     const paths = Object.keys(code.files);
+    // checked here rather than as the record's key schema, so that the message names the path and the rule
+    for (const file of paths.filter((p) => !CODE_PATH.test(p)).slice(0, 10))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files', file],
+        message: 'must be a relative path of letters, digits, ".", "_", "-" (no "..", no hidden files)',
+      });
     if (paths.length === 0) ctx.addIssue({ code: 'custom', path: ['files'], message: 'must hold at least one file' });
     if (paths.length > MAX_MODEL_CODE_FILES)
       ctx.addIssue({

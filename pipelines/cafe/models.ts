@@ -1,65 +1,70 @@
-// The cafe pipeline's models: CLIP, a BLIP captioner, a Qwen2 text model and SigLIP, served by the transformers
-// runner (runners/transformers). Setup and the tests build them from configs, randomly initialised (nothing can
-// be downloaded here); a team registers its trained weights as a new version and moves the production alias.
+// The cafe pipeline's models, the architectures the team runs: CLIP picks representative images, Qwen2.5-VL describes
+// them from a Korean prompt, Gemma 3 summarises Korean reviews, SigLIP 2 embeds images and texts. Each version is
+// registered with the built-in model code of its family (models/<family>/), as any team registers its own code.
+// Setup and the tests build the models from configs, randomly initialised (nothing can be downloaded here); a team
+// registers its trained weights as a new version and moves the production alias.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
+import { codeHashOf } from '~/server/services/pipelines/cell-sources';
 import { runnerPython } from '~/stack/runner-python';
 
 export const CAFE_MODELS = [
   {
     name: 'clip-representative',
-    kind: 'clip',
+    build: 'clip',
     task: 'image-ranking',
     description: 'CLIP image encoder: picks the images that best cover a cafe',
   },
   {
     name: 'vlm-captioner',
-    kind: 'vlm',
+    build: 'qwen2_5_vl',
     task: 'image-captioning',
-    description: 'BLIP vision-language model: describes images',
+    description: 'Qwen2.5-VL vision-language model: describes images from a Korean prompt',
   },
   {
     name: 'review-summariser',
-    kind: 'text',
+    build: 'gemma3_text',
     task: 'text-summarisation',
-    description: 'Qwen2 text model: summarises reviews',
+    description: 'Gemma 3 text model: summarises Korean reviews in Korean',
   },
   {
     name: 'siglip',
-    kind: 'siglip',
+    build: 'siglip2',
     task: 'image-embedding',
-    description: 'SigLIP: embeds images and texts in one space',
+    description: 'SigLIP 2: embeds images and texts in one space',
   },
 ] as const;
 
-export type CafeModelKind = (typeof CAFE_MODELS)[number]['kind'];
+export type CafeModelBuild = (typeof CAFE_MODELS)[number]['build'];
 
 export interface BuiltModel {
   dir: string;
+  /** The built-in model code that serves it: models/<family>/. */
+  family: string;
   architecture: string;
   params: number;
   gpuMemoryMb: number;
 }
 
 /**
- * Builds the models missing from `dir` (tiny ones: seconds on a CPU) with runners/transformers/build_models.py;
- * returns every model's folder and size.
+ * Builds the models missing from `dir` (tiny ones: seconds on a CPU) with models/build_models.py; returns every
+ * model's folder and size.
  */
 export function buildCafeModels(
   dir: string,
   opts: { root?: string; size?: 'tiny' | 'realistic' } = {},
-): Record<CafeModelKind, BuiltModel> {
+): Record<CafeModelBuild, BuiltModel> {
   const root = opts.root ?? process.cwd();
-  const manifest = (kind: string) => path.join(dir, kind, 'brewline-model.json');
-  const missing = CAFE_MODELS.map((m) => m.kind).filter((kind) => !existsSync(manifest(kind)));
+  const manifest = (name: string) => path.join(dir, name, 'brewline-model.json');
+  const missing = CAFE_MODELS.map((m) => m.build).filter((name) => !existsSync(manifest(name)));
   if (missing.length) {
     execFileSync(
       runnerPython(root, process.env.BREWLINE_PYTHON),
       [
-        path.join(root, 'runners/transformers/build_models.py'),
+        path.join(root, 'models/build_models.py'),
         '--out',
         dir,
         '--size',
@@ -67,30 +72,56 @@ export function buildCafeModels(
         '--only',
         missing.join(','),
       ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
     );
+    // safetensors writes weights readable by their owner only; runners read them as the sandbox's user
+    for (const name of missing) readableByAll(path.join(dir, name));
   }
   return Object.fromEntries(
-    CAFE_MODELS.map((m) => [m.kind, JSON.parse(readFileSync(manifest(m.kind), 'utf8')) as BuiltModel]),
-  ) as Record<CafeModelKind, BuiltModel>;
+    CAFE_MODELS.map((m) => [m.build, JSON.parse(readFileSync(manifest(m.build), 'utf8')) as BuiltModel]),
+  ) as Record<CafeModelBuild, BuiltModel>;
+}
+
+function readableByAll(folder: string): void {
+  chmodSync(folder, 0o755);
+  for (const entry of readdirSync(folder, { withFileTypes: true }))
+    if (entry.isDirectory()) readableByAll(path.join(folder, entry.name));
+    else chmodSync(path.join(folder, entry.name), 0o644);
+}
+
+/** A model code folder's Python files ({ relative path: text }), as a team's folder is registered. */
+export function modelCodeFiles(folder: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === '__pycache__') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.py'))
+        files[path.relative(folder, full).split(path.sep).join('/')] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(folder);
+  return files;
 }
 
 /**
- * Registers the built models as versions of the cafe models, with the production alias, unless a version with
- * the same folder exists (a second setup changes nothing).
+ * Registers the built models as versions of the cafe models, each with its family's model code and the production
+ * alias, unless a version with the same weights and the same code exists (a second setup changes nothing).
  */
 export async function registerCafeModels(
   db: Db,
-  built: Record<CafeModelKind, BuiltModel>,
+  built: Record<CafeModelBuild, BuiltModel>,
   actor = 'setup',
+  root = process.cwd(),
 ): Promise<void> {
   for (const m of CAFE_MODELS) {
-    const artifactUri = `file://${built[m.kind].dir}`;
-    const existing = await db.modelVersion.findFirst({ where: { model: { name: m.name }, artifactUri } });
-    if (existing) continue;
+    const model = built[m.build];
+    const artifactUri = `file://${model.dir}`;
+    const files = modelCodeFiles(path.join(root, 'models', model.family));
+    const hashes = Object.fromEntries(Object.entries(files).map(([file, text]) => [file, codeHashOf(text)]));
+    const existing = await db.modelVersion.findMany({ where: { model: { name: m.name }, artifactUri } });
+    if (existing.some((v) => sameFiles(v.codeFiles as Record<string, string>, hashes))) continue;
     await registerModelVersion(db, actor, {
       name: m.name,
       task: m.task,
@@ -98,8 +129,14 @@ export async function registerCafeModels(
       artifactUri,
       framework: 'transformers',
       runtime: 'python',
-      gpuMemoryMb: built[m.kind].gpuMemoryMb,
+      gpuMemoryMb: model.gpuMemoryMb,
+      code: { entrypoint: 'model.py:Model', files },
       aliases: ['production'],
     });
   }
+}
+
+function sameFiles(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

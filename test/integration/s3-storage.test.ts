@@ -13,6 +13,7 @@ import {
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createS3Client } from '~/server/artifacts/s3';
+import { runnerPython } from '~/stack/runner-python';
 import { ModelPool } from '~/workers/models/model-pool';
 import { createWeightsResolver, WeightsUnavailableError } from '~/workers/models/model-weights';
 import { testContext, type TestContext } from '../support/stack';
@@ -137,7 +138,7 @@ describe('S3-compatible storage', () => {
   it('model weights in a bucket: a save_pretrained folder is fetched once into the cache and served by its \
 runner', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'brewline-models' }));
-    const folder = path.join(inject('stack').tmpDir, 'models', 'siglip');
+    const folder = path.join(inject('stack').tmpDir, 'models', 'siglip2');
     for (const name of await readdir(folder))
       await s3.send(
         new PutObjectCommand({
@@ -155,6 +156,11 @@ runner', async () => {
       cwd: process.cwd(),
       environment: process.env,
       weights,
+      // the built-in embedder code in its folder, as the worker writes a registered version's code
+      prepareCode: async () => ({
+        dir: path.resolve('models/image-text-embedder'),
+        python: runnerPython(process.cwd(), process.env.BREWLINE_PYTHON),
+      }),
     });
     const model = {
       name: 'siglip',
@@ -163,6 +169,7 @@ runner', async () => {
       framework: 'transformers',
       runtime: 'python',
       gpuMemoryMb: 64,
+      code: { entrypoint: 'model.py:Model', files: {} },
     };
     try {
       const [out] = (await pool.infer(model, [{ text: 'a quiet cafe' }])) as { vector: number[]; model: string }[];

@@ -1,4 +1,5 @@
-"""Image descriptions: the captioning model describes each representative image (descriptions.json)."""
+"""Image descriptions: the vision-language model (Qwen2.5-VL) describes each representative image in Korean, from a
+prompt this cell passes through the model's chat template (descriptions.json)."""
 
 import json
 import os
@@ -7,7 +8,9 @@ import brewline
 from brewline import BadInput
 
 MODEL = "vlm-captioner"
-MAX_NEW_TOKENS = 30
+# what the team asks of each image; greedy decoding (temperature 0), so a rerun gives the same text
+PROMPT = "이 카페 사진을 한 문장으로 설명해 주세요. 분위기, 인테리어, 보이는 메뉴가 있다면 함께 적어 주세요."
+SETTINGS = {"maxNewTokens": 64, "temperature": 0}
 
 reps = brewline.inputs["representative-images"]
 try:
@@ -16,7 +19,7 @@ except (OSError, ValueError, KeyError, TypeError) as err:
     raise BadInput(f"representative.json cannot be used: {err}") from None
 
 images = [str(reps.dir / image["file"]) for cafe in cafes for image in cafe["images"]]
-inputs = [{"image": image, "maxNewTokens": MAX_NEW_TOKENS} for image in images]
+inputs = [{"image": image, "prompt": PROMPT, **SETTINGS} for image in images]
 outputs = brewline.infer(MODEL, inputs) if inputs else []
 for i, output in enumerate(outputs):
     # a runner that answers in another shape is a bad model version, not a flake
@@ -29,7 +32,7 @@ described = [
 ]
 
 label = f"{os.environ['BREWLINE_MODEL_NAME']}@{os.environ['BREWLINE_MODEL_VERSION']}"
-descriptions = {"method": "vlm-caption", "model": label, "cafes": described}
+descriptions = {"method": "vlm-chat", "model": label, "prompt": PROMPT, "cafes": described}
 (brewline.out / "descriptions.json").write_text(json.dumps(descriptions, ensure_ascii=False))
 tokens = sum(int(output.get("tokens") or 0) for output in outputs)
 print(f"described {len(images)} images ({label}, {tokens} tokens)")

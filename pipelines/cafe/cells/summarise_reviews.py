@@ -1,4 +1,4 @@
-"""Review summary: the text model summarises each cafe's reviews, read from the dong's crawl file (the monthly
+"""Review summary: the text model (Gemma 3) summarises each cafe's Korean reviews in Korean, through its chat template, read from the dong's crawl file (the monthly
 pipeline) or from the crawl-reviews cell's reviews.json (the weekly one); summaries.json."""
 
 import json
@@ -9,7 +9,9 @@ import brewline
 from brewline import BadInput
 
 MODEL = "review-summariser"
-MAX_NEW_TOKENS = 64
+SYSTEM = "당신은 서울의 카페를 소개하는 도우미입니다. 리뷰에 있는 내용만 사용해 한국어로 답하세요."
+# greedy decoding (temperature 0): the same reviews give the same summary
+SETTINGS = {"maxNewTokens": 96, "temperature": 0}
 
 if "crawl-reviews" in brewline.inputs:
     reviews_file = brewline.inputs["crawl-reviews"].dir / "reviews.json"
@@ -29,11 +31,11 @@ if crawl.get("dong") != brewline.item:
 
 def prompt(cafe: dict) -> str:
     reviews = "\n".join(f"- {text.strip()}" for text in cafe["reviews"])
-    return f'Reviews of the cafe "{cafe["name"]}":\n{reviews}\nSummarise them in two sentences:\n'
+    return f'카페 "{cafe["name"]}"의 방문자 리뷰입니다.\n{reviews}\n이 리뷰들을 두 문장으로 요약해 주세요.'
 
 
 with_reviews = [cafe for cafe in cafes if cafe["reviews"]]
-inputs = [{"prompt": prompt(cafe), "maxNewTokens": MAX_NEW_TOKENS} for cafe in with_reviews]
+inputs = [{"prompt": prompt(cafe), "system": SYSTEM, **SETTINGS} for cafe in with_reviews]
 outputs = brewline.infer(MODEL, inputs) if inputs else []
 for i, output in enumerate(outputs):
     # a runner that answers in another shape is a bad model version, not a flake
@@ -41,7 +43,7 @@ for i, output in enumerate(outputs):
         raise BadInput(f"model {MODEL} answered input {i} with {json.dumps(output)[:200]}, not {{text}}")
 text_of = {cafe["id"]: output["text"] for cafe, output in zip(with_reviews, outputs)}
 summaries = [
-    {"id": cafe["id"], "text": text_of.get(cafe["id"], "No reviews yet."), "reviewCount": len(cafe["reviews"])}
+    {"id": cafe["id"], "text": text_of.get(cafe["id"], "아직 리뷰가 없습니다."), "reviewCount": len(cafe["reviews"])}
     for cafe in cafes
 ]
 

@@ -1,7 +1,7 @@
-// The transformers runner with the cafe models (CLIP, SigLIP, BLIP, Qwen2: the real architectures, tiny and
-// randomly initialised, built by the suite's setup) in real Python processes on the CPU: what each model answers,
-// batches across callers, eviction under a small budget, bad input (failing only its caller: an unreadable image,
-// a decompression bomb), and a restart after the runner dies.
+// The cafe models (CLIP, Qwen2.5-VL, Gemma 3 text, SigLIP 2: the real architectures, tiny and randomly initialised,
+// built by the suite's setup) served by their built-in model code (models/<family>) through the worker's pool, in
+// real Python processes on the CPU: what each model answers, batches across callers, eviction under a small budget,
+// bad input (failing only its caller: an unreadable image, a decompression bomb), and a restart after the runner dies.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,23 +10,29 @@ import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ResolvedModel } from '~/common/model-ref';
 import { cafeMonthly } from '~/pipelines/cafe-monthly';
 import { dongResults } from '~/pipelines/cafe/results/read';
-import { buildCafeModels, type BuiltModel, type CafeModelKind } from '~/pipelines/cafe/models';
+import { type BuiltModel, buildCafeModels, type CafeModelBuild } from '~/pipelines/cafe/models';
+import { runnerPython } from '~/stack/runner-python';
 import { ModelPool } from '~/workers/models/model-pool';
 import { RunnerCrashedError, RunnerRequestError } from '~/workers/models/runner-process';
 import { cafeResults, cafeSecretKey } from '../support/cafe-results';
 import { testContext } from '../support/stack';
 
-let built: Record<CafeModelKind, BuiltModel>;
+let built: Record<CafeModelBuild, BuiltModel>;
 let pool: ModelPool | undefined;
-const log = path.join(os.tmpdir(), `transformers-runner-${process.pid}.log`);
-const model = (kind: CafeModelKind): ResolvedModel => ({
+const log = path.join(os.tmpdir(), `cafe-models-${process.pid}.log`);
+// short names for the cafe's four models
+const KINDS = { clip: 'clip', vlm: 'qwen2_5_vl', text: 'gemma3_text', siglip: 'siglip2' } as const;
+type Kind = keyof typeof KINDS;
+const model = (kind: Kind): ResolvedModel => ({
   name: kind,
   version: 1,
-  artifactUri: `file://${built[kind].dir}`,
+  artifactUri: `file://${built[KINDS[kind]].dir}`,
   framework: 'transformers',
   runtime: 'python',
-  gpuMemoryMb: built[kind].gpuMemoryMb,
+  gpuMemoryMb: built[KINDS[kind]].gpuMemoryMb,
+  code: { entrypoint: 'model.py:Model', files: {} },
 });
+const memory = (kind: Kind) => built[KINDS[kind]].gpuMemoryMb;
 const newPool = (memoryBudgetMb: number, batchWaitMs = 100) =>
   (pool = new ModelPool({
     memoryBudgetMb,
@@ -35,6 +41,11 @@ const newPool = (memoryBudgetMb: number, batchWaitMs = 100) =>
     cwd: process.cwd(),
     environment: process.env,
     env: { BREWLINE_RUNNER_LOG: log, BREWLINE_RUNNER_THREADS: '1' },
+    // the built-in code in its folder, as the worker writes a registered version's code
+    prepareCode: async (m) => ({
+      dir: path.resolve('models', built[KINDS[m.name as Kind]].family),
+      python: runnerPython(process.cwd(), process.env.BREWLINE_PYTHON),
+    }),
   }));
 const image = (dong: number, cafe: number, n: number) => ({
   image: path.resolve(`pipelines/cafe/sample/crawl/images/d${dong}/c${cafe}/${n}.png`),
@@ -51,7 +62,7 @@ afterEach(async () => {
   pool = undefined;
 });
 
-describe('transformers runner', () => {
+describe('the cafe models on their model code', () => {
   it('CLIP and SigLIP embed images and texts into unit vectors, the same again for the same input', async () => {
     const p = newPool(10_000);
     for (const kind of ['clip', 'siglip'] as const) {
@@ -62,7 +73,8 @@ describe('transformers runner', () => {
         { text: 'loud' },
       ])) as Vec[];
       for (const v of [a!, b!, t1!, t2!]) {
-        expect(v.dim).toBe(32);
+        expect(v.dim).toBe(a!.dim);
+        expect(v.dim).toBeGreaterThan(8);
         expect(Math.hypot(...v.vector)).toBeCloseTo(1, 4);
         expect(v.model).toBe(`${kind}@1`);
       }
@@ -78,17 +90,20 @@ describe('transformers runner', () => {
     expect(p.snapshot().loads).toBe(2);
   });
 
-  it('BLIP captions images and Qwen2 writes text, greedily (the same again), counting tokens', async () => {
+  it('Qwen2.5-VL describes images from a Korean prompt and Gemma 3 writes text, greedily (the same again), counting \
+tokens', async () => {
     const p = newPool(10_000);
+    const prompt = '이 카페 사진을 설명해 주세요.';
     const captions = (await p.infer(
       model('vlm'),
-      [image(1, 0, 0), image(1, 0, 1)].map((i) => ({ ...i, maxNewTokens: 12 })),
-    )) as Text[];
-    expect(captions.map((c) => c.tokens)).toEqual([12, 12]);
+      [image(1, 0, 0), image(1, 0, 1)].map((i) => ({ ...i, prompt, maxNewTokens: 12, returnInput: true })),
+    )) as (Text & { input: string })[];
+    expect(captions.every((c) => c.tokens > 0 && c.tokens <= 12)).toBe(true);
     expect(captions.every((c) => typeof c.text === 'string' && c.model === 'vlm@1')).toBe(true);
+    expect(captions[0]!.input).toContain(prompt);
     const prompts = [
       { prompt: 'Reviews: great latte.\nSummarise:', maxNewTokens: 20 },
-      { prompt: '리뷰: 커피가 맛있어요.\n요약:', maxNewTokens: 20 },
+      { prompt: '리뷰: 커피가 맛있어요.\n요약:', system: '한국어로 답하세요.', maxNewTokens: 20 },
     ];
     const first = (await p.infer(model('text'), prompts)) as Text[];
     expect(first.every((s) => s.tokens > 0 && s.tokens <= 20)).toBe(true);
@@ -96,20 +111,20 @@ describe('transformers runner', () => {
   });
 
   it('merges two dongs’ requests into one batch, and evicts within a budget of two models', async () => {
-    const p = newPool(built.clip.gpuMemoryMb + built.siglip.gpuMemoryMb, 1_000);
+    const p = newPool(memory('clip') + memory('siglip'), 1_000);
     const [mapo, jongno] = (await Promise.all([
       p.infer(model('clip'), [image(2, 0, 0), image(2, 0, 1), image(2, 0, 2)]),
       p.infer(model('clip'), [image(3, 0, 0), image(3, 0, 1)]),
     ])) as [Vec[], Vec[]];
     expect([mapo.length, jongno.length]).toEqual([3, 2]);
     expect(p.snapshot().batchSizes).toEqual([5]);
-    expect(await readFile(log, 'utf8')).toMatch(/clip@1 pid=\d+ embedding batch=5 /);
+    expect(await readFile(log, 'utf8')).toMatch(/clip@1 pid=\d+ batch=5 /);
 
     await p.infer(model('siglip'), [{ text: 'a' }]);
     await p.infer(model('text'), [{ prompt: 'b', maxNewTokens: 2 }]); // clip, least recently used, makes room
     const stats = p.snapshot();
     expect(stats.evictions).toBe(1);
-    expect(stats.peakMb).toBeLessThanOrEqual(built.clip.gpuMemoryMb + built.siglip.gpuMemoryMb);
+    expect(stats.peakMb).toBeLessThanOrEqual(memory('clip') + memory('siglip'));
     expect(stats.resident.map((r) => r.model).sort()).toEqual(['siglip@1', 'text@1']);
   });
 
@@ -207,13 +222,13 @@ theirs', async () => {
     for (const [n, v] of vectors.entries())
       for (const [i, x] of v.vector.entries()) expect(x).toBeCloseTo(alone[n]!.vector[i]!, 5);
 
-    // a captioner too: the missing image fails its caller, the other's is captioned
+    // a vision-language model too: the missing image fails its caller, the other's is captioned
     const [missing, captioned] = await Promise.allSettled([
-      p.infer(model('vlm'), [{ image: '/nowhere/1.png', maxNewTokens: 4 }]),
-      p.infer(model('vlm'), [{ ...image(5, 0, 0), maxNewTokens: 4 }]),
+      p.infer(model('vlm'), [{ image: '/nowhere/1.png', prompt: '설명', maxNewTokens: 4 }]),
+      p.infer(model('vlm'), [{ ...image(5, 0, 0), prompt: '설명', maxNewTokens: 4 }]),
     ]);
     expect(reason(missing)).toMatch(/input 0: image '\/nowhere\/1\.png' cannot be read/);
-    expect(captioned).toMatchObject({ status: 'fulfilled', value: [{ tokens: 4, model: 'vlm@1' }] });
+    expect(captioned).toMatchObject({ status: 'fulfilled', value: [{ text: expect.any(String), model: 'vlm@1' }] });
   });
 });
 
@@ -227,10 +242,10 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 30_000): Promise
   }
 }
 
-describe('the cafe pipeline on the transformers runner, through Temporal', () => {
+describe('the cafe pipeline on its model code, through Temporal', () => {
   it('batches two dongs’ images in one CLIP call, evicts within a two-model budget, and records the \
 versions', async () => {
-    const twoModels = built.clip.gpuMemoryMb + built.vlm.gpuMemoryMb;
+    const twoModels = memory('clip') + memory('vlm');
     // the dongs file lies in a folder the admin shares with the steps (a path param must stay inside one)
     const shared = await mkdtemp(path.join(os.tmpdir(), 'cafe-dongs-'));
     await chmod(shared, 0o755);
