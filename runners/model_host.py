@@ -73,6 +73,7 @@ class ModelHost(Runner):
         self.model = cls()
         device = brewline_model.pick_device()
         self.device = device
+        brewline_model.limit_cpu_threads(device)
         path = brewline_model.file_path(model["artifactUri"])
         before = brewline_model.cuda_allocated_mb(device)
         self.model.load(path, device)
