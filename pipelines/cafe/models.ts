@@ -4,7 +4,7 @@
 // Setup and the tests build the models from configs, randomly initialised (nothing can be downloaded here); a team
 // registers its trained weights as a new version and moves the production alias.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
@@ -59,7 +59,11 @@ export function buildCafeModels(
 ): Record<CafeModelBuild, BuiltModel> {
   const root = opts.root ?? process.cwd();
   const manifest = (name: string) => path.join(dir, name, 'brewline-model.json');
-  const missing = CAFE_MODELS.map((m) => m.build).filter((name) => !existsSync(manifest(name)));
+  // a folder an older builder wrote (its manifest names no model code family) is built again
+  const current = (name: string) =>
+    existsSync(manifest(name)) && Boolean((JSON.parse(readFileSync(manifest(name), 'utf8')) as BuiltModel).family);
+  const missing = CAFE_MODELS.map((m) => m.build).filter((name) => !current(name));
+  for (const name of missing) rmSync(path.join(dir, name), { recursive: true, force: true });
   if (missing.length) {
     execFileSync(
       runnerPython(root, process.env.BREWLINE_PYTHON),
