@@ -26,6 +26,8 @@ const GPU = new Set(['representative-images', 'describe-images', 'summarise-revi
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'brewline-bench-portal-'));
+// a throwaway database: fsync off unless BREWLINE_PG_FAST=0 asks to measure the durable default
+process.env.BREWLINE_PG_FAST ??= '1';
 await chmod(tmp, 0o755);
 const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), port: await freePort(), database: 'bench' });
 let portal: Awaited<ReturnType<typeof startPortal>> | undefined;

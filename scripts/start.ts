@@ -1,13 +1,14 @@
 // npm start: the embedded default stack (Postgres, Temporal dev server) unless DATABASE_URL / TEMPORAL_ADDRESS
-// point elsewhere, then a CPU worker, a GPU worker and the portal. Output is prefixed per process; Ctrl-C
-// stops everything, the embedded servers last.
-import { spawn, type ChildProcess } from 'node:child_process';
+// point elsewhere, then a CPU worker, a GPU worker and the portal. Output is prefixed per process. A worker or the
+// portal that exits is restarted with a backoff (stack/supervisor.ts); Ctrl-C, one that keeps crashing, or the
+// embedded Postgres or Temporal server exiting stops everything, the embedded servers last.
 import { existsSync, mkdirSync } from 'node:fs';
 import { EMBEDDED } from '../stack/embedded';
 import { deployMigrations } from '../stack/migrate';
 import { DATA_DIR } from '../stack/paths';
 import { readSecretKeyFile } from '../stack/secret-key';
-import { startEmbeddedPostgres, type RunningPostgres } from '../stack/postgres';
+import { startEmbeddedPostgres, fastFromEnvironment, type RunningPostgres } from '../stack/postgres';
+import { Supervisor } from '../stack/supervisor';
 import { startTemporalServer, type RunningTemporalServer } from '../stack/temporal-server';
 
 const COLOURS = { postgres: 34, temporal: 35, cpu: 32, gpu: 36, portal: 33, brewline: 37 } as const;
@@ -15,7 +16,13 @@ type Source = keyof typeof COLOURS;
 const prefix = (source: Source) => `\x1b[${COLOURS[source]}m${`[${source}]`.padEnd(11)}\x1b[0m`;
 const say = (source: Source, line: string) => process.stdout.write(`${prefix(source)}${line}\n`);
 
-const children: { name: Source; child: ChildProcess }[] = [];
+const supervisor = new Supervisor({
+  log: (name, line) => say(name as Source, line),
+  onGiveUp: (name) => {
+    say('brewline', `${name} keeps crashing; stopping everything`);
+    void stopAll(1);
+  },
+});
 let pg: RunningPostgres | undefined;
 let temporal: RunningTemporalServer | undefined;
 let stopping = false;
@@ -24,17 +31,7 @@ async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('brewline', 'stopping…');
-    await Promise.all(
-      children.map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-          }),
-      ),
-    );
+    await supervisor.stop();
     await temporal?.stop().catch(() => {});
     await pg?.stop().catch(() => {});
     say('brewline', 'stopped');
@@ -44,26 +41,15 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-function run(name: Source, args: string[], env: NodeJS.ProcessEnv) {
-  // own process group: Ctrl-C reaches only this supervisor, which stops workers and portal before the servers
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const forward = (buf: Buffer) =>
-    buf
-      .toString()
-      .split('\n')
-      .filter((l) => l.trim())
-      .forEach((l) => {
-        say(name, l);
-      });
-  child.stdout!.on('data', forward);
-  child.stderr!.on('data', forward);
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    say(name, `exited (${signal ?? code}); stopping everything`);
-    void stopAll(1);
-  });
-  children.push({ name, child });
+/** The workers and the portal cannot work without the servers: restarting those is left to a new npm start. */
+function serverExited(source: 'postgres' | 'temporal', how: string) {
+  if (stopping) return;
+  say(source, `exited (${how}); the workers and the portal cannot run without it: stopping everything`);
+  void stopAll(1);
 }
+
+const node = (name: Source, args: string[], env: NodeJS.ProcessEnv) =>
+  supervisor.start({ name, command: process.execPath, args, env });
 
 try {
   mkdirSync(DATA_DIR, { recursive: true });
@@ -79,9 +65,12 @@ try {
       port: EMBEDDED.postgresPort,
       database: EMBEDDED.database,
       onLog: (l) => /ERROR|FATAL|PANIC|WARNING/.test(l) && say('postgres', l),
+      onExit: (how) => serverExited('postgres', how),
     });
     env.DATABASE_URL = pg.url;
     say('postgres', `embedded Postgres on 127.0.0.1:${EMBEDDED.postgresPort} (data in ${EMBEDDED.postgresDir})`);
+    if (fastFromEnvironment())
+      say('postgres', 'BREWLINE_PG_FAST=1: fsync is off, a power cut or OS crash can corrupt this database');
     const applied = await deployMigrations(pg.url);
     if (applied.length) say('postgres', `applied migrations: ${applied.join(', ')}`);
   } else say('postgres', 'using DATABASE_URL');
@@ -92,6 +81,7 @@ try {
       uiPort: EMBEDDED.temporalUiPort,
       dbFile: EMBEDDED.temporalDbFile,
       onOutput: (l) => say('temporal', l),
+      onExit: (how) => serverExited('temporal', how),
     });
     env.TEMPORAL_ADDRESS = temporal.address;
     env.TEMPORAL_UI_URL ??= temporal.uiUrl;
@@ -102,11 +92,19 @@ try {
       `using TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`,
     );
 
-  run('cpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu'], env);
-  run('gpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'gpu'], env);
+  // two workers cannot share a health port: the CPU worker takes the one given, the GPU worker the next
+  const healthPort = Number(env.BREWLINE_WORKER_HEALTH_PORT || 0);
+  const workerEnv = (offset: number) =>
+    healthPort > 0 ? { ...env, BREWLINE_WORKER_HEALTH_PORT: String(healthPort + offset) } : env;
+  node('cpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'cpu'], workerEnv(0));
+  node('gpu', ['--import', 'tsx', 'workers/main.ts', '--queues', 'gpu'], workerEnv(1));
   if (!existsSync('.next/BUILD_ID')) say('portal', 'no portal build found: run `npm run setup` first');
-  run('portal', ['node_modules/next/dist/bin/next', 'start', '-p', String(EMBEDDED.portalPort)], env);
-  say('brewline', `portal on http://localhost:${EMBEDDED.portalPort} — Ctrl-C stops everything`);
+  node('portal', ['node_modules/next/dist/bin/next', 'start', '-p', String(EMBEDDED.portalPort)], env);
+  say(
+    'brewline',
+    `portal on http://localhost:${EMBEDDED.portalPort}; a worker or the portal that exits is restarted — ` +
+      'Ctrl-C stops everything',
+  );
 } catch (err) {
   say('brewline', `could not start: ${(err as Error).message}`);
   await stopAll(1);

@@ -97,6 +97,13 @@ const envSchema = z.object({
   BREWLINE_SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1_440).default(15),
   /** The queues `npm run worker` serves when it is given no --queues. */
   BREWLINE_WORKER_QUEUES: queueList.default(['cpu', 'gpu']),
+  /** A worker's health server (GET /healthz, /readyz) listens on this port; 0: any free port (printed); unset: none. */
+  BREWLINE_WORKER_HEALTH_PORT: z
+    .string()
+    .regex(/^\d{0,5}$/, 'must be a port number (0: any free port)')
+    .transform((v) => (v === '' ? undefined : Number(v)))
+    .refine((port) => port === undefined || port <= 65_535, 'must be a port number (0: any free port)')
+    .optional(),
   /** The level of the Temporal runtime's log in worker processes (the tests and benchmarks quiet it to ERROR). */
   BREWLINE_WORKER_LOG_LEVEL: z.enum(WORKER_LOG_LEVELS).default('WARN'),
   /** A workflow bundle built beforehand (the tests' and benchmarks' worker processes); unset: bundled at start. */
@@ -172,6 +179,8 @@ export interface AppConfig {
   /** Queues a worker process serves unless its command line names them. */
   workerQueues: QueueName[];
   workerLogLevel: WorkerLogLevel;
+  /** The port of a worker's health server (0: any free one); absent: no health server. */
+  workerHealthPort?: number;
   workflowBundle?: string;
   /** Code cells' Python environments: where they are kept, the uv that builds them, the Python they use. */
   cells: { envsDir: string; uv: string; python: string };
@@ -267,6 +276,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     workerQueues: env.BREWLINE_WORKER_QUEUES,
     workerLogLevel: env.BREWLINE_WORKER_LOG_LEVEL,
+    workerHealthPort: env.BREWLINE_WORKER_HEALTH_PORT,
     workflowBundle: env.BREWLINE_WORKFLOW_BUNDLE,
   };
 }

@@ -12,6 +12,9 @@ export interface TemporalServerOptions {
   dbFile?: string;
   namespace?: string;
   onOutput?: (line: string) => void;
+  /** The server process ended without stop() (killed, crashed): how, as a signal name or "code N". Not called for
+   * the SDK-downloaded server. */
+  onExit?: (how: string) => void;
 }
 
 export interface RunningTemporalServer {
@@ -110,12 +113,17 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   child.stdout!.on('data', forward);
   child.stderr!.on('data', forward);
   await waitUntilServing(address, child);
+  let stopped = false;
+  child.once('exit', (code, signal) => {
+    if (!stopped) opts.onExit?.(signal ?? `code ${code}`);
+  });
   return {
     address,
     uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        stopped = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();

@@ -9,6 +9,8 @@ import { freePort, startTemporalServer } from '~/stack/temporal-server';
 import { writeWorkflowBundle } from '~/workers/workflow-bundle';
 
 export async function startBenchStack() {
+  // a throwaway database: fsync off unless BREWLINE_PG_FAST=0 asks to measure the durable default
+  process.env.BREWLINE_PG_FAST ??= '1';
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'brewline-bench-'));
   await chmod(tmp, 0o755);
   const [pgPort, temporalPort] = [await freePort(), await freePort()];

@@ -30,6 +30,8 @@ export default async function setup(project: TestProject) {
   await chmod(tmpDir, 0o755);
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const started = Date.now();
+  // a throwaway database: fsync off (BREWLINE_PG_FAST=0 runs the suite on the durable default)
+  process.env.BREWLINE_PG_FAST ??= '1';
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ dir: path.join(tmpDir, 'postgres'), port: pgPort, database: 'brewline_test' }),
     startTemporalServer({ port: temporalPort }),
