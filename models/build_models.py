@@ -27,7 +27,7 @@ import time
 
 import torch
 import transformers
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import GenerationConfig, PreTrainedTokenizerFast
 
 
@@ -46,13 +46,32 @@ def byte_symbols():
     return [symbols[b] for b in range(256)]
 
 
-def byte_tokenizer(cls, specials, template=None, max_length=2048, **tokens):
+SPACE = "\u2581"  # how SentencePiece writes a space in a token
+
+
+def byte_tokenizer(cls, specials, template=None, max_length=2048, sentencepiece=False, **tokens):
     """A tokenizer of class cls: ids 0..255 are the bytes, then the special tokens in the order given. template is
-    a post-processor pattern such as "<bos> $A" (the tokens around one text), or None for none."""
-    vocab = {symbol: i for i, symbol in enumerate(byte_symbols())}
-    backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-    backend.decoder = decoders.ByteLevel()
+    a post-processor pattern such as "<bos> $A" (the tokens around one text), or None for none.
+
+    The bytes are GPT-2's byte-level symbols, or with sentencepiece as SentencePiece writes them (Gemma's layout):
+    "<0x41>" tokens a character falls back to, a space as SPACE (the id after the special tokens), the special
+    tokens in the vocabulary too. transformers 5 rebuilds a Gemma tokenizer's pipeline from its vocabulary (byte
+    fallback, SPACE for spaces), so a Gemma tokenizer must be in that layout to read the same on 4 and 5."""
+    if sentencepiece:
+        vocab = {f"<0x{b:02X}>": b for b in range(256)}
+        vocab.update({t: 256 + n for n, t in enumerate(specials)})
+        vocab[SPACE] = len(vocab)
+        unk = tokens.get("unk_token")
+        backend = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token=unk, fuse_unk=True, byte_fallback=True))
+        backend.normalizer = normalizers.Replace(" ", SPACE)
+        backend.pre_tokenizer = pre_tokenizers.Split(" ", behavior="merged_with_previous")
+        backend.decoder = decoders.Sequence([decoders.Replace(SPACE, " "), decoders.ByteFallback(),
+                                             decoders.Fuse()])
+    else:
+        vocab = {symbol: i for i, symbol in enumerate(byte_symbols())}
+        backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+        backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+        backend.decoder = decoders.ByteLevel()
     backend.add_special_tokens(specials)
     if template:
         backend.post_processor = processors.TemplateProcessing(
@@ -134,7 +153,7 @@ def qwen_tokenizer(max_length, default_system):
 
 def gemma_tokenizer(max_length):
     tok = byte_tokenizer(
-        transformers.GemmaTokenizerFast, GEMMA_SPECIALS, "<bos> $A", max_length, bos_token="<bos>",
+        transformers.GemmaTokenizerFast, GEMMA_SPECIALS, "<bos> $A", max_length, sentencepiece=True, bos_token="<bos>",
         eos_token="<eos>", pad_token="<pad>", unk_token="<unk>",
         extra_special_tokens={"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>",
                               "image_token": "<image_soft_token>"},
@@ -154,10 +173,23 @@ def vocab(tok, tiny, real):
 
 
 def images_only(processor_cls):
-    """processor_cls without its video processor, which needs torchvision (not installed): the same class name,
-    text and images only, so the folder reads as the real processor's."""
+    """processor_cls without its video processor, which needs torchvision (not always installed): the same class
+    name, text and images only, so the folder reads as the real processor's."""
+    if hasattr(processor_cls, "get_attributes"):  # transformers 5 reads the parts from __init__'s signature
+        kept = [a for a in processor_cls.get_attributes() if a != "video_processor"]
+        return type(processor_cls.__name__, (processor_cls,), {"get_attributes": classmethod(lambda cls: kept)})
     attributes = [a for a in processor_cls.attributes if a != "video_processor"]
     return type(processor_cls.__name__, (processor_cls,), {"attributes": attributes})
+
+
+def qwen_video_processor(tiny):
+    """Qwen2-VL's video processor (the checkpoint's bounds: 128 to 768 merged tokens a frame; tiny: 1 to 4), or None
+    without torchvision, which it needs. With it the folder is whole: AutoProcessor loads it as a checkpoint's."""
+    size = {"shortest_edge": 28 * 28, "longest_edge": 28 * 28 * 4} if tiny else {}
+    try:
+        return transformers.Qwen2VLVideoProcessor(**({"size": size} if size else {}))
+    except ImportError:
+        return None
 
 
 # --- the families' models: (model class, config, tokenizer, image processor or processor, generation eos) -----------
@@ -204,8 +236,10 @@ def siglip(tiny):
 def siglip2(tiny):
     """SigLIP 2 so400m (NaFlex: each image keeps its aspect ratio in up to 576 patches of 16 px, a 384-px image's
     count); a Gemma tokenizer, texts padded to 64 tokens."""
-    tok = byte_tokenizer(transformers.GemmaTokenizerFast, GEMMA_SPECIALS, "<bos> $A <eos>", 64, bos_token="<bos>",
-                         eos_token="<eos>", pad_token="<pad>", unk_token="<unk>", add_eos_token=True)
+    # add_bos_token stated: given add_eos_token alone, transformers 5 rewrites the template without <bos>
+    tok = byte_tokenizer(transformers.GemmaTokenizerFast, GEMMA_SPECIALS, "<bos> $A <eos>", 64, sentencepiece=True,
+                         bos_token="<bos>", eos_token="<eos>", pad_token="<pad>", unk_token="<unk>",
+                         add_bos_token=True, add_eos_token=True)
     special = ids(tok, bos_token_id="<bos>", eos_token_id="<eos>", pad_token_id="<pad>")
     text = tower(tiny, 1152, 4304, 27, 16, vocab_size=vocab(tok, tiny, 256000), max_position_embeddings=64, **special)
     vision = tower(tiny, 1152, 4304, 27, 16, num_patches=16 if tiny else 256, patch_size=8 if tiny else 16)
@@ -239,7 +273,11 @@ def qwen2_5_vl(tiny):
     image = transformers.Qwen2VLImageProcessor(
         min_pixels=28 * 28 * (1 if tiny else 4), max_pixels=28 * 28 * (4 if tiny else 16384), patch_size=14,
         merge_size=2, temporal_patch_size=2)
-    processor = images_only(transformers.Qwen2_5_VLProcessor)(image, tok, chat_template=tok.chat_template)
+    video = qwen_video_processor(tiny)
+    if video is None:
+        processor = images_only(transformers.Qwen2_5_VLProcessor)(image, tok, chat_template=tok.chat_template)
+    else:
+        processor = transformers.Qwen2_5_VLProcessor(image, tok, video, chat_template=tok.chat_template)
     eos = [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
     return transformers.Qwen2_5_VLForConditionalGeneration, config, tok, processor, eos
 
