@@ -513,8 +513,13 @@ def plain_loop_main(folder, batch_size):
         # without torchvision a processor cannot make its video processor; images and text need only the rest
         from transformers.models.auto.processing_auto import PROCESSOR_MAPPING_NAMES
         base = getattr(transformers, PROCESSOR_MAPPING_NAMES[type(config).model_type])
-        attributes = [a for a in base.attributes if a != "video_processor"]
-        images_only = type(base.__name__, (base,), {"attributes": attributes})
+        # transformers 5 lists a processor's parts with get_attributes(), 4 with the attributes list
+        if hasattr(base, "get_attributes"):
+            kept = [a for a in base.get_attributes() if a != "video_processor"]
+            images_only = type(base.__name__, (base,), {"get_attributes": classmethod(lambda cls: kept)})
+        else:
+            kept = [a for a in base.attributes if a != "video_processor"]
+            images_only = type(base.__name__, (base,), {"attributes": kept})
         processor = images_only.from_pretrained(folder, use_fast=False)
     processor.tokenizer.padding_side = "left"
     eos = model.generation_config.eos_token_id
