@@ -16,7 +16,7 @@ export const API_ENDPOINT = '/api/trpc';
 /** The body limit of a request, by the procedures it calls: those that carry a spec may send more. */
 function bodyLimit(url: URL): { bytes: number; message: string } {
   const paths = decodeURIComponent(url.pathname.slice(API_ENDPOINT.length + 1)).split(',');
-  const specs = SPEC_PROCEDURES.join(' and ');
+  const specs = `${SPEC_PROCEDURES.slice(0, -1).join(', ')} and ${SPEC_PROCEDURES.at(-1)}`;
   const [limit, specLimit] = [formatBytes(MAX_REQUEST_BYTES), formatBytes(MAX_SPEC_REQUEST_BYTES)];
   if (paths.every((p) => SPEC_PROCEDURES.includes(p)))
     return {

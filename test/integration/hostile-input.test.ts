@@ -326,16 +326,16 @@ describe('over HTTP (the route handler)', () => {
       status: 413,
       message:
         'The request body is larger than 1 MiB, the most the API accepts ' +
-        '(MAX_REQUEST_BYTES; pipelines.push and pipelines.validate and notebooks.import accept 4 MiB)',
+        '(MAX_REQUEST_BYTES; pipelines.push, pipelines.validate, notebooks.import and models.registerVersion ' +
+        'accept 4 MiB)',
     });
     // read whole, then refused for want of a caller: the size passed
     expect((await post('pipelines.push', padded(2 * MiB))).status).toBe(401);
     expect(await post('pipelines.push', padded(5 * MiB))).toEqual({
       status: 413,
       message:
-        'The request body is larger than 4 MiB, the most pipelines.push and pipelines.validate and ' +
-        'notebooks.import accept ' +
-        '(MAX_SPEC_REQUEST_BYTES)',
+        'The request body is larger than 4 MiB, the most pipelines.push, pipelines.validate, notebooks.import ' +
+        'and models.registerVersion accept (MAX_SPEC_REQUEST_BYTES)',
     });
   });
 
