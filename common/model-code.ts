@@ -51,7 +51,9 @@ export const modelCodeSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['files'],
-        message: `must total at most ${formatCount(MAX_MODEL_CODE_BYTES)} bytes (MAX_MODEL_CODE_BYTES), not ${formatCount(bytes)}`,
+        message:
+          `must total at most ${formatCount(MAX_MODEL_CODE_BYTES)} bytes (MAX_MODEL_CODE_BYTES), ` +
+          `not ${formatCount(bytes)}`,
       });
     const candidates = entrypointFiles(code.entrypoint);
     if (candidates.length && !candidates.some((f) => f in code.files))

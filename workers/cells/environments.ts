@@ -94,7 +94,8 @@ export class CellEnvironments {
     }
     const took = Date.now() - started;
     this.opts.log?.(
-      `${this.opts.label ?? 'cell environment'} ${path.basename(dir)} (${requirements.length} requirements) built in ${took} ms`,
+      `${this.opts.label ?? 'cell environment'} ${path.basename(dir)} ` +
+        `(${requirements.length} requirements) built in ${took} ms`,
     );
     return dir;
   }
@@ -127,7 +128,8 @@ export class CellEnvironments {
         .slice(-12)
         .join('\n');
       throw new EnvironmentBuildError(
-        `${this.opts.label ?? "the pipeline's Python environment"} could not be built (uv ${args[0]} ${args[1] ?? ''}): ${said || e.message}`,
+        `${this.opts.label ?? "the pipeline's Python environment"} could not be built ` +
+          `(uv ${args[0]} ${args[1] ?? ''}): ${said || e.message}`,
       );
     }
   }

@@ -1,5 +1,6 @@
-// The files a model input names (runners/PROTOCOL.md: its `image` and `path` fields, and each of its `images`), kept inside the folders its
-// caller may read: a step must not have a runner read another run's outputs, the worker's secrets or /etc.
+// The files a model input names (runners/PROTOCOL.md: its `image` and `path` fields, and each of its `images`),
+// kept inside the folders its caller may read: a step must not have a runner read another run's outputs, the
+// worker's secrets or /etc.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 

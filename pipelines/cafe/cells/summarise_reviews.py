@@ -1,5 +1,6 @@
-"""Review summary: the text model (Gemma 3) summarises each cafe's Korean reviews in Korean, through its chat template, read from the dong's crawl file (the monthly
-pipeline) or from the crawl-reviews cell's reviews.json (the weekly one); summaries.json."""
+"""Review summary: the text model (Gemma 3) summarises each cafe's Korean reviews in Korean, through its chat
+template. The reviews come from the dong's crawl file (the monthly pipeline) or from the crawl-reviews cell's
+reviews.json (the weekly one); summaries.json."""
 
 import json
 import os
