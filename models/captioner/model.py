@@ -8,44 +8,12 @@ A prompt is the caption's start: the model goes on from it, and "text" is what i
 "input" (with returnInput) is the prompt as the decoder was given it. Greedy by default, so the same image gives the
 same caption, in any batch.
 """
-import json
-import os
 
 import torch
 import transformers
+from brewline_hf import architecture_of, load_image_processor
 from brewline_model import InputError, default_dtype, generate_kwargs, generation_settings, load_image, printable
 
-TRANSFORMERS_5 = int(transformers.__version__.split(".")[0]) >= 5
-
-
-def architecture_of(path):
-    """The model class a folder names: config.json's architectures, else its text config's (transformers 4 saves a
-    Qwen2.5-VL's there only, and 5 does not read them from there), else brewline-model.json's (build_models.py)."""
-    def read(name):
-        try:
-            with open(os.path.join(path, name), encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {}
-
-    config = read("config.json")
-    for architectures in (config.get("architectures"), (config.get("text_config") or {}).get("architectures")):
-        if architectures:
-            return architectures[0]
-    return read("brewline-model.json").get("architecture") or ""
-
-
-def load_image_processor(path):
-    """The folder's image processor in its PIL implementation: no torchvision needed, the same pixels on every
-    machine. transformers 5 names it <type>Pil, and its AutoImageProcessor needs torchvision."""
-    if not TRANSFORMERS_5:
-        return transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True, use_fast=False)
-    settings, _ = transformers.ImageProcessingMixin.get_image_processor_dict(path, local_files_only=True)
-    name = (settings.get("image_processor_type") or "").removesuffix("Fast").removesuffix("Pil")
-    cls = getattr(transformers, f"{name}Pil", None)
-    if cls is None:  # a type with no PIL class of that name: transformers picks (it needs torchvision)
-        return transformers.AutoImageProcessor.from_pretrained(path, local_files_only=True, backend="pil")
-    return cls.from_pretrained(path, local_files_only=True)
 
 
 class Model:

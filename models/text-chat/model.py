@@ -11,57 +11,14 @@ and opens the model's turn. A prompt too long for the model loses its start (the
 text, in any batch); with a temperature, sampling from the seed. "tokens" counts the new tokens, up to the end of
 the turn.
 """
-import json
-import os
 
-import tokenizers
 import torch
 import transformers
+from brewline_hf import architecture_of, load_tokenizer
 from brewline_model import InputError, default_dtype, generate_kwargs, generation_settings, printable
 
 ROLES = ("system", "user", "assistant")
 MAX_MESSAGES = 256
-
-
-def architecture_of(path):
-    """The model class a folder names: config.json's architectures, else its text config's (transformers 4 saves a
-    Qwen2.5-VL's there only, and 5 does not read them from there), else brewline-model.json's (build_models.py)."""
-    def read(name):
-        try:
-            with open(os.path.join(path, name), encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {}
-
-    config = read("config.json")
-    for architectures in (config.get("architectures"), (config.get("text_config") or {}).get("architectures")):
-        if architectures:
-            return architectures[0]
-    return read("brewline-model.json").get("architecture") or ""
-
-
-def load_tokenizer(path):
-    """The folder's tokenizer, reading as its tokenizer.json is written. transformers 5 rebuilds some classes'
-    pipelines (Gemma's: SentencePiece's spaces and byte fallback) from the file's vocabulary alone; a folder whose
-    tokenizer.json has another pipeline (a byte-level Gemma tokenizer an older build_models.py wrote) then fails or
-    reads other tokens, so it is read as written, as transformers 4 reads it."""
-    tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-    file = os.path.join(path, "tokenizer.json")
-    if not os.path.isfile(file) or not hasattr(tokenizer, "backend_tokenizer"):
-        return tokenizer
-    from_file = tokenizers.Tokenizer.from_file(file)
-    probe = "Brewline 카페 ☕ 1.5\n  x"
-    try:
-        same = (tokenizer.backend_tokenizer.encode(probe, add_special_tokens=False).ids
-                == from_file.encode(probe, add_special_tokens=False).ids)
-    except Exception:  # the rebuilt pipeline cannot read the vocabulary (e.g. no unknown token in it)
-        same = False
-    if same:
-        return tokenizer
-    as_written = transformers.PreTrainedTokenizerFast.from_pretrained(path, local_files_only=True)
-    # the class's sides, not the generic class's (Gemma pads on the left)
-    as_written.padding_side, as_written.truncation_side = tokenizer.padding_side, tokenizer.truncation_side
-    return as_written
 
 
 def messages_of(item):

@@ -10,6 +10,7 @@ import type { Db } from '~/server/db';
 import { registerModelVersion } from '~/server/services/models/models';
 import { codeHashOf } from '~/server/services/pipelines/cell-sources';
 import { runnerPython } from '~/stack/runner-python';
+import { readModelFolder } from '~/cli/model-folder';
 
 export const CAFE_MODELS = [
   {
@@ -93,22 +94,6 @@ function readableByAll(folder: string): void {
     else chmodSync(path.join(folder, entry.name), 0o644);
 }
 
-/** A model code folder's Python files ({ relative path: text }), as a team's folder is registered. */
-export function modelCodeFiles(folder: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === '__pycache__') continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.py'))
-        files[path.relative(folder, full).split(path.sep).join('/')] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(folder);
-  return files;
-}
-
 /**
  * Registers the built models as versions of the cafe models, each with its family's model code and the production
  * alias, unless a version with the same weights and the same code exists (a second setup changes nothing).
@@ -122,7 +107,8 @@ export async function registerCafeModels(
   for (const m of CAFE_MODELS) {
     const model = built[m.build];
     const artifactUri = `file://${model.dir}`;
-    const files = modelCodeFiles(path.join(root, 'models', model.family));
+    // the family's code folder, read as the CLI reads a team's model folder
+    const { files } = await readModelFolder(path.join(root, 'models', model.family));
     const hashes = Object.fromEntries(Object.entries(files).map(([file, text]) => [file, codeHashOf(text)]));
     const existing = await db.modelVersion.findMany({ where: { model: { name: m.name }, artifactUri } });
     if (existing.some((v) => sameFiles(v.codeFiles as Record<string, string>, hashes))) continue;
